@@ -1,0 +1,67 @@
+# seller-insurance-impact: `make` lists the targets. Two commands do everything on a fresh clone:
+#   make report   # set up, generate synthetic data, run every notebook, write reports/<run>/
+#   make test     # set up, run the whole test suite
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KERNEL := seller-insurance
+PARAMS ?= params/default.yaml
+RUN ?=
+export MPLBACKEND := agg
+
+.PHONY: help setup data report lab test bench lint format lock sync-notebooks clean distclean
+
+help: ## Show this help (each target and what it does)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# The stamp is rebuilt only when the lock or pyproject.toml changes, so a second `make setup` takes a second.
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (seller-insurance)" >/dev/null
+	@touch $@
+
+setup: $(STAMP) ## Create .venv and install the pinned environment (requirements.lock) and the package; idempotent
+
+data: setup ## Generate the default synthetic dataset into data/raw/default/
+	$(BIN)/seller-insurance generate --params $(PARAMS)
+
+report: setup ## The main job: synthetic data -> every notebook -> reports/<run>/ (HTML, figures, metrics, slides)
+	$(BIN)/seller-insurance report --params $(PARAMS) $(if $(RUN),--name $(RUN),)
+
+lab: setup ## Start JupyterLab on notebooks/ with the project's kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: setup ## Run the whole test suite (unit, property, notebook and CLI tests)
+	$(BIN)/python -m pytest
+
+bench: setup ## Run every benchmark in benchmarks/ (ratios against reference runs; results in reports/benchmarks/)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+lint: setup ## Lint with ruff
+	$(BIN)/ruff check src tests benchmarks notebooks
+
+format: setup ## Format with ruff and re-sync notebook pairs
+	$(BIN)/ruff format src tests benchmarks
+	$(MAKE) sync-notebooks
+
+sync-notebooks: setup ## Sync each notebook with its .py pair and strip outputs
+	$(BIN)/jupytext --sync notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --clear-output --inplace notebooks/*.ipynb
+
+lock: setup ## Regenerate requirements.lock from pyproject.toml (then commit it)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock
+
+clean: ## Remove generated data, reports and caches (keeps .venv, data/sample and reports/README.md)
+	rm -rf data/raw/* data/processed/* .pytest_cache .ruff_cache .hypothesis
+	find reports -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+	find . -name __pycache__ -type d -prune -not -path './.venv/*' -exec rm -rf {} +
+
+distclean: clean ## Also remove the virtual environment
+	rm -rf $(VENV)

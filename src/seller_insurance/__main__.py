@@ -1,0 +1,5 @@
+import sys
+
+from seller_insurance.cli import main
+
+sys.exit(main())

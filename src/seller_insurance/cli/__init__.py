@@ -1,0 +1,62 @@
+"""``seller-insurance``: the command line.
+
+Each sub-command lives in its own module in this package and exposes ``register(subparsers)``, which adds its
+parser and sets ``func`` (called with the parsed arguments, returning an exit status). Modules are discovered,
+so adding a command never touches this file.
+
+Exit codes: 0 success, 1 a run failed, 2 unusable input or bad arguments (no traceback for either).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from seller_insurance import __version__
+from seller_insurance.errors import InputError, RunError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seller-insurance",
+        description=(
+            "Measure Amazon's 2021 insurance-rule change (three months over the threshold -> one month) and the "
+            "$1,000 claims cap on seller sales and claim histories, synthetic or your own."
+        ),
+        epilog="Exit status: 0 success, 1 a run failed, 2 unusable input or bad arguments.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "func"):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except RunError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
