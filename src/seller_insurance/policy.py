@@ -106,3 +106,18 @@ def threshold_for(marketplace: str, threshold: float | dict[str, float] | None =
     if marketplace in threshold:
         return float(threshold[marketplace])
     return DEFAULT_THRESHOLDS[marketplace]
+
+
+# --- Currency conversion (for reporting only: rules always compare in the site's own currency) ------------------
+# US dollars per unit of each currency: 2021 annual averages of the Federal Reserve H.10 / ECB reference rates
+# (USD/CAD 1.2535, USD/MXN 20.27, USD/JPY 109.8, GBP 1.3757, EUR 1.1827, USD/SEK 8.58, USD/PLN 3.86). Used to put
+# sellers of different sites in common USD size bands and to express premiums as a share of sales.
+FX_USD_PER_UNIT: Final = MappingProxyType(
+    {"USD": 1.0, "CAD": 0.7978, "MXN": 0.04933, "JPY": 0.009107, "GBP": 1.3757, "EUR": 1.1827, "SEK": 0.1166,
+     "PLN": 0.2591}
+)
+
+
+def usd_per_unit(marketplace: str) -> float:
+    """US dollars per unit of the site's currency (2021 average; see FX_USD_PER_UNIT)."""
+    return FX_USD_PER_UNIT[SITE_CURRENCY[marketplace]]
