@@ -1,0 +1,146 @@
+"""Rule impact: who the single-month rule newly pulls in, who it pulls in earlier, and what it costs them.
+
+Built on the rule engine's comparison table (``rules.compare_rules``: one row per seller-marketplace with
+old_trigger, new_trigger, status, lead_months). Definitions used in every table and chart:
+
+- *Population*: the seller-marketplaces the rule change can affect, i.e. all in the comparison except
+  ``already_required`` (required under the old rule before the start month). Shares are of this population
+  ("active sellers" in the report: every seller-marketplace with at least one accepted sales row that was not
+  already required when the new rule started).
+- *Newly affected*: the new rule triggers, the old one never does (up to the end of the data).
+  *Accelerated*: both trigger, the new one earlier; ``lead_months`` = old trigger - new trigger (> 0).
+- *Trigger month profile*: the calendar month (Jan..Dec) of each new-rule first trigger, to show the Q4 effect.
+- *Premium burden*: an annual premium (USD; default ``policy.ANNUAL_PREMIUM_USD``, broker figures) as a share of
+  the seller's gross sales in USD over the 12 calendar months ending with its new-rule trigger month (months
+  without a row count as zero). That is what the seller sold in the year it became required.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from seller_insurance import months as mo
+from seller_insurance import policy
+
+KEYS = ["seller_id", "marketplace"]
+CHANGED = ("newly_affected", "accelerated")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _as_str_keys(df: pd.DataFrame) -> pd.DataFrame:
+    return df.astype({k: str for k in KEYS if k in df})
+
+
+def attach(comparison: pd.DataFrame, sellers: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The comparison with seller columns joined on (seller_id, marketplace); unmatched rows keep NaN."""
+    right = _as_str_keys(sellers[KEYS + [c for c in columns if c not in KEYS]])
+    return _as_str_keys(comparison).merge(right, on=KEYS, how="left", validate="one_to_one")
+
+
+def impact_table(comparison: pd.DataFrame, by: str | list[str] | None = None,
+                 sellers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Counts and shares of each status, with lead-time statistics, overall or per group.
+
+    Columns: [group], population (all but already_required), already_required, newly_affected, accelerated,
+    unchanged, unaffected, newly_affected_share and accelerated_share (of the population), changed_share (both),
+    mean_lead_months and median_lead_months (over accelerated sellers; NaN when none).
+    A group column of ``sellers`` (size_band, category, ...) is joined in when ``sellers`` is given.
+    """
+    by = [by] if isinstance(by, str) else list(by or [])
+    df = comparison
+    extra = [c for c in by if c not in comparison.columns]
+    if extra:
+        if sellers is None:
+            raise ValueError(f"grouping by {extra} needs the sellers table")
+        df = attach(comparison, sellers, extra)
+    counts = pd.crosstab([df[c] for c in by] if by else pd.Series("all", index=df.index, name="group"),
+                         df["status"])
+    for status in ("already_required", "newly_affected", "accelerated", "unchanged", "unaffected"):
+        if status not in counts:
+            counts[status] = 0
+    out = counts[["already_required", "newly_affected", "accelerated", "unchanged", "unaffected"]].copy()
+    out.insert(0, "population", out.sum(axis=1) - out["already_required"])
+    pop = out["population"].where(out["population"] > 0)
+    out["newly_affected_share"] = out["newly_affected"] / pop
+    out["accelerated_share"] = out["accelerated"] / pop
+    out["changed_share"] = (out["newly_affected"] + out["accelerated"]) / pop
+    acc = df[df["status"] == "accelerated"]
+    grouper = [acc[c] for c in by] if by else pd.Series("all", index=acc.index, name="group")
+    lead = acc.groupby(grouper, observed=True)["lead_months"].agg(["mean", "median"]).astype(float)
+    out["mean_lead_months"] = lead["mean"].reindex(out.index)
+    out["median_lead_months"] = lead["median"].reindex(out.index)
+    out.columns.name = None
+    return out.reset_index()
+
+
+def lead_distribution(comparison: pd.DataFrame) -> pd.DataFrame:
+    """Number of accelerated sellers by lead (months earlier under the new rule)."""
+    acc = comparison.loc[comparison["status"] == "accelerated", "lead_months"].astype(int)
+    return acc.value_counts().sort_index().rename_axis("lead_months").reset_index(name="sellers")
+
+
+def trigger_month_profile(comparison: pd.DataFrame, statuses: tuple[str, ...] = CHANGED) -> pd.DataFrame:
+    """New-rule first triggers by calendar month of the year (Jan..Dec), for the given statuses.
+
+    Columns: month_of_year (1..12), month_name, sellers, share (of all such triggers).
+    """
+    t = comparison.loc[comparison["status"].isin(statuses), "new_trigger"]
+    moy = pd.Series(pd.DatetimeIndex(t).month, name="month_of_year")
+    counts = moy.value_counts().reindex(range(1, 13), fill_value=0)
+    total = counts.sum()
+    return pd.DataFrame({"month_of_year": range(1, 13), "month_name": MONTH_NAMES,
+                         "sellers": counts.to_numpy(),
+                         "share": counts.to_numpy() / total if total else np.nan})
+
+
+def trailing_sales_usd(monthly_sales: pd.DataFrame, at: pd.DataFrame, column: str = "new_trigger",
+                       months: int = 12) -> pd.Series:
+    """Gross sales in USD over the ``months`` calendar months ending with ``at[column]``, per row of ``at``.
+
+    ``at`` has seller_id, marketplace and a month column; rows with NaT get NaN. Months without a sales row count
+    as zero. Converted at ``policy.FX_USD_PER_UNIT``.
+    """
+    at = _as_str_keys(at[KEYS + [column]]).reset_index(drop=True)
+    s = _as_str_keys(monthly_sales[KEYS + ["month", "gross_sales"]])
+    s = s.merge(at[at[column].notna()], on=KEYS, how="inner")
+    m = mo.to_month_index(s["month"])
+    end = mo.to_month_index(s[column])
+    inside = (m <= end) & (m > end - months)
+    fx = s["marketplace"].map(policy.usd_per_unit).astype(float)
+    s = s.assign(usd=np.where(inside, s["gross_sales"].to_numpy() * fx.to_numpy(), 0.0))
+    total = s.groupby(KEYS, sort=False)["usd"].sum()
+    idx = pd.MultiIndex.from_frame(at[KEYS])
+    out = pd.Series(total.reindex(idx).to_numpy(), index=at.index, name=f"sales_usd_{months}m")
+    return out.where(at[column].notna())
+
+
+def premium_burden(comparison: pd.DataFrame, monthly_sales: pd.DataFrame, sellers: pd.DataFrame | None = None,
+                   *, annual_premium_usd: float = policy.ANNUAL_PREMIUM_USD,
+                   statuses: tuple[str, ...] = ("newly_affected",)) -> pd.DataFrame:
+    """Annual premium as a share of each affected seller's sales in its trigger year.
+
+    One row per seller-marketplace of the given statuses: sales_usd_12m (see :func:`trailing_sales_usd`),
+    premium_share = annual_premium_usd / sales_usd_12m, plus size_band/category when ``sellers`` has them.
+    """
+    rows = _as_str_keys(comparison.loc[comparison["status"].isin(statuses), KEYS + ["status", "new_trigger"]])
+    rows = rows.reset_index(drop=True)
+    rows["sales_usd_12m"] = trailing_sales_usd(monthly_sales, rows).round(2)
+    rows["premium_share"] = annual_premium_usd / rows["sales_usd_12m"]
+    if sellers is not None:
+        cols = [c for c in ("size_band", "category") if c in sellers]
+        rows = attach(rows, sellers, cols)
+    return rows
+
+
+def premium_burden_by(burden: pd.DataFrame, by: str = "size_band") -> pd.DataFrame:
+    """Median and quartiles of premium_share per group, with the share of sellers paying over 1% of sales."""
+    g = burden.groupby(by, observed=True)["premium_share"]
+    out = pd.DataFrame({
+        "sellers": g.size(),
+        "median_premium_share": g.median(),
+        "p25_premium_share": g.quantile(0.25),
+        "p75_premium_share": g.quantile(0.75),
+        "share_over_1pct": g.apply(lambda s: float((s > 0.01).mean()) if len(s) else np.nan),
+    })
+    return out.reset_index()
