@@ -130,9 +130,17 @@ def export_html(executed: Path, out: Path) -> Path:
     return out
 
 
-def run_info(run_dir: Path, name: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``run`` block of metrics.json (the data source comes from the data notebook's ``dataset.json``)."""
+def run_info(run_dir: Path, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``run`` block of metrics.json.
+
+    The data source comes from the data notebook's ``dataset.json``; the parameters from ``params`` or, when not
+    given, from the ``parameters.json`` the runner writes at the start of a run.
+    """
+    run_dir = Path(run_dir)
     data = json.loads((run_dir / "dataset.json").read_text()) if (run_dir / "dataset.json").exists() else {}
+    if params is None:
+        saved = run_dir / "parameters.json"
+        params = json.loads(saved.read_text()) if saved.exists() else {}
     return {"name": name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "data_source": data.get("description", "unknown"), "parameters": dict(params),
             "package_version": __version__, "git_commit": _git_commit()}
@@ -162,6 +170,7 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "figures").mkdir(parents=True)
 
+    (staging / "parameters.json").write_text(json.dumps(dict(params), indent=2, default=str) + "\n")
     timings: dict[str, float] = {}
     started = time.perf_counter()
     env_backend = os.environ.setdefault("MPLBACKEND", "agg")
@@ -169,6 +178,8 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
         nb_params = {k: v for k, v in params.items() if k in declared[nb.name]}
         if "run_dir" in declared[nb.name]:
             nb_params["run_dir"] = str(staging.resolve())
+        if "run_name" in declared[nb.name]:
+            nb_params["run_name"] = name
         out_nb = staging / nb.name
         t0 = time.perf_counter()
         try:
