@@ -26,6 +26,7 @@ Design (details in ``docs/forecast.md``):
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ __all__ = [
     "plot_calibration",
     "plot_precision_at_k",
     "precision_at_k",
+    "precision_curve",
     "watch_list",
     "write_watch_list",
 ]
@@ -91,7 +93,8 @@ class ForecastParams:
         are unknown (not zero).
     top_k : size of the watch-list an account manager can call, per cut-off month; precision@k uses it.
     max_train_rows : cap on training rows (a seeded random sample when exceeded) to bound fit time; ``None`` = all.
-    calibration_bins : bins (quantiles of the predicted probability) of the calibration curve.
+    calibration_bins : bins of the calibration curve (halving quantiles of the predicted probability: see
+        ``_calibration_bins``); default 10, the last bin being the top 0.2% of predictions.
     seed : random seed of the models and of the training sample.
     """
 
@@ -584,14 +587,19 @@ def _fit(models: dict[str, Pipeline], X: pd.DataFrame, y: np.ndarray) -> dict[st
 
 
 def _calibration_bins(y: np.ndarray, p: np.ndarray, n_bins: int) -> pd.DataFrame:
-    """Quantile bins of the predicted probability (equal-count bins; tied edges merged): mean predicted,
-    observed share of positives and row count per bin."""
-    edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
+    """Calibration table: mean predicted, observed share of positives and row count per bin.
+
+    Bins are *halving quantiles* of the predicted probability: the lower half of the rows, then the lower half
+    of what is left, ... and the last bin is the top ``0.5 ** (n_bins - 1)`` share. Positives are rare (a few
+    percent), so equal-count deciles would pool every informative prediction into the top bin; halving keeps
+    enough rows per bin while resolving the high-probability tail the watch-list is drawn from. Tied edges merge.
+    """
+    q = np.concatenate([[0.0], 1 - 0.5 ** np.arange(1, n_bins), [1.0]])
+    edges = np.unique(np.quantile(p, q))
     b = np.searchsorted(edges[1:-1], p, side="right") if len(edges) > 2 else np.zeros(len(p), dtype=np.int64)
     df = pd.DataFrame({"bin": b, "p": p, "y": y}).groupby("bin", sort=True)
-    out = pd.DataFrame({"mean_predicted": df["p"].mean(), "fraction_positive": df["y"].mean(),
-                        "count": df["y"].size()}).reset_index(drop=True)
-    return out
+    return pd.DataFrame({"mean_predicted": df["p"].mean(), "fraction_positive": df["y"].mean(),
+                         "count": df["y"].size()}).reset_index(drop=True)
 
 
 def _safe_metric(fn, y, p) -> float:
@@ -737,49 +745,22 @@ def write_watch_list(df: pd.DataFrame, out_stem: str | Path) -> tuple[Path, Path
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Charts
+# Charts (project slide style: seller_insurance.charts)
 # --------------------------------------------------------------------------------------------------------------
 
-_FIGSIZE = (10.0, 5.625)  # 16:9, used when the project style (seller_insurance.charts) is absent
+_LABELS = {"baseline": "baseline (last month / threshold)", "logistic": "logistic regression",
+           "gradient_boosting": "gradient boosting"}
 
 
-def _new_axes(ax=None):
-    import matplotlib.pyplot as plt
+def precision_curve(result: EvaluationResult, max_k: int | None = None) -> pd.DataFrame:
+    """Precision of each month's top-k list for k = 1..max_k (default 3 x top_k), averaged over test cut-offs.
 
-    try:
-        from .charts import use_style
-
-        use_style()
-    except (ImportError, AttributeError):
-        pass
-    if ax is not None:
-        return ax.figure, ax
-    return plt.subplots(figsize=_FIGSIZE)
-
-
-def plot_calibration(result: EvaluationResult, ax=None):
-    """Calibration curve per model (mean predicted vs observed share, quantile bins) with the diagonal."""
-    fig, ax = _new_axes(ax)
-    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=1, label="perfectly calibrated")
-    hi = 0.0
-    for name, grp in result.calibration.groupby("model", sort=False):
-        ax.plot(grp["mean_predicted"], grp["fraction_positive"], marker="o", label=name)
-        hi = max(hi, float(grp["mean_predicted"].max()), float(grp["fraction_positive"].max()))
-    lim = min(1.0, hi * 1.1 + 0.01)
-    ax.set(xlim=(0, lim), ylim=(0, lim), xlabel="mean predicted probability",
-           ylabel="observed share that first triggered",
-           title=f"Calibration: first trigger within {result.params.horizon} months (test cut-offs)")
-    ax.legend()
-    return fig
-
-
-def plot_precision_at_k(result: EvaluationResult, max_k: int | None = None, ax=None):
-    """Precision of each month's top-k list against k, per model, averaged over test cut-offs; base rate dashed."""
-    fig, ax = _new_axes(ax)
+    Columns: ``k``, one per model, ``base_rate`` (the precision of a random list).
+    """
     preds = result.predictions
-    max_k = max_k or 5 * result.params.top_k
-    ks = np.arange(1, max_k + 1)
-    for name in [c for c in MODEL_NAMES if c in preds.columns]:
+    max_k = int(max_k or 3 * result.params.top_k)
+    out = {"k": np.arange(1, max_k + 1)}
+    for name in [c for c in result.metrics.index if c in preds.columns]:
         curves = []
         for _, grp in preds.groupby("cutoff", sort=True):
             y = grp["label"].to_numpy()[np.argsort(-grp[name].to_numpy(), kind="stable")]
@@ -787,11 +768,73 @@ def plot_precision_at_k(result: EvaluationResult, max_k: int | None = None, ax=N
             c = np.full(max_k, np.nan)
             c[:n] = np.cumsum(y[:n]) / np.arange(1, n + 1)
             curves.append(c)
-        ax.plot(ks, np.nanmean(np.vstack(curves), axis=0), label=name)
-    ax.axhline(result.metrics["base_rate"].iloc[0], color="grey", linestyle="--", linewidth=1,
-               label="base rate (random list)")
-    ax.axvline(result.params.top_k, color="grey", linestyle=":", linewidth=1)
-    ax.set(xlabel="k (size of the monthly watch-list)", ylabel="precision (share who first trigger)",
-           ylim=(0, 1), title=f"Precision of the top-k watch-list, horizon {result.params.horizon} months")
-    ax.legend()
+        out[name] = np.nanmean(np.vstack(curves), axis=0)
+    out["base_rate"] = np.full(max_k, float(result.metrics["base_rate"].iloc[0]))
+    return pd.DataFrame(out)
+
+
+def _best_model(result: EvaluationResult) -> str:
+    return str(result.metrics["precision_at_k"].idxmax())
+
+
+def plot_precision_at_k(result: EvaluationResult, max_k: int | None = None, title: str | None = None,
+                        footnote: str | None = None):
+    """Line chart: precision of the monthly top-k list against k, per model, with the base rate.
+
+    The default title states the finding at ``top_k`` (computed from ``result``). Returns a Figure in the slide
+    style (``charts.save_figure`` writes it).
+    """
+    from . import charts
+
+    curve = precision_curve(result, max_k)
+    k, m = result.params.top_k, result.metrics
+    best = _best_model(result)
+    if title is None:
+        title = (f"Top {k} each month: {m.loc[best, 'precision_at_k']:.0%} of the {_LABELS.get(best, best)} list "
+                 f"first trigger within {result.params.horizon} months, vs {m.loc['baseline', 'precision_at_k']:.0%} "
+                 f"for the baseline" if "baseline" in m.index and best != "baseline" else
+                 f"Top {k} each month: {m.loc[best, 'precision_at_k']:.0%} first trigger within "
+                 f"{result.params.horizon} months")
+    series = {_LABELS.get(c, c): c for c in m.index} | {"random list (base rate)": "base_rate"}
+    return charts.line_chart(
+        curve, "k", series, title=title, ylabel="share of the list who first trigger", x_is_month=False,
+        xlabel="k (sellers on the monthly watch-list)", vline=(k, f"top {k}"), value_format="{:.0%}",
+        footnote=footnote or (f"Test cut-offs {result.test_cutoffs[0]} to {result.test_cutoffs[-1]}; trained on "
+                              f"{result.train_cutoffs[0]} to {result.train_cutoffs[-1]}."))
+
+
+def plot_calibration(result: EvaluationResult, title: str | None = None, footnote: str | None = None):
+    """Calibration: mean predicted probability vs observed share per quantile bin, per model, and the diagonal."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import PercentFormatter
+
+    from . import charts
+
+    with plt.style.context(charts.STYLE):
+        fig = plt.figure(figsize=charts.FIGSIZE)
+        ax = fig.add_subplot()
+        hi = 0.0
+        for i, (name, grp) in enumerate(result.calibration.groupby("model", sort=False)):
+            color = charts.PALETTE[i % len(charts.PALETTE)]
+            ax.plot(grp["mean_predicted"], grp["fraction_positive"], marker="o", color=color,
+                    label=_LABELS.get(name, name))
+            hi = max(hi, float(grp["mean_predicted"].max()), float(grp["fraction_positive"].max()))
+        lim = min(1.0, hi * 1.15 + 0.01)
+        ax.plot([0, lim], [0, lim], color=charts.MUTED, linestyle="--", linewidth=1.5, zorder=1)
+        ax.plot([], [], color=charts.MUTED, linestyle="--", label="perfect calibration")
+        ax.legend(loc="upper left", frameon=False, fontsize=charts.LABEL_SIZE - 1)
+        ax.set(xlim=(0, lim), ylim=(0, lim), xlabel="mean predicted probability (quantile bins)",
+               ylabel="observed share that first triggered")
+        fmt = PercentFormatter(1.0, decimals=0)
+        ax.xaxis.set_major_formatter(fmt)
+        ax.yaxis.set_major_formatter(fmt)
+        if title is None:
+            b = result.metrics["brier"].sort_values()
+            title = (f"Calibration of the {result.params.horizon}-month first-trigger probability: Brier "
+                     + ", ".join(f"{v:.4f} ({_LABELS.get(n, n).split(' (')[0]})" for n, v in b.items()))
+        fig.suptitle(textwrap.fill(title, charts.TITLE_WRAP), x=0.012, ha="left", fontsize=charts.TITLE_SIZE,
+                     fontweight="bold")
+        charts.footnote(fig, footnote or f"Pooled test cut-offs {result.test_cutoffs[0]} to "
+                        f"{result.test_cutoffs[-1]}; {result.params.calibration_bins} bins per model, each the lower half of "
+                        f"the rows left (the last is the top {0.5 ** (result.params.calibration_bins - 1):.1%}).")
     return fig
