@@ -25,13 +25,13 @@ from seller_insurance.claims_groups import (
     under_cap,
 )
 from seller_insurance.claims_payer import PAYERS, non_compliant, payer_per_claim, payer_shift, payer_split
-from seller_insurance.intervals import ratio_bootstrap_interval, ratio_delta_interval, wilson_interval
+from seller_insurance.intervals import (
+    BOOTSTRAP_BELOW,
+    ratio_bootstrap_interval,
+    ratio_delta_interval,
+    wilson_interval,
+)
 from seller_insurance.policy import CLAIM_CAP_USD, VALID_CLAIM_STATUSES
-
-# Groups with fewer valid claims than this get a bootstrap interval for the value share, the others the delta
-# method. At 1,000 claims the two agree to within a few thousandths on realistic severities (tests/test_intervals.py
-# checks 300..2,000), and a bootstrap of a group below the switch costs at most 1,000 x n_boot draws.
-BOOTSTRAP_BELOW = 1_000
 
 SHARE_COLUMNS = [
     "n_claims", "n_under_cap", "count_share", "count_share_low", "count_share_high",
