@@ -1,0 +1,240 @@
+"""Reading export files as pyarrow tables: CSV (sniffed delimiter and encoding, streamed) and Parquet.
+
+A :class:`Source` yields :class:`Batch` es of the file's original columns (CSV: every column as text, read once;
+Parquet: native types, ``seller_id``/``marketplace`` dictionary-encoded so no Python strings are made), each with
+the 1-based line number of every row (CSV: physical line in the file, header = line 1, quoted line breaks counted;
+Parquet: row number in the file). Rows the CSV parser cannot split into the header's number of fields are reported
+in ``Source.malformed`` (file, line, text) instead of stopping the read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from seller_insurance.errors import InputError
+
+DELIMITERS = (",", ";", "\t", "|")
+CSV_BLOCK_BYTES = 16 << 20  # streamed CSV block size: peak memory grows with it, speed barely does
+_SAMPLE_BYTES = 1 << 16
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+
+
+class NotUtf8(Exception):
+    """The CSV turned out not to be UTF-8 part-way through; the reader restarts with Latin-1."""
+
+
+@dataclass
+class Batch:
+    table: pa.Table
+    file: str
+    lines: np.ndarray  # int64, 1-based line (CSV) or row number (Parquet) of each row
+
+
+@dataclass
+class Source:
+    path: Path
+    files: list[Path]
+    fmt: str  # "csv" or "parquet"
+    columns: list[str]
+    encoding: str = "utf8"
+    delimiter: str = ","
+    dictionary_columns: list[str] = field(default_factory=list)
+    read_columns: list[str] | None = None  # Parquet: the subset to read (None = all)
+    malformed: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def batches(self) -> Iterator[Batch]:
+        self.malformed = []
+        if self.fmt == "parquet":
+            yield from self._parquet_batches()
+        else:
+            yield from self._csv_batches()
+
+    # -- Parquet ------------------------------------------------------------------------------------------------
+    def _parquet_batches(self) -> Iterator[Batch]:
+        for f in self.files:
+            try:
+                pf_cols = pq.read_schema(f).names
+                cols = [c for c in (self.read_columns or pf_cols) if c in pf_cols]
+                table = pq.read_table(f, columns=cols,
+                                      read_dictionary=[c for c in self.dictionary_columns if c in cols] or None)
+            except (OSError, pa.ArrowException) as exc:
+                raise InputError(f"cannot read as Parquet ({exc})", path=f) from None
+            yield Batch(table, str(f), np.arange(1, table.num_rows + 1, dtype=np.int64))
+
+    # -- CSV ----------------------------------------------------------------------------------------------------
+    def _csv_batches(self) -> Iterator[Batch]:
+        f = self.files[0]
+        skipped: list[tuple[int, str]] = []  # (record number, raw text) of rows the parser skipped
+
+        def on_invalid(row) -> str:
+            skipped.append((int(row.number) if row.number is not None else -1, row.text))
+            return "skip"
+
+        read_opts = pcsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES, encoding=self.encoding)
+        parse_opts = pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False,
+                                       invalid_row_handler=on_invalid)
+        conv_opts = pcsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
+                                        strings_can_be_null=False, quoted_strings_can_be_null=False)
+        try:
+            reader = pcsv.open_csv(str(f), read_options=read_opts, parse_options=parse_opts,
+                                   convert_options=conv_opts)
+        except pa.ArrowInvalid as exc:
+            _raise_csv(exc, f)
+        rows_before = 0
+        nl_events: list[tuple[int, int]] = []  # (record number, line breaks inside it), only records with any
+        n_skipped_seen = 0
+        while True:
+            try:
+                rb = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                _raise_csv(exc, f)
+            table = pa.Table.from_batches([rb])
+            n = table.num_rows
+            recs = _record_numbers(rows_before, n, np.array(sorted(s[0] for s in skipped), dtype=np.int64))
+            new_skips = skipped[n_skipped_seen:]
+            n_skipped_seen = len(skipped)
+            for rec, text in new_skips:
+                if text.count("\n"):
+                    nl_events.append((rec, text.count("\n")))
+            if n:
+                nl = None
+                for col in table.columns:
+                    c = pc.count_substring(col, "\n")
+                    if pc.max(c).as_py():
+                        c = np.asarray(c.to_numpy(zero_copy_only=False), dtype=np.int64)
+                        nl = c if nl is None else nl + c
+                if nl is not None:
+                    nz = np.flatnonzero(nl)
+                    nl_events.extend(zip(recs[nz].tolist(), nl[nz].tolist(), strict=True))
+            lines = _lines_of_records(recs, nl_events)
+            rows_before += n
+            yield Batch(table, str(f), lines)
+        if skipped:
+            recs = np.array([s[0] for s in skipped], dtype=np.int64)
+            lines = _lines_of_records(recs, nl_events)
+            self.malformed = [(str(f), int(ln), text) for ln, (_, text) in zip(lines, skipped, strict=True)]
+
+
+def _raise_csv(exc: Exception, f: Path):
+    msg = str(exc)
+    if "UTF8" in msg or "UTF-8" in msg:
+        raise NotUtf8(msg) from None
+    raise InputError(f"cannot read as CSV ({msg.splitlines()[0] if msg else type(exc).__name__})", path=f) from None
+
+
+def _record_numbers(rows_before: int, n: int, skipped_sorted: np.ndarray) -> np.ndarray:
+    """Record numbers (header = 1) of table rows ``rows_before .. rows_before+n-1`` given the skipped records."""
+    g = np.arange(rows_before, rows_before + n, dtype=np.int64)
+    rec = g + 2
+    if skipped_sorted.size:
+        for _ in range(skipped_sorted.size + 1):
+            new = g + 2 + np.searchsorted(skipped_sorted, rec, side="right")
+            if np.array_equal(new, rec):
+                break
+            rec = new
+    return rec
+
+
+def _lines_of_records(recs: np.ndarray, nl_events: list[tuple[int, int]]) -> np.ndarray:
+    """Physical line of each record: its record number plus the line breaks inside earlier records."""
+    if not nl_events:
+        return recs
+    ev = np.array(sorted(nl_events), dtype=np.int64)
+    csum = np.concatenate([[0], np.cumsum(ev[:, 1])])
+    return recs + csum[np.searchsorted(ev[:, 0], recs, side="left")]
+
+
+# --- opening -------------------------------------------------------------------------------------------------
+
+
+def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
+    """Inspect ``path`` (file or folder) and return a :class:`Source` ready to stream.
+
+    Raises ``InputError`` for a missing path, an empty file, an empty folder, or a file that is neither CSV nor
+    Parquet (e.g. an Excel workbook).
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError("file not found", path=p)
+    if p.is_dir():
+        files = sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() in PARQUET_SUFFIXES
+                       and not x.name.startswith((".", "_")))
+        if not files:
+            raise InputError("folder holds no Parquet files (*.parquet)", path=p)
+        return _parquet_source(p, files, dictionary_columns)
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(_SAMPLE_BYTES)
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
+    if head[:4] == b"PAR1" or p.suffix.lower() in PARQUET_SUFFIXES:
+        return _parquet_source(p, [p], dictionary_columns)
+    if head[:4] == b"PK\x03\x04":
+        raise InputError("looks like an Excel workbook or zip archive; save it as CSV (or Parquet)", path=p)
+    body = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    if not body.strip():
+        raise InputError("file is empty", path=p)
+    if b"\x00" in body:
+        raise InputError("cannot read: binary data (or UTF-16 text); save the export as CSV in UTF-8", path=p)
+    encoding = "utf8"
+    try:
+        text = _decode_sample(body, "utf-8", complete=len(head) < _SAMPLE_BYTES)
+    except UnicodeDecodeError:
+        encoding, text = "latin1", body.decode("latin-1")
+    delimiter = sniff_delimiter(text)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    if not header or not any(h.strip() for h in header):
+        raise InputError("file has no header row", path=p)
+    return Source(p, [p], "csv", header, encoding=encoding, delimiter=delimiter)
+
+
+def _decode_sample(data: bytes, encoding: str, *, complete: bool) -> str:
+    import codecs
+
+    dec = codecs.getincrementaldecoder(encoding)()
+    return dec.decode(data, final=complete)
+
+
+def _parquet_source(p: Path, files: list[Path], dictionary_columns) -> Source:
+    try:
+        names = pq.read_schema(files[0]).names
+    except (OSError, pa.ArrowException) as exc:
+        raise InputError(f"cannot read as Parquet ({exc})", path=files[0]) from None
+    return Source(p, files, "parquet", list(names), dictionary_columns=list(dictionary_columns or []))
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among comma, semicolon, tab and pipe that splits the first lines most consistently.
+
+    Score: the header splits into the most fields, ties broken by how many of the next lines split into the same
+    number of fields; a file where none splits the header is treated as comma-separated (one column).
+    """
+    lines = text.splitlines()[:50]
+    if len(text) >= _SAMPLE_BYTES - 4 and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a truncated sample may be cut
+    best, best_score = ",", (1, 0)
+    for d in DELIMITERS:
+        try:
+            rows = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=d))
+        except csv.Error:
+            continue
+        if not rows:
+            continue
+        width = len(rows[0])
+        consistent = sum(1 for r in rows[1:] if len(r) == width)
+        score = (width, consistent)
+        if width > 1 and score > best_score:
+            best, best_score = d, score
+    return best

@@ -1,0 +1,341 @@
+"""Vectorised parsers for messy export values: column names, money, months, dates, marketplaces.
+
+Every parser works on a whole pyarrow column at once and never raises on bad values: it returns the parsed
+values plus a boolean "ok" mask, and the loading layer turns the failures into rejected rows.
+
+Decisions (documented for analysts in ``docs/your-own-data.md``):
+
+- Money: ``12345.67``, ``12,345.67``, ``$12,345.67``, ``(1,234.00)`` (accounting negative), ``-12.5``, with
+  currency symbols ``$ € £ ¥ ₹``, ISO codes (``USD 12.00``, ``12.00 EUR``) and spaces (also non-breaking) ignored.
+  The comma is a thousands separator only: ``12,34`` is rejected rather than guessed. A decimal comma is accepted
+  only where it cannot be a thousands separator: ``1234,5``, ``12,50`` (one or two decimals), ``1.234,56``.
+- Months: ``2021-09``, ``2021/09``, ``2021-09-01``, ``2021-09-15T10:00:00Z`` (the calendar month as written, the
+  UTC offset is not applied), ``09/2021``, ``9-2021``, ``Sep 2021``, ``September 2021``, ``Sep-2021``, ``202109``;
+  also full dates (below). Two-digit years are rejected (``Sep-21`` could be a day).
+- Dates: ISO (``2021-09-15``, with an optional time), ``09/15/2021`` (slash = US month/day/year, as Amazon US
+  exports write it), ``15.09.2021`` (dot = day.month.year), ``Sep 15, 2021``, ``15 Sep 2021``.
+- Distinct strings are parsed once and mapped back (exports have few distinct month and date strings).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seller_insurance.months import NO_MONTH
+from seller_insurance.policy import KNOWN_MARKETPLACES
+
+# --- column names ------------------------------------------------------------------------------------------------
+
+
+def normalise_name(name: object) -> str:
+    """``'  Seller ID '`` -> ``'seller_id'``: lower case, runs of non-alphanumerics become one underscore."""
+    text = re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower().replace("\ufeff", ""))
+    return text.strip("_")
+
+
+# --- marketplaces ------------------------------------------------------------------------------------------------
+
+# Accepted spellings besides the site codes themselves (compared upper-case after trimming): the ISO country code
+# GB for the UK site, and the Amazon domains.
+MARKETPLACE_ALIASES: dict[str, str] = {
+    "GB": "UK",
+    "AMAZON.COM": "US",
+    "AMAZON.CA": "CA",
+    "AMAZON.COM.MX": "MX",
+    "AMAZON.CO.JP": "JP",
+    "AMAZON.CO.UK": "UK",
+    "AMAZON.DE": "DE",
+    "AMAZON.FR": "FR",
+    "AMAZON.IT": "IT",
+    "AMAZON.ES": "ES",
+    "AMAZON.NL": "NL",
+    "AMAZON.COM.BE": "BE",
+    "AMAZON.SE": "SE",
+    "AMAZON.PL": "PL",
+}
+
+
+def marketplace_code(value: object) -> int:
+    """Index into ``policy.KNOWN_MARKETPLACES`` of one raw value (case-insensitive, aliases), -1 if unknown."""
+    if value is None:
+        return -1
+    key = str(value).strip().upper()
+    key = MARKETPLACE_ALIASES.get(key, key)
+    try:
+        return KNOWN_MARKETPLACES.index(key)
+    except ValueError:
+        return -1
+
+
+# --- helpers on arrow columns -------------------------------------------------------------------------------------
+
+
+def is_text(arr: pa.ChunkedArray | pa.Array) -> bool:
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
+def dictionary_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[list]]:
+    """Per-row (chunk-local) dictionary indices and each chunk's dictionary values, for text columns.
+
+    Returns ``(indices, dictionaries)`` where ``indices`` is int64 with -1 for nulls and offsets so that all chunks'
+    dictionaries are concatenated (``np.concatenate`` of the per-chunk value lists in order).
+    """
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    idx_parts, dicts, offset = [], [], 0
+    for chunk in chunks:
+        if not pa.types.is_dictionary(chunk.type):
+            chunk = pc.dictionary_encode(chunk)
+        d = chunk.dictionary
+        if pa.types.is_dictionary(d.type):  # pragma: no cover - nested dictionaries do not occur
+            d = d.dictionary_decode()
+        ind = chunk.indices.to_numpy(zero_copy_only=False)
+        if chunk.null_count:
+            ind = np.where(chunk.is_null().to_numpy(zero_copy_only=False), -1, ind.astype(np.int64) + offset)
+        else:
+            ind = ind.astype(np.int64) + offset
+        idx_parts.append(ind)
+        dicts.append(d.to_pylist())
+        offset += len(d)
+    indices = np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64)
+    return indices, dicts
+
+
+def map_distinct(arr: pa.ChunkedArray | pa.Array, fn, fill, dtype) -> np.ndarray:
+    """Apply ``fn`` to each distinct text value once and map the results back to rows (nulls -> ``fill``)."""
+    indices, dicts = dictionary_codes(arr)
+    flat = [v for d in dicts for v in d]
+    table = np.array([fn(v) for v in flat] + [fill], dtype=dtype)
+    return table[np.where(indices < 0, len(flat), indices)]
+
+
+def trimmed(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    return pc.utf8_trim_whitespace(arr)
+
+
+# --- money -------------------------------------------------------------------------------------------------------
+
+_SYMBOLS = r"[\s\x{00a0}\x{202f}$€£¥₹']|(?i:usd|cad|mxn|jpy|gbp|eur|sek|pln|us|zł|kr)"
+_PLAIN = r"^(\d+(\.\d*)?|\.\d+)$"
+_THOUSANDS = r"^\d{1,3}(,\d{3})+(\.\d*)?$"
+_DECIMAL_COMMA = r"^(\d+,\d{1,2}|\d{1,3}(\.\d{3})+,\d{1,2})$"
+
+
+def parse_money(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Amounts as float64 (NaN where invalid) and an ``ok`` mask; see the module docstring for the formats.
+
+    Numeric columns pass through (nulls and non-finite values are not ok). No rounding here.
+    """
+    if not is_text(arr):
+        if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
+            vals = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+            vals = np.asarray(vals, dtype=np.float64)
+            return vals, np.isfinite(vals)
+        n = len(arr)
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type) if isinstance(arr, pa.Array) else pa.chunked_array(
+            [c.dictionary_decode() for c in arr.chunks], type=arr.type.value_type)
+    s = trimmed(arr)
+    try:  # fast path: plain numbers only (the common case for machine-written exports)
+        if pc.all(pc.match_substring_regex(s, r"^-?(\d+(\.\d*)?|\.\d+)$")).as_py() is not False:
+            vals = np.asarray(pc.cast(s, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+            return vals, np.isfinite(vals)
+    except pa.ArrowInvalid:
+        pass
+    s = pc.replace_substring_regex(s, _SYMBOLS, "")
+    paren = pc.fill_null(pc.match_substring_regex(s, r"^\(.*\)$"), False)
+    s = pc.if_else(paren, pc.utf8_slice_codeunits(s, 1, -1), s)
+    minus = pc.fill_null(pc.match_substring_regex(s, r"^[-−]"), False)
+    plus = pc.fill_null(pc.match_substring_regex(s, r"^\+"), False)
+    s = pc.replace_substring_regex(s, r"^[-−+]", "")
+    plain = pc.fill_null(pc.match_substring_regex(s, _PLAIN), False)
+    thousands = pc.fill_null(pc.match_substring_regex(s, _THOUSANDS), False)
+    dec_comma = pc.fill_null(pc.match_substring_regex(s, _DECIMAL_COMMA), False)
+    us = pc.replace_substring(s, ",", "")
+    eu = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
+    text = pc.if_else(dec_comma, eu, pc.if_else(pc.or_(plain, thousands), us, "nan"))
+    vals = np.asarray(pc.cast(pc.fill_null(text, "nan"), pa.float64()).to_numpy(zero_copy_only=False),
+                      dtype=np.float64)
+    as_np = lambda a: np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)  # noqa: E731
+    paren_n, minus_n, plus_n = as_np(paren), as_np(minus), as_np(plus)
+    ok = np.isfinite(vals) & ~(paren_n & (minus_n | plus_n)) & ~(minus_n & plus_n)
+    vals = np.where(paren_n | minus_n, -vals, vals)
+    vals[~ok] = np.nan
+    return vals, ok
+
+
+def parse_count(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-negative whole counts (orders, units): ``(values float64, ok, blank)``; blanks are ok and NaN."""
+    if is_text(arr):
+        s = trimmed(arr)
+        blank = np.asarray(pc.fill_null(pc.equal(s, ""), True).to_numpy(zero_copy_only=False), dtype=bool)
+        vals, ok = parse_money(pc.if_else(pc.equal(s, ""), "0", s))
+    else:
+        blank = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        vals, ok = parse_money(pc.fill_null(arr, 0) if len(arr) else arr)
+    ok = ok & (vals >= 0) & (vals == np.floor(vals))
+    ok |= blank
+    vals = np.where(blank, np.nan, vals)
+    return vals, ok, blank
+
+
+# --- months and dates -----------------------------------------------------------------------------------------
+
+_MONTHS = {m: i + 1 for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+_MONTHS.update({n: i + 1 for i, n in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"])})
+_MONTHS["sept"] = 9
+
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?"
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME + "$")
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME + "$")
+_EU_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME + "$")
+_NAME_DAY_YEAR = re.compile(r"^([A-Za-z]+)\.?\s+(\d{1,2}),?\s+(\d{4})$")
+_DAY_NAME_YEAR = re.compile(r"^(\d{1,2})[\s-]+([A-Za-z]+)\.?[\s-]+(\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+_YYYYMM = re.compile(r"^(\d{4})(\d{2})$")
+_NAME_YEAR = re.compile(r"^([A-Za-z]+)\.?[\s\-/,]*(\d{4})$")
+
+_MIN_YEAR, _MAX_YEAR = 1900, 2199
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _valid(y: int, m: int, d: int = 1) -> bool:
+    if not (_MIN_YEAR <= y <= _MAX_YEAR and 1 <= m <= 12 and 1 <= d <= _DAYS[m - 1]):
+        return False
+    return not (m == 2 and d == 29 and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)))
+
+
+def _date_parts(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a text holding a full date, else None."""
+    t = text.strip()
+    for rx, order in ((_ISO_DATE, "ymd"), (_US_DATE, "mdy"), (_EU_DATE, "dmy")):
+        m = rx.match(t)
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
+            y, mo, d = parts["y"], parts["m"], parts["d"]
+            return (y, mo, d) if _valid(y, mo, d) else None
+    m = _NAME_DAY_YEAR.match(t)
+    if m and m.group(1).lower() in _MONTHS:
+        y, mo, d = int(m.group(3)), _MONTHS[m.group(1).lower()], int(m.group(2))
+        return (y, mo, d) if _valid(y, mo, d) else None
+    m = _DAY_NAME_YEAR.match(t)
+    if m and m.group(2).lower() in _MONTHS:
+        y, mo, d = int(m.group(3)), _MONTHS[m.group(2).lower()], int(m.group(1))
+        return (y, mo, d) if _valid(y, mo, d) else None
+    return None
+
+
+def month_of_text(text: object) -> int:
+    """Month index (months since 1970-01) of one month or date string; ``NO_MONTH`` if not recognised."""
+    if text is None:
+        return NO_MONTH
+    t = str(text).strip()
+    ym = None
+    for rx, order in ((_YEAR_MONTH, "ym"), (_MONTH_YEAR, "my"), (_YYYYMM, "ym")):
+        m = rx.match(t)
+        if m:
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
+            ym = parts["y"], parts["m"]
+            break
+    if ym is None:
+        m = _NAME_YEAR.match(t)
+        if m and m.group(1).lower() in _MONTHS:
+            ym = int(m.group(2)), _MONTHS[m.group(1).lower()]
+    if ym is None:
+        parts = _date_parts(t)
+        if parts is not None:
+            ym = parts[0], parts[1]
+    if ym is None or not _valid(ym[0], ym[1]):
+        return NO_MONTH
+    return (ym[0] - 1970) * 12 + ym[1] - 1
+
+
+def day_of_text(text: object) -> int:
+    """Days since 1970-01-01 of one date string; ``NO_MONTH`` (the int64 minimum) if not a full date."""
+    if text is None:
+        return NO_MONTH
+    parts = _date_parts(str(text))
+    if parts is None:
+        return NO_MONTH
+    return int(np.datetime64(f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}", "D").astype(np.int64))
+
+
+def _temporal_to_numpy(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """datetime64 array (NaT for nulls) of a date/timestamp column; tz-aware timestamps use their local time."""
+    t = arr.type
+    if pa.types.is_timestamp(t) and t.tz is not None:
+        arr = pc.local_timestamp(arr)
+    if pa.types.is_date(arr.type):
+        arr = pc.cast(arr, pa.date32())
+        out = np.asarray(pc.cast(arr, pa.int32()).to_numpy(zero_copy_only=False))
+        if arr.null_count:
+            nulls = np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            days = np.where(nulls, 0, np.nan_to_num(out)).astype(np.int64).astype("datetime64[D]")
+            days[nulls] = np.datetime64("NaT")
+            return days
+        return out.astype(np.int64).astype("datetime64[D]")
+    vals = arr.to_numpy(zero_copy_only=False) if isinstance(arr, pa.Array) else np.concatenate(
+        [c.to_numpy(zero_copy_only=False) for c in arr.chunks]) if arr.num_chunks else np.empty(0, "M8[s]")
+    return np.asarray(vals).astype("datetime64[s]")
+
+
+def is_temporal(arr: pa.ChunkedArray | pa.Array) -> bool:
+    return pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type)
+
+
+def parse_months(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Month index per row (int64; ``NO_MONTH`` where missing or unparseable).
+
+    Text: each distinct string is parsed once. Dates/timestamps: the calendar month they fall in.
+    """
+    if is_temporal(arr):
+        dt = _temporal_to_numpy(arr)
+        out = dt.astype("datetime64[M]").astype(np.int64)
+        out[np.isnat(dt)] = NO_MONTH
+        return out
+    if is_text(arr):
+        return map_distinct(arr, month_of_text, NO_MONTH, np.int64)
+    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+
+
+def parse_days(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Days since 1970-01-01 per row (int64; ``NO_MONTH`` where missing or not a full date)."""
+    if is_temporal(arr):
+        dt = _temporal_to_numpy(arr)
+        out = dt.astype("datetime64[D]").astype(np.int64)
+        out[np.isnat(dt)] = NO_MONTH
+        return out
+    if is_text(arr):
+        return map_distinct(arr, day_of_text, NO_MONTH, np.int64)
+    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+
+
+# --- enumerations -------------------------------------------------------------------------------------------------
+
+
+def parse_enum(arr: pa.ChunkedArray | pa.Array, allowed: Iterable[str],
+               aliases: Mapping[str, str] | None = None) -> np.ndarray:
+    """Index into ``allowed`` per row (-1 if not allowed): compared case-insensitively with spaces/dashes as ``_``."""
+    allowed = list(allowed)
+    lookup = {normalise_name(a): i for i, a in enumerate(allowed)}
+    for k, v in (aliases or {}).items():
+        lookup[normalise_name(k)] = allowed.index(v)
+
+    def code(v):
+        return -1 if v is None else lookup.get(normalise_name(v), -1)
+
+    if not is_text(arr):
+        arr = pc.cast(arr, pa.string())
+    return map_distinct(arr, code, -1, np.int64)

@@ -1,0 +1,210 @@
+"""The loading layer on small hand-written inputs: every expected value is worked out by hand in the test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from seller_insurance.errors import InputError
+from seller_insurance.loading import (
+    ensure_usable,
+    load_claims,
+    load_dataset,
+    load_monthly_sales,
+    load_sellers,
+    rejects_path,
+    write_rejects,
+)
+
+
+def _write(tmp_path, name, text, encoding="utf-8"):
+    p = tmp_path / name
+    p.write_bytes(text.encode(encoding))
+    return p
+
+
+def _codes(result):
+    return result.rejects["reason"].str.split(":").str[0].tolist()
+
+
+def test_monthly_csv_formats_and_aliases(tmp_path):
+    p = _write(tmp_path, "m.csv",
+               "Seller ID,Site,Month,Gross Sales\n"
+               'A1,US,2021-09,"$12,345.67"\n'
+               "A1,us,Oct 2021,100\n"
+               "B2,GB,09/2021,0\n"
+               "B2,DE,2021-09-15T10:00:00Z,€5.5\n")
+    r = load_monthly_sales(p)
+    f = r.frame
+    assert list(f.columns) == ["seller_id", "marketplace", "month", "gross_sales"]
+    assert f["seller_id"].tolist() == ["A1", "A1", "B2", "B2"]
+    assert f["marketplace"].tolist() == ["US", "US", "UK", "DE"]
+    assert f["month"].dt.strftime("%Y-%m-%d").tolist() == ["2021-09-01", "2021-10-01", "2021-09-01", "2021-09-01"]
+    assert f["gross_sales"].tolist() == [12345.67, 100.0, 0.0, 5.5]
+    assert isinstance(f["seller_id"].dtype, pd.CategoricalDtype)
+    assert isinstance(f["marketplace"].dtype, pd.CategoricalDtype)
+    assert f["month"].dtype == np.dtype("datetime64[s]")
+    assert f["gross_sales"].dtype == np.float64
+    assert r.rows_read == 4 and r.rows_accepted == 4 and r.rejects.empty
+    assert r.summary() == "read 4 rows: 4 accepted, 0 rejected"
+
+
+def test_missing_marketplace_column_means_us(tmp_path):
+    p = _write(tmp_path, "m.csv", "seller_id,month,gross_sales\nx,2021-01,1\n")
+    r = load_monthly_sales(p)
+    assert r.frame["marketplace"].tolist() == ["US"]
+
+
+def test_bad_rows_are_rejected_with_line_numbers_and_originals(tmp_path):
+    p = _write(tmp_path, "m.csv",
+               "seller_id;marketplace;month;gross_sales\n"   # line 1
+               "A1;US;2021-09;10\n"                            # 2 kept
+               "B2;GB;09/2021;(1,234.00)\n"                    # 3 negative
+               ";US;2021-09;5\n"                               # 4 missing id
+               "C3;XX;2021-09;5\n"                             # 5 unknown site
+               "\n"                                            # 6 empty
+               "A1;US;2021-09;10.00\n"                         # 7 copy of line 2
+               "D4;US;2021-13;5\n"                             # 8 bad month
+               "E5;US;2021-09;1\n"                             # 9 conflict
+               "E5;US;2021-09;2\n"                             # 10 conflict
+               "F6;US;2021-09;1,2345\n")                       # 11 neither thousands nor decimal comma
+    r = load_monthly_sales(p)
+    assert r.frame["seller_id"].tolist() == ["A1"]
+    rej = r.rejects
+    assert rej["source_line"].tolist() == [3, 4, 5, 6, 7, 8, 9, 10, 11]
+    assert _codes(r) == ["negative_gross_sales", "missing_seller_id", "bad_marketplace", "empty_row",
+                         "duplicate_copy", "bad_month", "conflicting_duplicate", "conflicting_duplicate",
+                         "bad_amount"]
+    assert rej.loc[0, "gross_sales"] == "(1,234.00)" and rej.loc[0, "marketplace"] == "GB"
+    assert "line 2" in rej.loc[4, "reason"]
+    assert r.rows_read == 10 and r.rows_accepted + len(rej) == r.rows_read
+    assert r.summary().startswith("read 10 rows: 1 accepted, 9 rejected (2 conflicting_duplicate, ")
+
+
+def test_three_copies_keep_one_and_a_differing_copy_rejects_all(tmp_path):
+    p = _write(tmp_path, "m.csv", "seller_id,month,gross_sales\n"
+               "a,2021-01,5\na,2021-01,5\na,2021-01,5\n"
+               "b,2021-01,5\nb,2021-01,5\nb,2021-01,6\n")
+    r = load_monthly_sales(p)
+    assert r.frame["seller_id"].tolist() == ["a"]
+    assert _codes(r) == ["duplicate_copy", "duplicate_copy"] + ["conflicting_duplicate"] * 3
+    assert r.rejects["source_line"].tolist() == [3, 4, 5, 6, 7]
+
+
+def test_unsorted_input_is_sorted_by_seller_marketplace_month(tmp_path):
+    p = _write(tmp_path, "m.csv", "seller_id,marketplace,month,gross_sales\n"
+               "b,US,2021-02,2\na,DE,2021-01,3\nb,US,2021-01,1\na,US,2021-03,4\nb,US,2021-02,2\n")
+    r = load_monthly_sales(p)
+    f = r.frame
+    # seller order = first appearance (b, a); within seller: marketplace order of policy (US before DE), month
+    assert list(zip(f["seller_id"], f["marketplace"], f["month"].dt.strftime("%Y-%m"), f["gross_sales"],
+                    strict=True)) == [
+        ("b", "US", "2021-01", 1.0), ("b", "US", "2021-02", 2.0), ("a", "US", "2021-03", 4.0),
+        ("a", "DE", "2021-01", 3.0)]
+    assert _codes(r) == ["duplicate_copy"] and r.rejects["source_line"].tolist() == [6]
+
+
+def test_currency_must_match_site(tmp_path):
+    p = _write(tmp_path, "m.csv", "seller_id,marketplace,month,gross_sales,currency\n"
+               "a,US,2021-01,1,USD\na,DE,2021-01,1,eur\na,UK,2021-01,1,USD\na,JP,2021-01,1,\n")
+    r = load_monthly_sales(p)
+    assert r.frame["currency"].astype(str).tolist() == ["USD", "JPY", "EUR"]
+    assert _codes(r) == ["currency_mismatch"] and r.rejects["source_line"].tolist() == [4]
+
+
+def test_orders_are_aggregated_to_calendar_months(tmp_path):
+    p = _write(tmp_path, "o.csv", "order id,seller_id,order date,amount\n"
+               "o1,s,2021-09-01T00:00:00Z,10\n"
+               "o2,s,2021-09-30,5.25\n"
+               "o3,s,2021-10-02,(3.00)\n"       # a refund: negative, summed in
+               "o4,s,2021-10-03,1\n"            # October total = -2 -> both October rows rejected
+               "o5,t,09/15/2021,7\n"
+               "o5,t,09/15/2021,7\n"            # exact copy of o5
+               "o6,t,2021-09-16,\"$1,000\"\n")
+    r = load_monthly_sales(p)
+    assert r.kind == "orders"
+    f = r.frame
+    assert list(zip(f["seller_id"], f["month"].dt.strftime("%Y-%m"), f["gross_sales"], f["orders"],
+                    strict=True)) == [("s", "2021-09", 15.25, 2), ("t", "2021-09", 1007.0, 2)]
+    assert _codes(r) == ["negative_monthly_total", "negative_monthly_total", "duplicate_copy"]
+    assert r.rejects["source_line"].tolist() == [4, 5, 7]
+    assert r.rows_read == 7 and r.rows_accepted == 4
+
+
+def test_parquet_path_and_rejects_use_row_numbers(tmp_path):
+    t = pa.table({
+        "seller_id": ["a", "a", "b", "b", "b", None],
+        "marketplace": ["US", "US", "US", "DE", "US", "US"],
+        "month": pa.array(pd.to_datetime(["2021-01-01", "2021-02-01", "2021-01-01", "2021-01-01", "2021-02-01",
+                                          "2021-01-01"]).date, pa.date32()),
+        "gross_sales": [1.0, 2.0, -3.0, 4.0, np.nan, 1.0],
+    })
+    p = tmp_path / "m.parquet"
+    pq.write_table(t, p)
+    r = load_monthly_sales(p)
+    assert r.frame["gross_sales"].tolist() == [1.0, 2.0, 4.0]
+    assert r.rejects["source_line"].tolist() == [3, 5, 6]
+    assert _codes(r) == ["negative_gross_sales", "bad_amount", "missing_seller_id"]
+    assert r.rejects.loc[0, "gross_sales"] == "-3"
+
+
+def test_errors_name_file_and_column(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        load_monthly_sales(tmp_path / "nope.csv")
+    empty = _write(tmp_path, "empty.csv", "")
+    with pytest.raises(InputError, match="empty.csv: file is empty"):
+        load_monthly_sales(empty)
+    p = _write(tmp_path, "m.csv", "seller,period,turnover\na,2021-01,1\n")
+    with pytest.raises(InputError, match="missing required column 'gross_sales'") as exc:
+        load_monthly_sales(p)
+    assert exc.value.column == "gross_sales" and "'turnover'" in str(exc.value)
+    r = load_monthly_sales(p, column_map={"turnover": "gross_sales"})
+    assert r.frame["gross_sales"].tolist() == [1.0]
+
+
+def test_no_usable_row_returns_result_then_ensure_usable_raises(tmp_path):
+    p = _write(tmp_path, "m.csv", "seller_id,month,gross_sales\na,bad,1\n")
+    r = load_monthly_sales(p)
+    out = write_rejects(r, tmp_path / "result.parquet")
+    assert out == tmp_path / "result.rejects.csv" and out.exists()
+    with pytest.raises(InputError, match="no usable row"):
+        ensure_usable(r)
+
+
+def test_write_rejects_header_only_when_clean(tmp_path):
+    p = _write(tmp_path, "m.csv", "seller_id,month,gross_sales\na,2021-01,1\n")
+    out = write_rejects(load_monthly_sales(p), tmp_path / "x.csv")
+    assert out.read_text().splitlines() == ["source_file,source_line,reason,seller_id,month,gross_sales"]
+    assert rejects_path("a/b.tar.csv").name == "b.tar.rejects.csv"
+
+
+def test_claims_and_sellers(tmp_path):
+    c = _write(tmp_path, "claims.csv", "Claim ID,Seller ID,Filed Date,Type,Amount,Status\n"
+               "c1,s1,2021-09-15,property_damage,$950.00,valid\n"
+               "c2,s1,09/20/2021,Personal Injury,1200,Pending\n"
+               "c3,s2,2021-09-31,property_damage,5,valid\n"
+               "c4,s2,2021-10-01,fire,5,valid\n"
+               "c5,s2,2021-10-01,property_damage,0,valid\n")
+    r = load_claims(c)
+    assert r.frame["claim_id"].tolist() == ["c1", "c2"]
+    assert r.frame["claim_type"].tolist() == ["property_damage", "personal_injury"]
+    assert r.frame["status"].tolist() == ["valid", "pending"]
+    assert r.frame["filed_date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-09-15", "2021-09-20"]
+    assert _codes(r) == ["bad_date", "bad_claim_type", "non_positive_amount"]
+    s = _write(tmp_path, "sellers.csv", "seller_id,marketplace,category,launch_month,churn_month\n"
+               "s1,US,toys,2020-01,\ns2,UK,books,2020-05,2020-05\n")
+    r = load_sellers(s)
+    assert r.frame["seller_id"].tolist() == ["s1"] and r.frame["churn_month"].isna().all()
+    assert _codes(r) == ["churn_before_launch"]
+
+
+def test_load_dataset_reads_what_exists(tmp_path):
+    (tmp_path / "ds").mkdir()
+    _write(tmp_path, "ds/monthly_sales.csv", "seller_id,month,gross_sales\na,2021-01,1\n")
+    out = load_dataset(tmp_path / "ds")
+    assert list(out) == ["monthly_sales"]
+    with pytest.raises(InputError):
+        load_dataset(tmp_path / "missing")
