@@ -266,7 +266,8 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     expected = (scale[si] * profiles[holiday[si], m % 12] * np.exp(growth[si] * (m - centre) / 12.0)
                 * (1 - np.exp(-(age + 1) / p.ramp_months)))
     s = p.monthly_noise_sigma
-    expected *= np.exp(rng.standard_normal(si.size) * s - s * s / 2)
+    # mean-one noise; dividing by (1 - dormant_month_prob) keeps the scale's mean annual sales after dormancy
+    expected *= np.exp(rng.standard_normal(si.size) * s - s * s / 2) / (1 - p.dormant_month_prob)
     orders = rng.poisson(expected / aov[si])
     orders[rng.random(si.size) < p.dormant_month_prob] = 0
     keep = orders > 0
