@@ -48,6 +48,15 @@ def test_params_round_trip_and_unknown_keys():
     assert GeneratorParams.from_mapping({"n_sellers": 10, "run_name": "x", "marketplaces": "US,CA", "seed": 3}) == p
 
 
+def test_numbers_from_text_are_coerced_or_rejected():
+    assert GeneratorParams(n_sellers="250", seed=3.0, rejected_share="0.1") == GeneratorParams(
+        n_sellers=250, seed=3, rejected_share=0.1)
+    with pytest.raises(ValueError, match="n_months: expected int, got 2.5"):
+        GeneratorParams(n_months=2.5)
+    with pytest.raises(ValueError, match="n_sellers: expected int"):
+        GeneratorParams(n_sellers="many")
+
+
 def test_marketplace_shares_are_the_chosen_sites_renormalised():
     p = GeneratorParams(marketplaces=("US", "CA"))
     us, ca = dict(p.marketplace_weights)["US"], dict(p.marketplace_weights)["CA"]

@@ -162,6 +162,19 @@ class GeneratorParams:
             "month_profile": tuple(float(x) for x in self.month_profile),
             "holiday_profile": tuple(float(x) for x in self.holiday_profile),
         }
+        for f in dataclasses.fields(self):  # numbers from YAML/JSON/CLI text: coerce to the declared type
+            value = getattr(self, f.name)
+            try:
+                if f.type == "int" and not isinstance(value, bool):
+                    if float(value) != int(float(value)):
+                        raise ValueError
+                    norm[f.name] = int(float(value))
+                elif f.type == "float":
+                    norm[f.name] = float(value)
+                elif f.type == "str":
+                    norm[f.name] = str(value)
+            except (TypeError, ValueError):
+                raise ValueError(f"generator parameter {f.name}: expected {f.type}, got {value!r}") from None
         for k, v in norm.items():
             object.__setattr__(self, k, v)
         self.validate()
