@@ -1,0 +1,634 @@
+"""The insurance rule engine: when does an N-month rule first require a seller to insure, old rule vs new rule.
+
+Semantics (each one is a parameter with a default from :mod:`seller_insurance.policy`; the quotations and sources
+are in ``docs/policy-facts.md``, the decisions in ``docs/rules.md``):
+
+* **Unit**: a seller on a marketplace, ``(seller_id, marketplace)``. Input without a ``marketplace`` column is one
+  marketplace, ``policy.DEFAULT_MARKETPLACE`` ("US").
+* **Threshold**: per marketplace, in that marketplace's currency (``policy.DEFAULT_THRESHOLDS``: US 10,000 USD, CA
+  10,000 CAD, MX 100,000 MXN, JP 1,000,000 JPY, UK 4,000 GBP, EU sites 5,000 EUR, SE 50,000 SEK, PL 22,500 PLN;
+  Business Solutions Agreement s.9 and Seller Central help). ``threshold`` overrides it with one number (every
+  site) or a mapping ``site -> number`` (other sites keep their default). A site with no threshold is a
+  ``ValueError``.
+* **Comparison**: a month *counts* when ``gross_sales > threshold`` (the contract says "exceed");
+  ``inclusive=True`` gives ``>=`` (Amazon's Aug 2021 notice: "once you reach $10,000").
+* **Calendar months**: a month with no row has zero sales and breaks a streak (rows are not months).
+* **N-month rule**: triggers in the first month ``m`` such that each calendar month ``m-N+1 .. m`` counts. Old rule
+  ``N = policy.OLD_RULE_MONTHS`` (3, BSA before 2021-09-01), new rule ``N = policy.NEW_RULE_MONTHS`` (1, from
+  2021-09-01 on the US site).
+* **History**: triggers are looked for over the whole history up to an optional ``end`` month (inclusive, the "as
+  of" month; later rows are ignored). History before ``start`` counts (Amazon's 2021 email asked sellers with a past
+  qualifying month for proof).
+* **Insurance due**: the last day of the trigger month plus ``policy.INSURANCE_DUE_DAYS`` (30) days ("within thirty
+  (30) days thereafter"); once required, always required ("throughout the remainder of the Term").
+* **Status** (``compare_rules``), with ``start`` the month the new rule took effect (``policy.NEW_RULE_START``):
+  ``already_required`` old trigger month < ``start`` (only when ``start`` is given); otherwise ``unaffected`` the new
+  rule never triggers (then the old one never does either), ``newly_affected`` new triggers and old never does,
+  ``accelerated`` both trigger and the new one is earlier, ``unchanged`` both trigger in the same month (possible
+  only when the windows are equal). The new window may not be longer than the old one, so the new trigger is never
+  later than the old one.
+
+Input (``sales``): columns ``seller_id``, ``month`` (datetime64, any day in the month, or date objects / strings
+that ``pandas.to_datetime`` reads), ``gross_sales`` (float, local currency) and optionally ``marketplace``.
+``seller_id``/``marketplace`` may be ``str`` or ``Categorical`` (the loader gives Categorical; the engine then works
+on the codes). Rows need not be sorted. Refused with ``ValueError``: missing columns, missing ids or months,
+NaN ``gross_sales`` (NaN never compares as "exceeds" in numpy or SQL, so silently keeping it would read as zero
+sales; the loading layer rejects such rows with a reason instead), and duplicated ``(seller_id, marketplace,
+month)`` rows (they must be aggregated or removed before any streak logic; the message names an example).
+
+Output rows: one per seller-marketplace present in ``sales``, ordered by ``seller_id`` then ``marketplace``
+(lexicographic for ``str``; sorted categories for ``Categorical``). No global state; inputs are not modified.
+
+Implementation: vectorised numpy on one int64 key per row (group, month); no Python loop per seller or per row.
+Sorted input (the generator's and the loader's order) is detected in O(n) and not re-sorted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from numbers import Real
+
+import numpy as np
+import pandas as pd
+
+from seller_insurance import months as mo
+from seller_insurance.policy import (
+    DEFAULT_INCLUSIVE,
+    DEFAULT_MARKETPLACE,
+    DEFAULT_THRESHOLDS,
+    INSURANCE_DUE_DAYS,
+    NEW_RULE_MONTHS,
+    OLD_RULE_MONTHS,
+)
+
+__all__ = [
+    "STATUSES",
+    "Threshold",
+    "compare_rules",
+    "required_over_time",
+    "resolve_thresholds",
+    "trigger_months",
+]
+
+STATUSES = ("already_required", "newly_affected", "accelerated", "unchanged", "unaffected")
+_ALREADY, _NEWLY, _ACCEL, _UNCHANGED, _UNAFFECTED = range(len(STATUSES))
+
+Threshold = float | Mapping[str, float] | None
+
+_MAX_DAY_TABLE = 4_000_000  # day -> month lookup tables up to ~11,000 years of days; beyond: numpy's calendar
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------------------------------------------
+def _check_window(months: int, name: str = "months") -> int:
+    if isinstance(months, bool) or not isinstance(months, int | np.integer) or months < 1:
+        raise ValueError(f"{name} must be a whole number of months >= 1, got {months!r}")
+    return int(months)
+
+
+def _month_arg(value, name: str) -> int | None:
+    """Month index of a ``start``/``end`` argument: ``'YYYY-MM'``, a date/Timestamp/datetime64, or None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return mo.parse_month(value)
+        except ValueError:
+            try:
+                ts = pd.Timestamp(value)
+            except (ValueError, TypeError):
+                raise ValueError(f"{name}: not a month (expected YYYY-MM or a date): {value!r}") from None
+    else:
+        ts = pd.Timestamp(value)
+    if ts is pd.NaT:
+        raise ValueError(f"{name}: missing month")
+    return (ts.year - 1970) * 12 + ts.month - 1
+
+
+def _check_number(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or np.isnan(float(value)):
+        raise ValueError(f"threshold {where} must be a number, got {value!r}")
+    return float(value)
+
+
+def resolve_thresholds(marketplaces: Iterable[str], threshold: Threshold = None) -> dict[str, float]:
+    """Threshold (local currency) of each marketplace: defaults, one number for all, or a mapping of overrides.
+
+    Raises ``ValueError`` naming the marketplaces that have no threshold (not a known site and not in the mapping)
+    and for a threshold that is not a number (NaN included).
+    """
+    sites = list(marketplaces)
+    if threshold is not None and not isinstance(threshold, Mapping):
+        value = _check_number(threshold, "")
+        return {site: value for site in sites}
+    overrides = {str(k): _check_number(v, f"for {k!r}") for k, v in (threshold or {}).items()}
+    out, missing = {}, []
+    for site in sites:
+        if site in overrides:
+            out[site] = overrides[site]
+        elif site in DEFAULT_THRESHOLDS:
+            out[site] = float(DEFAULT_THRESHOLDS[site])
+        else:
+            missing.append(site)
+    if missing:
+        raise ValueError(
+            f"no insurance threshold for marketplace(s) {', '.join(repr(s) for s in missing)}: known sites are "
+            f"{', '.join(DEFAULT_THRESHOLDS)}; pass threshold=<number> or a mapping such as {{{missing[0]!r}: 10000}}"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Input to arrays
+# ---------------------------------------------------------------------------------------------------------------
+def _codes(col: pd.Series | None, name: str, n_rows: int) -> tuple[np.ndarray, pd.Index, bool]:
+    """Integer codes (order = sorted categories), the categories and whether the input was Categorical."""
+    if col is None:
+        return np.zeros(n_rows, dtype=np.int8), pd.Index([DEFAULT_MARKETPLACE]), False
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.array.codes
+        cats = col.cat.categories
+        if not cats.is_monotonic_increasing:  # make code order = value order (deterministic output order)
+            order = cats.argsort()
+            rank = np.empty(len(order), dtype=codes.dtype if len(order) < np.iinfo(codes.dtype).max else np.int64)
+            rank[order] = np.arange(len(order))
+            cats = cats.take(order)
+            codes = np.where(codes < 0, codes, rank[np.maximum(codes, 0)])
+        categorical = True
+    else:
+        try:
+            codes, cats = pd.factorize(col, sort=True)
+        except TypeError as exc:
+            raise ValueError(f"{name}: values of mixed types cannot be ordered ({exc})") from None
+        cats = pd.Index(cats)
+        categorical = False
+    if n_rows and codes.min() < 0:
+        row = int(np.flatnonzero(codes < 0)[0])
+        raise ValueError(f"{name} is missing in {int((codes < 0).sum())} row(s), e.g. row {col.index[row]!r}")
+    return codes, cats, categorical
+
+
+def _month_codes(col: pd.Series) -> np.ndarray:
+    """Month index (int64, months since 1970-01) of each row: calendar month of a datetime (tz: local time).
+
+    Exact integer arithmetic: days since 1970-01-01 (floor division in the column's own unit), then a day -> month
+    lookup table over the days spanned (a few thousand entries), so the calendar is computed once per day, not
+    once per row.
+    """
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        col = col.dt.tz_localize(None)
+    if not (isinstance(col.dtype, np.dtype) and col.dtype.kind == "M"):
+        try:
+            col = pd.to_datetime(col)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"month: not a date or YYYY-MM ({exc})") from None
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            col = col.dt.tz_localize(None)
+    values = col.to_numpy()
+    raw = values.view(np.int64)
+    if len(raw) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo_raw = int(raw.min())
+    if lo_raw == np.iinfo(np.int64).min:  # NaT
+        row = int(np.flatnonzero(raw == lo_raw)[0])
+        raise ValueError(f"month is missing (NaT) in row {col.index[row]!r}")
+    unit, _ = np.datetime_data(values.dtype)
+    per_day = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+               "ns": 86_400_000_000_000}.get(unit)
+    hi_raw = int(raw.max())
+    if per_day is None or (hi_raw - lo_raw) // per_day > _MAX_DAY_TABLE:  # odd units or huge spans: numpy
+        return values.astype("datetime64[M]").astype(np.int64)
+    lo, hi = lo_raw // per_day, hi_raw // per_day
+    days = raw // per_day if per_day != 1 else raw.copy()
+    days -= lo
+    table = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    return table.take(days)
+
+
+def _money(col: pd.Series) -> np.ndarray:
+    try:
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"gross_sales must be numeric ({exc})") from None
+    return values
+
+
+@dataclass
+class _Prepared:
+    """Rows reduced to what the rules need: the sorted keys of the qualifying (counting) months.
+
+    ``key = group * stride + (month - month_lo)`` with ``group = seller_code * n_mp + marketplace_code`` and
+    ``stride = month span + 1``; the spare slot between groups makes "the next calendar month of the same
+    seller-marketplace" exactly ``key + 1``.
+    """
+
+    groups: np.ndarray  # int64 sorted unique group codes present in the input
+    seller_cats: pd.Index
+    seller_categorical: bool
+    seller_ordered: bool
+    mp_cats: pd.Index
+    mp_categorical: bool
+    n_mp: int
+    stride: int
+    month_lo: int
+    q_keys: np.ndarray  # keys of the qualifying rows (month counts and is <= end), strictly increasing
+
+    def first_trigger(self, months: int) -> np.ndarray:
+        """Month index of the first trigger of an N-month rule per group (``NO_MONTH`` when none).
+
+        A qualifying row j ends a run of N consecutive counting months iff ``q_keys[j] - q_keys[j-N+1] == N-1``:
+        keys strictly increase, each step is >= 1, and only a step of exactly 1 is the next month of the same group.
+        """
+        out = np.full(len(self.groups), mo.NO_MONTH, dtype=np.int64)
+        q = self.q_keys
+        w = months - 1
+        if w:
+            if len(q) <= w:
+                return out
+            keys = q[w:][(q[w:] - q[:-w]) == w]
+        else:
+            keys = q
+        if len(keys) == 0:
+            return out
+        g = keys // self.stride
+        first = np.ones(len(g), dtype=bool)
+        np.not_equal(g[1:], g[:-1], out=first[1:])
+        g, keys = g[first], keys[first]
+        out[np.searchsorted(self.groups, g)] = (keys - g * self.stride).astype(np.int64) + self.month_lo
+        return out
+
+    def ids(self):
+        """seller_id and marketplace values of each group, in the input's kind (Categorical stays Categorical)."""
+        s_codes = self.groups // self.n_mp
+        m_codes = self.groups - s_codes * self.n_mp
+        return (_values(s_codes, self.seller_cats, self.seller_categorical, self.seller_ordered),
+                _values(m_codes, self.mp_cats, self.mp_categorical, False))
+
+
+def _values(codes: np.ndarray, cats: pd.Index, categorical: bool, ordered: bool):
+    if categorical:
+        return pd.Categorical.from_codes(codes, categories=cats, ordered=ordered)
+    return cats.take(codes).array
+
+
+def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: int | None) -> _Prepared:
+    if not isinstance(sales, pd.DataFrame):
+        raise TypeError(f"sales must be a pandas DataFrame, got {type(sales).__name__}")
+    missing = [c for c in ("seller_id", "month", "gross_sales") if c not in sales.columns]
+    if missing:
+        raise ValueError(f"sales is missing column(s) {', '.join(missing)} (has: {', '.join(map(str, sales.columns))})")
+    n = len(sales)
+    s_codes, s_cats, s_cat = _codes(sales["seller_id"], "seller_id", n)
+    mp_col = sales["marketplace"] if "marketplace" in sales.columns else None
+    m_codes, m_cats, m_cat = _codes(mp_col, "marketplace", n)
+    months = _month_codes(sales["month"])
+    values = _money(sales["gross_sales"])
+    if n and np.isnan(values).any():
+        row = int(np.flatnonzero(np.isnan(values))[0])
+        raise ValueError(
+            f"gross_sales is NaN in {int(np.isnan(values).sum())} row(s), e.g. row {sales.index[row]!r}: a missing "
+            "amount is neither zero nor over the threshold (NaN never compares as 'exceeds'); drop or fill it "
+            "first (the loading layer rejects such rows with a reason)"
+        )
+
+    # Thresholds per marketplace code; a site with no threshold is an error only if it has rows.
+    n_mp = len(m_cats)
+    site_names = [str(c) for c in m_cats]
+    known = resolve_thresholds([s for s in site_names if _has_threshold(s, threshold)], threshold)
+    if len(known) < n_mp:
+        used = np.bincount(m_codes.astype(np.intp), minlength=n_mp) > 0 if n else np.zeros(n_mp, dtype=bool)
+        resolve_thresholds([s for s, u in zip(site_names, used, strict=True) if u], threshold)  # raises if used
+    thr_by_code = np.array([known.get(s, np.inf) for s in site_names], dtype=np.float64)  # no rows: never counts
+
+    seller_ordered = _is_ordered(sales["seller_id"])
+    if n == 0:
+        none = np.zeros(0, dtype=np.int64)
+        return _Prepared(none, s_cats, s_cat, seller_ordered, m_cats, m_cat, n_mp, 1, 0, none)
+
+    month_lo = int(months.min())
+    stride = int(months.max()) - month_lo + 2  # span + 1 spare slot
+    n_keys = (int(s_codes.max()) + 1) * n_mp * stride
+    if n_keys >= 2**62:
+        raise ValueError("too many seller-marketplace-months to index (more than 2**62)")
+    kt = np.int32 if n_keys < 2**31 else np.int64  # half the memory traffic when it fits
+
+    # base = group * stride (one per row); key = base + month offset. In place, few full-size temporaries.
+    base = s_codes.astype(kt)
+    base *= kt(n_mp * stride)
+    if n_mp > 1:
+        base += m_codes.astype(kt) * kt(stride)
+    months -= month_lo
+    keys = months.astype(kt, copy=False)
+    keys += base
+    del months
+
+    if n > 1 and not bool(np.all(keys[1:] > keys[:-1])):  # unsorted and/or duplicated: one stable sort
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        same = np.flatnonzero(keys[1:] == keys[:-1])
+        if len(same):
+            a, b = int(order[same[0]]), int(order[same[0] + 1])
+            first = sales.iloc[a]
+            mp = first["marketplace"] if mp_col is not None else DEFAULT_MARKETPLACE
+            month_text = mo.format_month([int(keys[same[0]] % stride) + month_lo])[0]
+            raise ValueError(
+                f"{len(same)} duplicated (seller_id, marketplace, month) row(s), e.g. seller_id={first['seller_id']!r}"
+                f" marketplace={mp!r} month={month_text} (rows {sales.index[a]!r} and {sales.index[b]!r}); "
+                "aggregate or drop duplicates before evaluating"
+            )
+        values = values[order]
+        m_codes = m_codes[order]
+        base = keys // kt(stride) * kt(stride)
+        del order
+
+    # Groups present (sorted): where the group part changes.
+    starts = np.empty(n, dtype=bool)
+    starts[0] = True
+    np.not_equal(base[1:], base[:-1], out=starts[1:])
+    groups = (base[starts] // kt(stride)).astype(np.int64)
+    del base, starts
+
+    # Qualifying rows: the month counts (> or >= its marketplace's threshold) and is not after `end`.
+    thr = thr_by_code[0] if len(np.unique(thr_by_code)) == 1 else thr_by_code[m_codes]
+    counts = values >= thr if inclusive else values > thr
+    if end is not None:
+        counts &= (keys % kt(stride)) <= (end - month_lo)
+    q_keys = keys[counts]
+    return _Prepared(groups, s_cats, s_cat, seller_ordered, m_cats, m_cat, n_mp, stride, month_lo, q_keys)
+
+
+def _has_threshold(site: str, threshold: Threshold) -> bool:
+    if threshold is not None and not isinstance(threshold, Mapping):
+        return True
+    return site in DEFAULT_THRESHOLDS or (threshold is not None and site in threshold)
+
+
+def _is_ordered(col: pd.Series) -> bool:
+    return bool(isinstance(col.dtype, pd.CategoricalDtype) and col.cat.ordered)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------------------------
+def trigger_months(
+    sales: pd.DataFrame,
+    months: int = OLD_RULE_MONTHS,
+    *,
+    threshold: Threshold = None,
+    inclusive: bool = DEFAULT_INCLUSIVE,
+    end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """First month an N-month rule requires insurance, per seller-marketplace.
+
+    Parameters
+    ----------
+    sales : seller_id, month, gross_sales (local currency), optional marketplace (missing -> "US").
+    months : window N in calendar months (default ``policy.OLD_RULE_MONTHS`` = 3): the rule triggers in the first
+        month m whose N calendar months m-N+1..m each count; a month with no row has zero sales.
+    threshold : None (per-site defaults, ``policy.DEFAULT_THRESHOLDS``), one number for every site, or a mapping
+        site -> number (other sites keep their defaults). Local currency.
+    inclusive : False: a month counts when sales > threshold ("exceed", the contract); True: >= ("reach").
+    end : last month considered ('YYYY-MM' or a date in it), inclusive; later rows are ignored. None: all rows.
+
+    Returns
+    -------
+    DataFrame with one row per seller-marketplace in ``sales`` (sorted by seller_id, marketplace): ``seller_id``,
+    ``marketplace``, ``trigger`` (datetime64[s], first day of the trigger month; NaT when the rule never triggers).
+    """
+    n = _check_window(months)
+    prep = _prepare(sales, threshold, inclusive, _month_arg(end, "end"))
+    seller, marketplace = prep.ids()
+    return pd.DataFrame(
+        {"seller_id": seller, "marketplace": marketplace, "trigger": mo.month_index_to_timestamp(prep.first_trigger(n))}
+    )
+
+
+@dataclass
+class Comparison:
+    """Raw arrays of :func:`compare_rules` (month indices, status codes), for fast output formatting."""
+
+    seller_id: object
+    marketplace: object
+    old: np.ndarray  # month index, NO_MONTH when none
+    new: np.ndarray
+    status: np.ndarray  # int8 index into STATUSES
+
+    def lead_months(self) -> tuple[np.ndarray, np.ndarray]:
+        """(old - new in months, where both trigger; 0 elsewhere) and the mask of rows where both trigger."""
+        both = (self.old != mo.NO_MONTH) & (self.new != mo.NO_MONTH)
+        return np.where(both, self.old - np.where(both, self.new, 0), 0), both
+
+
+def compare_arrays(
+    sales: pd.DataFrame,
+    *,
+    old_months: int = OLD_RULE_MONTHS,
+    new_months: int = NEW_RULE_MONTHS,
+    threshold: Threshold = None,
+    inclusive: bool = DEFAULT_INCLUSIVE,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> Comparison:
+    """:func:`compare_rules` as raw arrays (same parameters and semantics); the command line formats these."""
+    n_old = _check_window(old_months, "old_months")
+    n_new = _check_window(new_months, "new_months")
+    if n_new > n_old:
+        raise ValueError(f"the new window ({n_new} months) may not be longer than the old one ({n_old} months)")
+    start_idx = _month_arg(start, "start")
+    prep = _prepare(sales, threshold, inclusive, _month_arg(end, "end"))
+    old = prep.first_trigger(n_old)
+    new = prep.first_trigger(n_new)
+    has_old, has_new = old != mo.NO_MONTH, new != mo.NO_MONTH
+    status = np.full(len(old), _UNAFFECTED, dtype=np.int8)
+    status[has_new & ~has_old] = _NEWLY
+    both = has_new & has_old
+    status[both & (new < old)] = _ACCEL
+    status[both & (new == old)] = _UNCHANGED
+    if start_idx is not None:
+        status[has_old & (old < start_idx)] = _ALREADY
+    seller, marketplace = prep.ids()
+    return Comparison(seller, marketplace, old, new, status)
+
+
+def compare_rules(
+    sales: pd.DataFrame,
+    *,
+    old_months: int = OLD_RULE_MONTHS,
+    new_months: int = NEW_RULE_MONTHS,
+    threshold: Threshold = None,
+    inclusive: bool = DEFAULT_INCLUSIVE,
+    start: str | pd.Timestamp | None = None,
+    end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Old rule vs new rule per seller-marketplace: trigger months, status, lead and insurance due dates.
+
+    Parameters
+    ----------
+    sales, threshold, inclusive, end : as in :func:`trigger_months`.
+    old_months, new_months : windows (defaults 3 and 1, ``policy.OLD_RULE_MONTHS``/``NEW_RULE_MONTHS``);
+        ``new_months > old_months`` is a ``ValueError``.
+    start : month the new rule took effect ('YYYY-MM' or a date; e.g. ``policy.NEW_RULE_START``). Only used for
+        ``already_required``; None means no such status.
+
+    Returns
+    -------
+    DataFrame, one row per seller-marketplace (sorted by seller_id, marketplace): ``seller_id``, ``marketplace``,
+    ``old_trigger``, ``new_trigger`` (datetime64[s] first of month, NaT when none), ``status`` (one of
+    :data:`STATUSES`, str), ``lead_months`` (Int64 = old minus new trigger in months, >= 0; <NA> unless both
+    trigger), ``old_insurance_due``, ``new_insurance_due`` (datetime64[s]: last day of the trigger month + 30 days).
+
+    Status rules, in order: ``already_required`` if ``start`` is given and old trigger < start (whatever the new
+    rule does; its new trigger is then before start too); else ``unaffected`` if the new rule never triggers;
+    ``newly_affected`` if only the new one does; ``accelerated`` if new < old; ``unchanged`` if equal. A seller whose
+    old trigger is on/after ``start`` but whose new trigger is before it (one month over in the past, three in a row
+    later) is ``accelerated``: under the new rule, applied to history, they were required earlier.
+    """
+    c = compare_arrays(sales, old_months=old_months, new_months=new_months, threshold=threshold,
+                       inclusive=inclusive, start=start, end=end)
+    lead, both = c.lead_months()
+    return pd.DataFrame(
+        {
+            "seller_id": c.seller_id,
+            "marketplace": c.marketplace,
+            "old_trigger": mo.month_index_to_timestamp(c.old),
+            "new_trigger": mo.month_index_to_timestamp(c.new),
+            "status": pd.array(np.asarray(STATUSES, dtype=object)[c.status], dtype="str"),
+            "lead_months": pd.arrays.IntegerArray(lead.astype(np.int64), ~both),
+            "old_insurance_due": _due(c.old),
+            "new_insurance_due": _due(c.new),
+        }
+    )
+
+
+def insurance_due(trigger_month_index, days: int = INSURANCE_DUE_DAYS) -> np.ndarray:
+    """Due date (datetime64[s]) of insurance for trigger month indices: last day of the month + ``days`` days."""
+    return mo.month_end_plus_days(trigger_month_index, days).astype("datetime64[s]")
+
+
+def _due(idx: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(insurance_due(idx))
+
+
+def required_over_time(
+    comparison: pd.DataFrame,
+    months_range=None,
+    *,
+    sellers: pd.DataFrame | None = None,
+    by: str | list[str] | None = None,
+) -> pd.DataFrame:
+    """How many seller-marketplaces are required to insure in each calendar month, under each rule.
+
+    Cumulative: a seller-marketplace counts from its trigger month on (once required, always required).
+
+    Parameters
+    ----------
+    comparison : output of :func:`compare_rules` (seller_id, marketplace, old_trigger, new_trigger).
+    months_range : None (every month from the earliest to the latest trigger of either rule), a tuple
+        ``(first, last)`` of months ('YYYY-MM' or dates; inclusive), or any other sequence of months (exactly those).
+        Triggers before the first month count from the first month.
+    sellers : optional table joined on seller_id (and marketplace when it has that column) to group by its columns.
+        Its keys must be unique. Seller-marketplaces missing from it form a group with missing labels.
+    by : column(s) of ``comparison`` or ``sellers`` to break the counts down by; None: one series.
+
+    Returns
+    -------
+    DataFrame: ``month`` (datetime64[s], first of month), the ``by`` columns, ``n_required_old``,
+    ``n_required_new``, ``n_total`` (seller-marketplaces in the group); sorted by group then month.
+    """
+    for col in ("old_trigger", "new_trigger"):
+        if col not in comparison.columns:
+            raise ValueError(f"comparison is missing column {col!r} (pass the output of compare_rules)")
+    by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
+    frame = comparison
+    if sellers is not None and by_cols:
+        frame = _join_sellers(comparison, sellers, by_cols)
+    for col in by_cols:
+        if col not in frame.columns:
+            raise ValueError(f"by column {col!r} is in neither comparison nor sellers")
+    old = _trigger_index(frame["old_trigger"])
+    new = _trigger_index(frame["new_trigger"])
+    month_list = _months_list(months_range, old, new)
+
+    if by_cols:
+        keys = frame[by_cols].reset_index(drop=True)
+        group_codes, group_labels = _group_codes(keys)
+    else:
+        group_codes, group_labels = np.zeros(len(frame), dtype=np.int64), None
+    n_groups = int(group_codes.max()) + 1 if len(group_codes) else (0 if by_cols else 1)
+    n_months = len(month_list)
+    result = {}
+    for name, trig in (("n_required_old", old), ("n_required_new", new)):
+        # position of each trigger in month_list: number of listed months before-or-at which it is required
+        pos = np.searchsorted(month_list, trig, side="left")  # first listed month >= trigger
+        ok = (trig != mo.NO_MONTH) & (pos < n_months)
+        hist = np.bincount(group_codes[ok] * max(n_months, 1) + pos[ok], minlength=n_groups * n_months)
+        result[name] = np.cumsum(hist.reshape(n_groups, n_months), axis=1).ravel()
+    totals = np.bincount(group_codes, minlength=n_groups)
+    out = pd.DataFrame({"month": np.tile(mo.month_index_to_timestamp(month_list), n_groups)})
+    if group_labels is not None:
+        repeated = group_labels.iloc[np.repeat(np.arange(n_groups), n_months)].reset_index(drop=True)
+        for col in by_cols:
+            out[col] = repeated[col]
+    out["n_required_old"] = result["n_required_old"].astype(np.int64)
+    out["n_required_new"] = result["n_required_new"].astype(np.int64)
+    out["n_total"] = np.repeat(totals, n_months).astype(np.int64)
+    return pd.DataFrame(out)
+
+
+def _trigger_index(col: pd.Series) -> np.ndarray:
+    values = pd.to_datetime(col).to_numpy()
+    na = np.isnat(values)
+    idx = values.astype("datetime64[M]").astype(np.int64)
+    idx[na] = mo.NO_MONTH
+    return idx
+
+
+def _months_list(months_range, old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    if months_range is None:
+        trig = np.concatenate([old[old != mo.NO_MONTH], new[new != mo.NO_MONTH]])
+        if len(trig) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return mo.month_range(trig.min(), trig.max())
+    if isinstance(months_range, tuple):
+        if len(months_range) != 2:
+            raise ValueError("months_range tuple must be (first, last)")
+        first, last = (_month_arg(m, "months_range") for m in months_range)
+        if last < first:
+            raise ValueError(f"months_range: last month before first ({months_range!r})")
+        return mo.month_range(first, last)
+    listed = np.unique(np.array([_month_arg(m, "months_range") for m in months_range], dtype=np.int64))
+    return listed
+
+
+def _group_codes(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Dense group code per row (sorted by label, missing labels last) and the labels of each group."""
+    grouped = keys.groupby(list(keys.columns), dropna=False, sort=True, observed=True)
+    codes = grouped.ngroup().to_numpy().astype(np.int64)
+    labels = grouped.size().index.to_frame(index=False)
+    labels.columns = list(keys.columns)
+    return codes, labels
+
+
+def _join_sellers(comparison: pd.DataFrame, sellers: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
+    if "seller_id" not in sellers.columns:
+        raise ValueError("sellers has no seller_id column")
+    on = ["seller_id"] + (["marketplace"] if "marketplace" in sellers.columns else [])
+    wanted = [c for c in by_cols if c in sellers.columns and c not in on]
+    if not wanted:
+        return comparison
+    right = sellers[on + wanted].copy()
+    for col in on:
+        right[col] = right[col].astype(str)
+    dup = right.duplicated(on)
+    if dup.any():
+        example = right.loc[dup, on].iloc[0].to_dict()
+        raise ValueError(f"sellers has duplicated keys {on}, e.g. {example}")
+    left = comparison.drop(columns=[c for c in wanted if c in comparison.columns]).copy()
+    key_left = {col: left[col].astype(str) for col in on}
+    merged = pd.DataFrame(key_left).merge(right, on=on, how="left", validate="many_to_one")
+    for col in wanted:
+        left[col] = merged[col].to_numpy() if not isinstance(merged[col].dtype, pd.CategoricalDtype) \
+            else merged[col].array
+    return left

@@ -1,0 +1,95 @@
+"""A deliberately simple reference implementation of the insurance rules, for the tests only.
+
+Plain Python: group the rows per (seller_id, marketplace) into a dict month -> sales, then walk every calendar
+month from the first row to the last (or to ``end``), counting the streak of months over the threshold. Slow and
+obviously correct; it shares no code with ``seller_insurance.rules`` (only the policy defaults, which are data).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from seller_insurance.policy import DEFAULT_THRESHOLDS, INSURANCE_DUE_DAYS
+
+
+def month_number(value) -> int:
+    """Months since year 0 of anything with .year and .month (Timestamp, date, datetime)."""
+    return value.year * 12 + value.month - 1
+
+
+def month_start(number: int) -> dt.date:
+    return dt.date(number // 12, number % 12 + 1, 1)
+
+
+def site_threshold(site: str, threshold) -> float:
+    if threshold is None:
+        return DEFAULT_THRESHOLDS[site]
+    if isinstance(threshold, dict):
+        return threshold[site] if site in threshold else DEFAULT_THRESHOLDS[site]
+    return threshold
+
+
+def first_trigger(history: dict[int, float], months: int, limit: float, inclusive: bool, end: int | None):
+    """First month number whose ``months`` calendar months up to it each count; None if there is none."""
+    if not history:
+        return None
+    last = max(history) if end is None else min(max(history), end)
+    streak = 0
+    for month in range(min(history), last + 1):
+        sales = history.get(month, 0.0)  # no row = zero sales
+        counts = sales >= limit if inclusive else sales > limit
+        streak = streak + 1 if counts else 0
+        if streak >= months:
+            return month
+    return None
+
+
+def due_date(number: int) -> dt.date:
+    year, month = number // 12, number % 12 + 1
+    last_day = dt.date(year, month, calendar.monthrange(year, month)[1])
+    return last_day + dt.timedelta(days=INSURANCE_DUE_DAYS)
+
+
+def reference_compare(rows, *, old_months=3, new_months=1, threshold=None, inclusive=False, start=None, end=None):
+    """rows: iterable of (seller_id, marketplace, month as date/Timestamp, gross_sales).
+
+    start/end: month numbers (``month_number``) or None. Returns a dict (seller_id, marketplace) -> result dict.
+    """
+    histories: dict[tuple, dict[int, float]] = {}
+    for seller, site, month, sales in rows:
+        histories.setdefault((seller, site), {})[month_number(month)] = sales
+    out = {}
+    for (seller, site), history in histories.items():
+        limit = site_threshold(site, threshold)
+        old = first_trigger(history, old_months, limit, inclusive, end)
+        new = first_trigger(history, new_months, limit, inclusive, end)
+        if start is not None and old is not None and old < start:
+            status = "already_required"
+        elif new is None:
+            status = "unaffected"
+        elif old is None:
+            status = "newly_affected"
+        elif new < old:
+            status = "accelerated"
+        else:
+            status = "unchanged"
+        out[(seller, site)] = {
+            "old_trigger": None if old is None else month_start(old),
+            "new_trigger": None if new is None else month_start(new),
+            "status": status,
+            "lead_months": None if old is None or new is None else old - new,
+            "old_insurance_due": None if old is None else due_date(old),
+            "new_insurance_due": None if new is None else due_date(new),
+        }
+    return out
+
+
+def reference_required_over_time(results: dict, months: list[int]) -> list[tuple[int, int, int]]:
+    """(month number, n required old, n required new) for each listed month: trigger month <= that month."""
+    series = []
+    for month in months:
+        n_old = sum(1 for r in results.values() if r["old_trigger"] and month_number(r["old_trigger"]) <= month)
+        n_new = sum(1 for r in results.values() if r["new_trigger"] and month_number(r["new_trigger"]) <= month)
+        series.append((month, n_old, n_new))
+    return series
