@@ -1,0 +1,228 @@
+"""``seller-insurance evaluate SALES --out OUT``: old three-month rule vs new single-month rule per seller-marketplace.
+
+Reads SALES through the loading layer (``seller_insurance.loading``: CSV or Parquet, rejects written to
+``<OUT without extension>.rejects.csv`` always), runs :func:`seller_insurance.rules.compare_arrays` and writes one
+row per seller-marketplace with at least one accepted row: ``seller_id, marketplace, old_trigger, new_trigger``
+(``YYYY-MM``, empty when none), ``status``, ``lead_months`` (empty unless both rules trigger) and
+``insurance_due`` (``YYYY-MM-DD``, new rule: last day of the trigger month + 30 days; empty when none).
+OUT is CSV or Parquet by extension; the same text values in both (Parquet: strings, lead_months int64 with nulls).
+The CSV is plain (ids written as they are, so it reads back exactly); the rejects file is spreadsheet-safe.
+
+Exit status: 0 done; 2 unusable input (missing file or column, no usable row) or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from seller_insurance.errors import InputError
+from seller_insurance.policy import (
+    DEFAULT_THRESHOLDS,
+    INSURANCE_DUE_DAYS,
+    NEW_RULE_MONTHS,
+    NEW_RULE_START,
+    OLD_RULE_MONTHS,
+)
+
+OUTPUT_SUFFIXES = (".csv", ".parquet")
+OUTPUT_COLUMNS = ("seller_id", "marketplace", "old_trigger", "new_trigger", "status", "lead_months", "insurance_due")
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="trigger months of the old (3-month) and new (1-month) insurance rules per seller-marketplace",
+        description=(
+            "Read monthly sales (SALES: .csv or .parquet with seller_id, month, gross_sales and optionally "
+            "marketplace; month as YYYY-MM or any date in the month) through the loading checks, find the first "
+            "month each rule requires insurance for each seller-marketplace and write one row per "
+            "seller-marketplace to OUT (.csv or .parquet): seller_id, marketplace, old_trigger, new_trigger "
+            "(YYYY-MM, empty when none), status, lead_months, insurance_due (YYYY-MM-DD, new rule). Rejected input "
+            "rows go to <OUT without extension>.rejects.csv (always written). Semantics: docs/rules.md."
+        ),
+        epilog="Exit status: 0 done; 2 unusable input (missing file or column, no usable row) or bad arguments.",
+    )
+    p.add_argument("sales", metavar="SALES", help="monthly sales: .csv, .parquet or a folder of .parquet files")
+    p.add_argument("--out", required=True, metavar="OUT", help="output table, .csv or .parquet (by extension)")
+    p.add_argument("--threshold", metavar="X", default=None,
+                   help="Insurance Threshold in local currency: one number for every marketplace (e.g. 10000) or "
+                        "SITE=NUMBER pairs (e.g. US=10000,CA=12000; other sites keep their defaults). Default: "
+                        + ", ".join(f"{k} {v:,.0f}" for k, v in DEFAULT_THRESHOLDS.items()))
+    p.add_argument("--old-months", type=int, default=OLD_RULE_MONTHS, metavar="N",
+                   help=f"window of the old rule in consecutive calendar months (default {OLD_RULE_MONTHS})")
+    p.add_argument("--new-months", type=int, default=NEW_RULE_MONTHS, metavar="N",
+                   help=f"window of the new rule (default {NEW_RULE_MONTHS}); may not exceed --old-months")
+    p.add_argument("--start", metavar="YYYY-MM", default=None,
+                   help="month the new rule took effect (e.g. " + NEW_RULE_START + "); sellers whose old-rule "
+                        "trigger is before it are 'already_required'. Default: none (no such status)")
+    p.add_argument("--end", metavar="YYYY-MM", default=None,
+                   help="evaluate as of this month (inclusive): later rows are ignored. Default: all rows")
+    p.add_argument("--inclusive", action="store_true",
+                   help="a month counts when sales reach the threshold (>=); default: exceed it (>), as the "
+                        "contract says")
+    p.add_argument("--map", metavar="SRC=DEST", action="append", default=[],
+                   help="use source column SRC as contract column DEST (repeatable)")
+    p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
+    p.set_defaults(func=run)
+
+
+def parse_threshold(text: str | None) -> float | dict[str, float] | None:
+    """``--threshold``: None, one number, or ``SITE=NUMBER[,SITE=NUMBER...]``. Raises ``InputError``."""
+    if text is None:
+        return None
+    text = text.strip()
+    if "=" not in text:
+        try:
+            value = float(text.replace("_", ""))
+        except ValueError:
+            raise InputError(f"--threshold: not a number or SITE=NUMBER list: {text!r}") from None
+        if not np.isfinite(value):
+            raise InputError(f"--threshold must be a finite number, got {text!r}")
+        return value
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        site, sep, number = part.partition("=")
+        site = site.strip().upper()
+        try:
+            value = float(number.strip().replace("_", ""))
+        except ValueError:
+            value = float("nan")
+        if not sep or not site or not np.isfinite(value):
+            raise InputError(f"--threshold: expected SITE=NUMBER, got {part.strip()!r} (e.g. US=10000,CA=12000)")
+        out[site] = value
+    return out
+
+
+def _column_map(items: list[str]) -> dict[str, str] | None:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--map expects SRC=DEST, got {item!r}")
+        src, dest = item.split("=", 1)
+        out[src.strip()] = dest.strip()
+    return out or None
+
+
+def _month_option(text: str | None, name: str) -> str | None:
+    from seller_insurance.months import parse_month
+
+    if text is None:
+        return None
+    try:
+        parse_month(text)
+    except ValueError as exc:
+        raise InputError(f"{name}: {exc}") from None
+    return text.strip()
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputError(f"--out must end in .csv or .parquet, got {str(out)!r}")
+    threshold = parse_threshold(args.threshold)
+    start, end = _month_option(args.start, "--start"), _month_option(args.end, "--end")
+    for name, value in (("--old-months", args.old_months), ("--new-months", args.new_months)):
+        if value < 1:
+            raise InputError(f"{name} must be at least 1, got {value}")
+    if args.new_months > args.old_months:
+        raise InputError(f"--new-months ({args.new_months}) may not be longer than --old-months ({args.old_months})")
+    cmap = _column_map(args.map)
+
+    from seller_insurance import loading, rules
+
+    t0 = time.perf_counter()
+    result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
+    loading.write_rejects(result, out)
+    print(f"{args.sales}: {result.summary()}", file=sys.stderr)
+    loading.ensure_usable(result)
+    t1 = time.perf_counter()
+    try:
+        comparison = rules.compare_arrays(result.frame, old_months=args.old_months, new_months=args.new_months,
+                                          threshold=threshold, inclusive=args.inclusive, start=start, end=end)
+    except ValueError as exc:
+        raise InputError(str(exc), path=args.sales) from None
+    t2 = time.perf_counter()
+    table = output_table(comparison)
+    write_table(table, out)
+    t3 = time.perf_counter()
+    counts = np.bincount(comparison.status, minlength=len(rules.STATUSES))
+    print(f"{len(comparison.status):,} seller-marketplaces: "
+          + ", ".join(f"{n:,} {s}" for s, n in zip(rules.STATUSES, counts, strict=True)) + f" -> {out}")
+    if args.timings:
+        print(f"timings: load {t1 - t0:.3f} s, compute {t2 - t1:.3f} s, write {t3 - t2:.3f} s", file=sys.stderr)
+    return 0
+
+
+def _month_text(index: np.ndarray, fmt) -> object:
+    """pyarrow string array of formatted month indices ('' for NO_MONTH) via a dictionary of the distinct months."""
+    import pyarrow as pa
+
+    from seller_insurance.months import NO_MONTH
+
+    ok = index != NO_MONTH
+    if not ok.any():
+        return pa.array(np.full(len(index), "", dtype=object), type=pa.string())
+    lo, hi = int(index[ok].min()), int(index[ok].max())
+    months = np.arange(lo, hi + 1, dtype=np.int64)
+    dictionary = pa.array([""] + list(fmt(months)), type=pa.string())
+    codes = np.where(ok, index - lo + 1, 0).astype(np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes), dictionary).cast(pa.string())
+
+
+def _due_text(months: np.ndarray) -> list[str]:
+    from seller_insurance.months import month_end_plus_days
+
+    return list(np.datetime_as_string(month_end_plus_days(months, INSURANCE_DUE_DAYS), unit="D"))
+
+
+def output_table(c):
+    """The output as a pyarrow Table (string columns, lead_months int64 with nulls)."""
+    import pyarrow as pa
+
+    from seller_insurance import rules
+    from seller_insurance.months import format_month
+
+    def ids(values):  # Categorical -> dictionary array -> plain strings
+        return pa.array(values).cast(pa.string())
+
+    lead, both = c.lead_months()
+    status = pa.DictionaryArray.from_arrays(pa.array(c.status.astype(np.int32)),
+                                            pa.array(list(rules.STATUSES), type=pa.string())).cast(pa.string())
+    return pa.table({
+        "seller_id": ids(c.seller_id),
+        "marketplace": ids(c.marketplace),
+        "old_trigger": _month_text(c.old, lambda m: list(format_month(m))),
+        "new_trigger": _month_text(c.new, lambda m: list(format_month(m))),
+        "status": status,
+        "lead_months": pa.array(lead, type=pa.int64(), mask=~both),
+        "insurance_due": _month_text(c.new, _due_text),
+    })
+
+
+def write_table(table, out: Path) -> None:
+    """Write atomically (temporary file in the same folder, then rename): CSV via pandas, Parquet via pyarrow."""
+    import pyarrow.parquet as pq
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        if out.suffix.lower() == ".parquet":
+            pq.write_table(table, tmp)
+        else:
+            import pandas as pd
+            import pyarrow as pa
+
+            frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)  # 2, not 2.0; null -> ''
+            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
