@@ -180,3 +180,18 @@ def test_bad_input_is_named():
     dup = pd.DataFrame({"seller_id": ["s1", "s1"], "marketplace": "US", "category": ["a", "b"]})
     with pytest.raises(ValueError, match="more than one row"):
         claim_shares(_claims([10]), by="category", sellers=dup)
+
+
+def test_seller_lookup_dense_and_sorted_paths_agree():
+    from seller_insurance.claims_groups import key_positions
+
+    table = pd.DataFrame({"seller_id": ["b", "a", "c"], "marketplace": ["US", "US", "DE"]})
+    claims = pd.DataFrame({
+        "seller_id": pd.Categorical(["a", "c", "c", "zz", None, "b"], categories=["zz", "c", "b", "a"]),
+        "marketplace": ["US", "DE", "US", "US", "US", "US"],
+    })
+    expected = [1, 2, -1, -1, -1, 0]  # c is on DE only; zz unknown; a missing id matches nothing
+    assert key_positions(claims, table).tolist() == expected
+    assert key_positions(claims, table, dense_limit=0).tolist() == expected
+    as_text = claims.assign(seller_id=claims["seller_id"].astype(object))
+    assert key_positions(as_text, table, dense_limit=0).tolist() == expected

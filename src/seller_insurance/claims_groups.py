@@ -43,6 +43,45 @@ def with_marketplace(claims: pd.DataFrame) -> pd.DataFrame:
     return claims.assign(marketplace=DEFAULT_MARKETPLACE)
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes and distinct values as text (Categorical: its codes, no pass over the strings)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64), pd.Index(values.cat.categories.astype(str))
+    codes, uniques = pd.factorize(values)  # missing -> -1 (matches nothing)
+    return codes.astype(np.int64), pd.Index(uniques).astype(str)
+
+
+def key_positions(claims: pd.DataFrame, table: pd.DataFrame, dense_limit: int | None = None) -> np.ndarray:
+    """Row position in ``table`` of each claim's seller_id + marketplace (-1: no row); ids compared as text.
+
+    Looks up each distinct seller-marketplace pair once (claims are many, sellers few), so the cost is one
+    factorisation of the claims' keys plus a lookup per distinct pair. Distinct pairs are found with a dense
+    ``bincount`` while the code space is at most ``dense_limit`` (default 4 x claims + 2**20), else by sorting.
+    """
+    claims = with_marketplace(claims)
+    seller_codes, sellers = _codes(claims["seller_id"])
+    site_codes, sites = _codes(claims["marketplace"])
+    if len(sellers) == 0 or len(sites) == 0:
+        return np.full(len(claims), -1, dtype=np.int64)
+    n_sites = len(sites)
+    missing = (seller_codes < 0) | (site_codes < 0)
+    pair = np.where(missing, -1, seller_codes * n_sites + site_codes)
+    dense = len(sellers) * n_sites
+    index = pd.MultiIndex.from_frame(table[KEY].astype(str))
+    if dense <= (4 * len(pair) + (1 << 20) if dense_limit is None else dense_limit):
+        # codes are dense: mark the pairs present (bincount, no sort) and look each up once
+        distinct = np.flatnonzero(np.bincount(pair[~missing], minlength=dense))
+        s_idx, m_idx = np.divmod(distinct, n_sites)
+        lut = np.full(dense + 1, -1, dtype=np.int64)  # last slot: missing key
+        lut[distinct] = index.get_indexer(pd.MultiIndex.from_arrays([sellers.take(s_idx), sites.take(m_idx)]))
+        return lut[np.where(missing, dense, pair)]
+    distinct, inverse = np.unique(pair, return_inverse=True)
+    s_idx, m_idx = np.divmod(np.maximum(distinct, 0), n_sites)
+    wanted = pd.MultiIndex.from_arrays([sellers.take(s_idx), sites.take(m_idx)])
+    pos = np.where(distinct >= 0, index.get_indexer(wanted), -1)
+    return pos[inverse.ravel()]
+
+
 def lookup(claims: pd.DataFrame, table: pd.DataFrame, columns: Sequence[str], what: str) -> pd.DataFrame:
     """Values of ``columns`` of ``table`` for each claim, joined on seller_id + marketplace (left join).
 
@@ -55,9 +94,7 @@ def lookup(claims: pd.DataFrame, table: pd.DataFrame, columns: Sequence[str], wh
     if dup.any():
         first = table.loc[dup, KEY].iloc[0].tolist()
         raise ValueError(f"{what} has more than one row for seller_id, marketplace = {first}")
-    index = pd.MultiIndex.from_frame(table[KEY].astype(str))
-    wanted = pd.MultiIndex.from_arrays([claims["seller_id"].astype(str), claims["marketplace"].astype(str)])
-    pos = index.get_indexer(wanted)
+    pos = key_positions(claims, table)
     found = pos >= 0
     safe = np.where(found, pos, 0)
     out = pd.DataFrame(index=claims.index)

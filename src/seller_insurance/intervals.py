@@ -17,8 +17,8 @@ import numpy as np
 # group below the switch costs at most 1,000 x n_boot draws.
 BOOTSTRAP_BELOW = 1_000
 
-# Draws per vectorised bootstrap chunk (claims x resamples held in memory at once): ~4M draws, ~100 MB peak.
-BOOTSTRAP_CHUNK_DRAWS = 1 << 22
+# Draws per vectorised bootstrap chunk (claims x resamples held in memory at once): ~1M draws, ~30 MB peak.
+BOOTSTRAP_CHUNK_DRAWS = 1 << 20
 
 
 def z_value(confidence: float) -> float:
@@ -109,9 +109,10 @@ def ratio_bootstrap_interval(
     Each group is resampled ``n_boot`` times with replacement (``n`` claims drawn from its own ``n`` claims); the
     bounds are the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the resampled ratios
     (numpy's default linear interpolation). The cost is ``sum(n_g for g in groups) * n_boot`` draws, done in
-    vectorised chunks of about ``chunk_draws`` draws; callers bound it by bootstrapping small groups only.
-    ``x`` must be > 0 (claim amounts), so every resample has a positive denominator. Groups are processed in the
-    order given, so the result depends only on the data, the groups and the generator's state.
+    vectorised chunks of about ``chunk_draws`` draws (groups of equal size drawn together); callers bound it by
+    bootstrapping small groups only. ``x`` must be > 0 (claim amounts), so every resample has a positive
+    denominator. Groups are processed by size, then in the order given, so the result depends only on the data, the
+    groups and the generator's state.
 
     Returns ``(low, high)`` arrays aligned with ``groups``.
     """
@@ -135,27 +136,15 @@ def ratio_bootstrap_interval(
     ys, xs = y[rows], x[rows]
     q = [(1.0 - confidence) / 2.0, (1.0 + confidence) / 2.0]
 
-    first = 0
-    while first < len(groups):
-        # Take groups until the chunk holds about chunk_draws draws (at least one group).
-        cum = np.cumsum(sizes[first:] * n_boot)
-        last = first + max(1, int(np.searchsorted(cum, chunk_draws, side="right")))
-        part = np.arange(first, last)
-        part = part[sizes[part] > 0]
-        if len(part):
-            n_part = sizes[part]
-            draws_per_group = n_part * n_boot
-            local = np.repeat(np.arange(len(part)), draws_per_group)
-            highs = np.repeat(n_part, draws_per_group)
-            picks = starts[part][local] + rng.integers(0, highs)
-            # Replicate id of each draw: position within its group's block // group size.
-            block_start = np.repeat(np.cumsum(draws_per_group) - draws_per_group, draws_per_group)
-            rep = (np.arange(len(local)) - block_start) // highs
-            cell = local * n_boot + rep
-            sy = np.bincount(cell, weights=ys[picks], minlength=len(part) * n_boot)
-            sx = np.bincount(cell, weights=xs[picks], minlength=len(part) * n_boot)
-            ratios = (sy / sx).reshape(len(part), n_boot)
-            lo, hi = np.quantile(ratios, q, axis=1)
-            low[part], high[part] = lo, hi
-        first = last
+    # Groups of equal size are resampled together: one (groups, n_boot, size) draw per chunk, so the Python loop
+    # runs over distinct sizes and chunks (at most bootstrap_below sizes), never over claims or resamples.
+    for size in np.unique(sizes[sizes > 0]):
+        same = np.flatnonzero(sizes == size)
+        step = max(1, int(chunk_draws) // (int(size) * n_boot))
+        for i in range(0, len(same), step):
+            part = same[i:i + step]
+            idx = rng.integers(0, size, size=(len(part), n_boot, int(size)))
+            idx += starts[part][:, None, None]
+            ratios = ys[idx].sum(axis=2) / xs[idx].sum(axis=2)
+            low[part], high[part] = np.quantile(ratios, q, axis=1)
     return low, high
