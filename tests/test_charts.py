@@ -333,3 +333,64 @@ def test_saving_is_deterministic_and_name_checked(tmp_path: Path) -> None:
     assert a["svg"].read_bytes() == b["svg"].read_bytes()
     with pytest.raises(ValueError, match="bare file stem"):
         charts.save_figure(build(), "sub/g", tmp_path)
+
+
+CATEGORIES = [
+    "Home & Kitchen", "Toys & Games", "Electronics", "Health & Personal Care", "Sports & Outdoors",
+    "Baby products and nursery furniture", "Beauty", "Clothing, Shoes & Jewelry", "Automotive Parts & Accessories",
+    "Pet Supplies", "Tools & Home Improvement", "Grocery & Gourmet Food",
+]  # fmt: skip
+
+
+def _overlaps(boxes: list) -> list[tuple[int, int]]:
+    return [
+        (i, j)
+        for i in range(len(boxes))
+        for j in range(i + 1, len(boxes))
+        if boxes[i].x0 < boxes[j].x1 and boxes[j].x0 < boxes[i].x1
+        and boxes[i].y0 < boxes[j].y1 and boxes[j].y0 < boxes[i].y1
+    ]  # fmt: skip
+
+
+def _assert_labels_apart(labels: list[Text], renderer: object, dpi: float) -> None:
+    """Unrotated labels: bounding boxes disjoint. Rotated ones (whose boxes overlap by geometry): neighbouring
+    baselines are at least the text height apart, measured perpendicular to the text."""
+    rotation = labels[0].get_rotation()
+    if rotation == 0:
+        assert _overlaps([t.get_window_extent(renderer) for t in labels]) == []
+        return
+    anchors = [t.get_transform().transform(t.get_position())[0] for t in labels]
+    for t, a, b in zip(labels, anchors, anchors[1:], strict=False):
+        lines = t.get_text().count("\n") + 1
+        assert abs(b - a) * np.sin(np.radians(rotation)) >= lines * t.get_fontsize() * dpi / 72
+
+
+@pytest.mark.parametrize(("n", "horizontal"), [(12, True), (8, False), (12, False)])
+def test_many_long_category_labels_never_overlap(n: int, horizontal: bool) -> None:
+    data = pd.DataFrame({"c": CATEGORIES[:n], "v": np.linspace(1000.0, 250000.0, n)})
+    fig = charts.bar_chart(data, "c", "v", title="t", value_label="USD", horizontal=horizontal,
+                           value_format="${:,.0f}")  # fmt: skip
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
+    labelled = [t for t in ticks if t.get_text()]
+    assert len(labelled) == n
+    _assert_labels_apart(labelled, renderer, fig.dpi)
+    values = [t.get_window_extent(renderer) for t in ax.texts]
+    assert _overlaps(values) == []
+    assert ax.get_tightbbox(renderer).x1 <= fig.bbox.x1 + 0.5
+
+
+def test_wide_heatmap_thins_column_labels_and_drops_cell_text() -> None:
+    columns = [f"{2022 + i // 12}-{i % 12 + 1:02d}" for i in range(24)]
+    grid = pd.DataFrame(
+        np.arange(120.0).reshape(5, 24) * 100, index=[f"band {i}" for i in range(5)], columns=columns
+    )
+    fig = charts.heatmap(grid, title="t", xlabel="month", ylabel="band")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    labelled = [t for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert [t.get_text() for t in labelled] == columns[::2]  # every second of 24 columns: at most 12
+    _assert_labels_apart(labelled, renderer, fig.dpi)
+    assert len(fig.axes[0].texts) == 0  # "11,900" does not fit a 24th of the width at a readable size

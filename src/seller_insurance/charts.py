@@ -21,10 +21,11 @@ Conventions (see ``docs/charts-and-slides.md``):
 from __future__ import annotations
 
 import functools
+import math
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -51,11 +52,17 @@ MUTED: str = "#BBBBBB"
 REFERENCE_COLOR: str = "#D55E00"
 
 TITLE_SIZE = 20  # pt; matches figure.titlesize in the style
+TICK_SIZE = 15  # pt; matches xtick/ytick.labelsize in the style
 FOOTNOTE_SIZE = 12  # pt
 LABEL_SIZE = 15  # pt, direct value labels
 TITLE_WRAP = 66  # characters per title line at 20 pt bold on a 10 in canvas
 FOOTNOTE_WRAP = 118  # characters per footnote line at 12 pt
 CATEGORY_WRAP = 24  # characters per category label line (horizontal bars)
+# Plot area left on the fixed canvas once title, footnote and axis labels are placed (pt, a conservative estimate)
+# and the average glyph width as a fraction of the font size: used to size labels so they never collide.
+_PLOT_HEIGHT_PT = 280.0
+_PLOT_WIDTH_PT = 600.0
+_CHAR_EM = 0.55
 
 ValueFormat = str | Callable[[float], str]
 
@@ -133,10 +140,51 @@ def _check_finite(values: np.ndarray, labels: Sequence[object], column: str) -> 
         )
 
 
-def _categories(data: pd.DataFrame, category: str, width: int) -> list[str]:
+def _categories(data: pd.DataFrame, category: str, horizontal: bool = True) -> CategoryLabels:
     if category not in data.columns:
         raise ValueError(f"column {category!r} not in data (columns: {', '.join(map(str, data.columns))})")
-    return [_wrap(str(c), width) for c in data[category]]
+    return _category_labels([str(c) for c in data[category]], horizontal)
+
+
+class CategoryLabels(NamedTuple):
+    """Category tick labels laid out for the space each category gets: wrapped text, size (pt), rotation."""
+
+    labels: list[str]
+    size: float
+    rotation: float
+    room_pt: float  # height (horizontal) or width (vertical) of one category's slot
+
+
+def _category_labels(names: list[str], horizontal: bool) -> CategoryLabels:
+    """Wrap and size category labels so neighbours never overlap (estimate from the fixed plot area).
+
+    Horizontal bars: a label may use as many lines as its row holds; with many rows the type shrinks (not below
+    9 pt) and labels stay on one line. Vertical bars: the type shrinks until the longest word fits the column;
+    if even 11 pt does not fit in four lines, labels go on one line each, rotated 40 degrees.
+    """
+    n = max(len(names), 1)
+    if horizontal:
+        row = _PLOT_HEIGHT_PT / n
+        size = float(TICK_SIZE) if row >= 22 else max(9.0, row / 1.45)
+        lines = max(1, int(row // (size * 1.2)))
+        width = CATEGORY_WRAP if lines >= 2 else 40
+        return CategoryLabels([_wrap(x, width) for x in names], size, 0.0, row)
+    col = _PLOT_WIDTH_PT / n
+    longest_word = max((len(w) for x in names for w in x.split()), default=1)
+    for size in (15.0, 14.0, 13.0, 12.0, 11.0):
+        width = int(col / (size * _CHAR_EM))
+        if width >= longest_word:
+            labels = [_wrap(x, width) for x in names]
+            if max(label.count("\n") for label in labels) <= 3:
+                return CategoryLabels(labels, size, 0.0, col)
+    return CategoryLabels([_wrap(x, 60) for x in names], 11.0, 40.0, col)  # one line each when rotated
+
+
+def _fit_size(
+    text_chars: int, room_pt: float, *, largest: float = LABEL_SIZE, smallest: float = 9.0
+) -> float:
+    """Font size at which ``text_chars`` characters fit ``room_pt`` points (estimate), within [smallest, largest]."""
+    return float(min(largest, max(smallest, room_pt / (max(text_chars, 1) * _CHAR_EM))))
 
 
 def _new_figure() -> tuple[Figure, Any]:
@@ -205,17 +253,23 @@ def _value_limits(lo: float, hi: float, pad: float = 0.16) -> tuple[float, float
     return (lo - pad * span if lo < 0 else 0.0, hi + pad * span if hi > 0 else 0.0)
 
 
-def _category_axis(ax: Any, positions: np.ndarray, labels: list[str], horizontal: bool) -> None:
+def _category_axis(ax: Any, positions: np.ndarray, cats: CategoryLabels, horizontal: bool) -> None:
+    n = len(cats.labels)
     if horizontal:
-        ax.set_yticks(positions, labels)
-        ax.set_ylim(len(labels) - 0.5, -0.5)  # first category on top
-        ax.tick_params(axis="y", length=0)
+        ax.set_yticks(positions, cats.labels)
+        ax.set_ylim(n - 0.5, -0.5)  # first category on top
+        ax.tick_params(axis="y", length=0, labelsize=cats.size)
         ax.grid(axis="y", visible=False)
     else:
-        ax.set_xticks(positions, labels)
-        ax.set_xlim(-0.5, len(labels) - 0.5)
-        ax.tick_params(axis="x", length=0)
+        ax.set_xticks(positions, cats.labels)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.tick_params(axis="x", length=0, labelsize=cats.size)
         ax.grid(axis="x", visible=False)
+        if cats.rotation:
+            for label in ax.get_xticklabels():
+                label.set_rotation(cats.rotation)
+                label.set_ha("right")
+                label.set_rotation_mode("anchor")
 
 
 # --- footnote and saving ----------------------------------------------------------------------------------------
@@ -290,7 +344,7 @@ def bar_chart(
     ``value_label`` names the value axis with its unit (e.g. "sellers", "USD"). ``highlight``: a category (or
     several) drawn in the accent colour while the others are grey; ``None`` draws every bar in the accent colour.
     """
-    labels = _categories(data, category, CATEGORY_WRAP if horizontal else 14)
+    cats = _categories(data, category, horizontal)
     values = _column(data, value, "bar_chart")
     _check_finite(values, list(data[category]), value)
     colors = [PALETTE[0]] * len(values)
@@ -310,8 +364,10 @@ def bar_chart(
         ax.set_ylim(*_value_limits(np.min(values, initial=0), np.max(values, initial=0), pad=0.12))
         ax.yaxis.set_major_formatter(_tick_formatter(value_format))
         ax.set_ylabel(value_label)
-    _category_axis(ax, pos, labels, horizontal)
-    ax.bar_label(bars, labels=[fmt(v) for v in values], padding=5, fontsize=LABEL_SIZE, color="#222222")
+    _category_axis(ax, pos, cats, horizontal)
+    texts = [fmt(v) for v in values]
+    size = cats.size if horizontal else _fit_size(max(map(len, texts)), 0.95 * cats.room_pt)
+    ax.bar_label(bars, labels=texts, padding=5, fontsize=size, color="#222222")
     return _finish(fig, title, footnote)
 
 
@@ -334,14 +390,19 @@ def grouped_bar_chart(
     """
     if not series:
         raise ValueError("grouped_bar_chart: series is empty; pass {label: column}")
-    labels = _categories(data, category, CATEGORY_WRAP if horizontal else 14)
+    cats = _categories(data, category, horizontal)
+    labels = cats.labels
     columns = {label: _column(data, col, "grouped_bar_chart") for label, col in series.items()}
     for (_label, vals), col in zip(columns.items(), series.values(), strict=True):
         _check_finite(vals, list(data[category]), col)
     k = len(columns)
     fmt = _formatter(value_format)
     thickness = 0.8 / k
-    label_size = LABEL_SIZE if k <= 2 else LABEL_SIZE - 2
+    longest = max(len(fmt(v)) for vals in columns.values() for v in vals)
+    if horizontal:  # each bar gets 0.8/k of the row's height
+        label_size = min(float(LABEL_SIZE), max(8.0, 0.8 * cats.room_pt / k / 1.25))
+    else:  # and 0.8/k of the column's width
+        label_size = _fit_size(longest, 0.8 * cats.room_pt / k, smallest=8.0)
     fig, ax = _new_figure()
     pos = np.arange(len(labels))
     all_values = np.concatenate(list(columns.values()))
@@ -361,7 +422,7 @@ def grouped_bar_chart(
         ax.set_ylim(*limits)
         ax.yaxis.set_major_formatter(_tick_formatter(value_format))
         ax.set_ylabel(value_label)
-    _category_axis(ax, pos, labels, horizontal)
+    _category_axis(ax, pos, cats, horizontal)
     _series_key(ax, list(columns), [PALETTE[i % len(PALETTE)] for i in range(k)])
     return _finish(fig, title, footnote)
 
@@ -502,7 +563,8 @@ def interval_chart(
     ``(value, text)`` draws a dashed reference line, e.g. ``(0.80, "Amazon: more than 80%")``. ``as_percent``:
     the values are shares in [0, 1] shown as percentages. Requires ``low <= estimate <= high`` in every row.
     """
-    labels = _categories(data, category, CATEGORY_WRAP)
+    cats = _categories(data, category)
+    labels = cats.labels
     est, lo, hi = (_column(data, c, "interval_chart") for c in (estimate, low, high))
     names = list(data[category])
     for arr, col in ((est, estimate), (lo, low), (hi, high)):
@@ -535,7 +597,7 @@ def interval_chart(
             xytext=(10, 0),
             textcoords="offset points",
             va="center",
-            fontsize=LABEL_SIZE,
+            fontsize=cats.size,
             color="#222222",
         )
     ref_value, ref_text = (
@@ -565,7 +627,7 @@ def interval_chart(
     else:
         ax.xaxis.set_major_formatter(_tick_formatter(value_format))
     ax.set_xlabel(value_label)
-    _category_axis(ax, pos, labels, horizontal=True)
+    _category_axis(ax, pos, cats, horizontal=True)
     return _finish(fig, title, footnote)
 
 
@@ -590,7 +652,8 @@ def stacked_share_chart(
     """
     if not parts:
         raise ValueError("stacked_share_chart: parts is empty; pass {label: column}")
-    labels = _categories(data, category, CATEGORY_WRAP)
+    cats = _categories(data, category)
+    labels = cats.labels
     names = list(data[category])
     values = np.column_stack([_column(data, col, "stacked_share_chart") for col in parts.values()])
     for j, col in enumerate(parts.values()):
@@ -605,6 +668,7 @@ def stacked_share_chart(
     pos = np.arange(len(labels))
     left = np.zeros(len(labels))
     colors = [PALETTE[j % len(PALETTE)] for j in range(len(parts))]
+    segment_size = min(float(LABEL_SIZE), max(8.0, 0.62 * cats.room_pt / 1.3))
     for j in range(len(parts)):
         ax.barh(pos, shares[:, j], left=left, height=0.62, color=colors[j])
         text_color = _text_color_on(colors[j])
@@ -616,7 +680,7 @@ def stacked_share_chart(
                     f"{s:.0%}",
                     ha="center",
                     va="center",
-                    fontsize=LABEL_SIZE,
+                    fontsize=segment_size,
                     color=text_color,
                     fontweight="bold",
                 )
@@ -637,7 +701,7 @@ def stacked_share_chart(
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_xlabel(value_label)
-    _category_axis(ax, pos, labels, horizontal=True)
+    _category_axis(ax, pos, cats, horizontal=True)
     ax.grid(axis="x", visible=False)
     _series_key(ax, list(parts), colors)
     return _finish(fig, title, footnote)
@@ -660,7 +724,8 @@ def heatmap(
 
     E.g. sellers newly required by threshold x window length. ``cmap`` should be a colour-blind-safe sequential
     map (default cividis). Cell text is black or white, whichever contrasts with the cell. ``annotate`` defaults
-    to True for grids of at most 150 cells. NaN cells are light grey and marked "n/a".
+    to True when the values fit their cells at 9 pt or more. NaN cells are light grey and marked "n/a". With
+    more than 12 columns only every k-th column is labelled.
     """
     if grid.empty:
         raise ValueError("heatmap: grid is empty")
@@ -669,14 +734,20 @@ def heatmap(
     cm = plt.get_cmap(cmap).with_extremes(bad="#EEEEEE")
     im = ax.imshow(np.ma.masked_invalid(arr), aspect="auto", cmap=cm, interpolation="nearest")
     n_rows, n_cols = arr.shape
-    col_labels = [_wrap(str(c), 12) for c in grid.columns]
-    ax.set_xticks(np.arange(n_cols), col_labels)
-    ax.set_yticks(np.arange(n_rows), [_wrap(str(r), CATEGORY_WRAP) for r in grid.index])
-    if n_cols > 8 or max(len(c) for c in col_labels) * n_cols > 70:
-        ax.tick_params(axis="x", labelrotation=45)
-        for lab in ax.get_xticklabels():
-            lab.set_ha("right")
-            lab.set_rotation_mode("anchor")
+    rows = _category_labels([str(r) for r in grid.index], horizontal=True)
+    ax.set_yticks(np.arange(n_rows), rows.labels)
+    ax.tick_params(axis="y", labelsize=rows.size)
+    # Columns: at most 12 labelled (every k-th), rotated only if they would not fit side by side.
+    step = math.ceil(n_cols / 12)
+    col_names = [str(c) if i % step == 0 else "" for i, c in enumerate(grid.columns)]
+    slot = 0.92 * _PLOT_WIDTH_PT / n_cols * step
+    longest = max(len(c) for c in col_names)
+    ax.set_xticks(np.arange(n_cols), [_wrap(c, 12) for c in col_names])
+    if min(longest, 12) * TICK_SIZE * _CHAR_EM > slot:
+        for label in ax.get_xticklabels():
+            label.set_rotation(45)
+            label.set_ha("right")
+            label.set_rotation_mode("anchor")
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
@@ -684,23 +755,17 @@ def heatmap(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     fmt = _formatter(value_format)
+    texts = [[fmt(v) if np.isfinite(v) else "n/a" for v in row] for row in arr]
+    # Cell text must fit the cell: width from the longest text, height from the row.
+    cell_w, cell_h = 0.92 * _PLOT_WIDTH_PT / n_cols, _PLOT_HEIGHT_PT / n_rows
+    size = min(_fit_size(max(len(t) for row in texts for t in row), 0.9 * cell_w, smallest=1.0), cell_h / 1.4)
     if annotate is None:
-        annotate = arr.size <= 150
+        annotate = size >= 9
     if annotate:
-        size = LABEL_SIZE if arr.size <= 40 else 12
+        size = max(size, 8.0)
         for (r, c), v in np.ndenumerate(arr):
-            if np.isfinite(v):
-                ax.text(
-                    c,
-                    r,
-                    fmt(v),
-                    ha="center",
-                    va="center",
-                    fontsize=size,
-                    color=_text_color_on(cm(im.norm(v))),
-                )
-            else:
-                ax.text(c, r, "n/a", ha="center", va="center", fontsize=size, color="#555555")
+            color = _text_color_on(cm(im.norm(v))) if np.isfinite(v) else "#555555"
+            ax.text(c, r, texts[r][c], ha="center", va="center", fontsize=size, color=color)
     cbar = fig.colorbar(im, ax=ax, pad=0.02, aspect=25)
     cbar.outline.set_visible(False)
     cbar.ax.yaxis.set_major_formatter(_tick_formatter(value_format))
