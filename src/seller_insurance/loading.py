@@ -325,20 +325,50 @@ def _dict_column(col) -> pa.ChunkedArray:
                                                                                                    pa.string()))
 
 
-def _missing_text(dcol: pa.ChunkedArray) -> np.ndarray:
-    """Rows of a trimmed dictionary column that are null or empty."""
-    parts = []
-    for ch in dcol.chunks:
-        empty = np.asarray(pc.equal(pc.utf8_length(ch.dictionary), 0).to_numpy(zero_copy_only=False), dtype=bool)
-        if ch.null_count or empty.any():
-            ind = ch.indices.to_numpy(zero_copy_only=False)
-            nulls = np.asarray(ch.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-            bad = nulls.copy()
-            bad[~nulls] = empty[ind[~nulls].astype(np.int64)]
-            parts.append(bad)
-        else:
-            parts.append(np.zeros(len(ch), dtype=bool))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
+def _categorical(col) -> pd.Categorical:
+    """Text column -> Categorical of trimmed values; null, empty and blank values get code -1.
+
+    Parquet columns read with ``read_dictionary`` convert without making per-row Python strings; trimming and the
+    empty check run on the categories only.
+    """
+    if not (pa.types.is_dictionary(col.type) and parsing.is_text(col)):
+        if not parsing.is_text(col):
+            col = pc.cast(col, pa.string())
+        col = pc.dictionary_encode(col)
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    if col.num_chunks == 0:
+        return pd.Categorical([], categories=pd.Index([], dtype="str"))
+    cat = col.to_pandas()
+    cat = cat.array if isinstance(cat, pd.Series) else cat
+    cats = pd.Index(cat.categories, dtype="str")
+    stripped = cats.str.strip()
+    changed = bool(np.asarray(stripped != cats).any())
+    empty = np.asarray(stripped == "", dtype=bool)
+    if not changed and not empty.any():
+        return cat
+    codes = np.asarray(cat.codes)
+    inv, uniq = pd.factorize(stripped.where(~empty, None), use_na_sentinel=True)
+    inv = np.append(inv, -1).astype(np.int32)  # code -1 stays -1
+    new_codes = inv[np.where(codes < 0, len(inv) - 1, codes)]
+    return pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq, dtype="str"), validate=False)
+
+
+def _union(cats: list[pd.Categorical]) -> pd.Categorical:
+    if len(cats) == 1:
+        return cats[0]
+    if not cats:
+        return pd.Categorical([], categories=pd.Index([], dtype="str"))
+    from pandas.api.types import union_categoricals
+
+    return union_categoricals(cats)
+
+
+def _cat_lookup(cat: pd.Categorical, fn, dtype, fill) -> np.ndarray:
+    """``fn`` applied to each category once, gathered per row (code -1 -> ``fill``)."""
+    table = np.array([fn(v) for v in cat.categories] + [fill], dtype=dtype)
+    codes = np.asarray(cat.codes)
+    return table[np.where(codes < 0, len(table) - 1, codes)]
 
 
 def _dict_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
@@ -355,6 +385,7 @@ def _dict_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
 
 
 _CURRENCIES = tuple(sorted(set(SITE_CURRENCY.values())))
+_MP_DTYPE = pd.CategoricalDtype(pd.Index(list(KNOWN_MARKETPLACES), dtype="str"))
 _SITE_CURRENCY_CODE = np.array([_CURRENCIES.index(SITE_CURRENCY[m]) for m in KNOWN_MARKETPLACES], dtype=np.int8)
 
 
@@ -367,13 +398,22 @@ def _currency_code(v) -> int:
 
 
 def _first_reason(checks: list[tuple[np.ndarray | None, str, str]], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """(bad mask, index of the first failing check per row) over ordered ``(mask, code, text)`` checks."""
+    """(bad mask, index of the first failing check per row) over ordered ``(mask, code, text)`` checks.
+
+    A row failing several checks is reported under the first (the order of ``checks``).
+    """
+    failing = [k for k, (m, _, _) in enumerate(checks) if m is not None and m.any()]
+    if not failing:
+        return np.zeros(n, dtype=bool), np.empty(0, dtype=np.int16)
     which = np.full(n, -1, dtype=np.int16)
-    for k in range(len(checks) - 1, -1, -1):
-        m = checks[k][0]
-        if m is not None and m.any():
-            which[m] = k
+    for k in reversed(failing):
+        which[checks[k][0]] = k
     return which >= 0, which
+
+
+def _line_of(lines: np.ndarray | None, idx):
+    """Line (CSV) or row number (Parquet, ``lines`` None: row index + 1) of batch rows ``idx``."""
+    return np.asarray(idx, dtype=np.int64) + 1 if lines is None else lines[idx]
 
 
 def _run(path, dictionary_of, load_fn):
@@ -457,34 +497,31 @@ def load_monthly_sales(path, *, column_map: dict[str, str] | None = None, kind: 
 
 
 def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
-    """Row-level parsing shared by monthly and order-level sales: returns parsed arrays and the checks list."""
+    """Row-level parsing shared by monthly and order-level sales: returns parsed arrays and the checks list.
+
+    ``time`` is the first-of-month day number (monthly) or the day number of the order (orders), NO_MONTH if bad.
+    """
     cols = {f: _col(table, use.get(f), list(use.values())) for f in use}
-    seller = _dict_column(cols["seller_id"])
-    missing_id = _missing_text(seller)
+    seller = _categorical(cols["seller_id"])
+    missing_id = np.asarray(seller.codes) < 0
     if cols.get("marketplace") is not None:
-        mp_col = _dict_column(cols["marketplace"])
-        mp = _dict_lookup(mp_col, parsing.marketplace_code, np.int8, -1)
+        mp = _cat_lookup(_categorical(cols["marketplace"]), parsing.marketplace_code, np.int8, -1)
         bad_mp = mp < 0
     else:
         mp, bad_mp = None, None
-    date_field = "month" if amount_field == "gross_sales" else "order_date"
-    if date_field == "month":
-        tm = parsing.parse_months(cols["month"])
-    else:
-        tm = parsing.parse_days(cols["order_date"])
+    monthly = amount_field == "gross_sales"
+    tm = parsing.parse_month_starts(cols["month"]) if monthly else parsing.parse_days(cols["order_date"])
     bad_time = tm == NO_MONTH
     amount, ok_amount = parsing.parse_money(cols[amount_field])
     bad_amount = ~ok_amount
-    negative = None if allow_negative else (ok_amount & (amount < 0))
+    negative = None if allow_negative else (amount < 0)  # NaN compares False
     cur, bad_cur = None, None
     if cols.get("currency") is not None:
-        cur = _dict_lookup(_dict_column(cols["currency"]), _currency_code, np.int8, -2)
-        site = _SITE_CURRENCY_CODE[np.where(mp is None or mp < 0, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE),
-                                            mp if mp is not None else 0)] if len(cur) else np.zeros(0, np.int8)
-        if mp is None:
-            site = np.full(n, _SITE_CURRENCY_CODE[KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)], dtype=np.int8)
+        cur = _cat_lookup(_categorical(cols["currency"]), _currency_code, np.int8, -2)
+        us = _SITE_CURRENCY_CODE[KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)]
+        site = np.full(n, us, dtype=np.int8) if mp is None else _SITE_CURRENCY_CODE[np.maximum(mp, 0)]
         cur = np.where(cur == -2, site, cur).astype(np.int8)
-        bad_cur = (cur != site)
+        bad_cur = cur != site
         if bad_mp is not None:
             bad_cur &= ~bad_mp
     counts, bad_count = {}, None
@@ -493,17 +530,14 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
             v, ok, _blank = parsing.parse_count(cols[f])
             counts[f] = v
             bad_count = ~ok if bad_count is None else bad_count | ~ok
-    empty = _empty_rows(table)
-    what = "month" if date_field == "month" else "order date"
-    amount_name = amount_field
     checks = [
-        (empty, "empty_row", "every field is empty"),
+        (_empty_rows(table), "empty_row", "every field is empty"),
         (missing_id, "missing_seller_id", "seller_id is empty"),
         (bad_mp, "bad_marketplace", "marketplace is empty or not a known site (" + ", ".join(KNOWN_MARKETPLACES)
          + "; GB is read as UK)"),
-        (bad_time, "bad_month" if date_field == "month" else "bad_order_date",
-         f"{what} is empty or not a recognised {'month' if date_field == 'month' else 'date'}"),
-        (bad_amount, "bad_amount", f"{amount_name} is empty or not a number"),
+        (bad_time, "bad_month" if monthly else "bad_order_date",
+         "month is empty or not a recognised month" if monthly else "order date is empty or not a recognised date"),
+        (bad_amount, "bad_amount", f"{amount_field} is empty or not a number"),
         (negative, "negative_gross_sales", "gross_sales is negative"),
         (bad_cur, "currency_mismatch", "currency is not the site's currency (" + ", ".join(
             f"{m} {c}" for m, c in SITE_CURRENCY.items()) + ")"),
@@ -523,12 +557,18 @@ def _iterate(src: Source, use: dict[str, str], rejects: _Rejects, per_batch):
         bad, which = _first_reason(checks, n)
         if bad.any():
             idx = np.flatnonzero(bad)
-            rejects.add(table, idx, pos + idx, batch.file, batch.lines[idx],
+            rejects.add(table, idx, pos + idx, batch.file, _line_of(batch.lines, idx),
                         [checks[w][1] for w in which[idx]], [checks[w][2] for w in which[idx]])
         parts.append(parsed)
         oks.append(~bad)
         metas.append((batch.file, pos, n, batch.lines, table if src.fmt == "parquet" else None))
         pos += n
+    if not parts:  # a header without rows: parse an empty table so every array exists (length 0)
+        table = pa.table({c: pa.array([], pa.string()) for c in dict.fromkeys(src.columns)})
+        parsed, _ = per_batch(table, 0)
+        parts.append(parsed)
+        oks.append(np.zeros(0, dtype=bool))
+        metas.append((str(src.files[0]), 0, 0, np.zeros(0, np.int64), table))
     return parts, oks, metas, pos
 
 
@@ -547,38 +587,21 @@ def _originals_at(src: Source, metas, positions: np.ndarray, rejects: _Rejects, 
         for k in np.unique(which):
             sel = np.flatnonzero(which == k)
             local = positions[sel] - metas[k][1]
-            rejects.add(tables[k], local, positions[sel], metas[k][0], metas[k][3][local],
+            rejects.add(tables[k], local, positions[sel], metas[k][0], _line_of(metas[k][3], local),
                         [codes[i] for i in sel], [texts[i] for i in sel])
         return
     for k, batch in enumerate(src.batches()):  # CSV: a second streamed pass, only when needed
         sel = np.flatnonzero(which == k)
         if len(sel):
             local = positions[sel] - metas[k][1]
-            rejects.add(batch.table, local, positions[sel], batch.file, batch.lines[local],
+            rejects.add(batch.table, local, positions[sel], batch.file, _line_of(batch.lines, local),
                         [codes[i] for i in sel], [texts[i] for i in sel])
 
 
-def _seller_categorical(chunks: list[pa.ChunkedArray]) -> pd.Categorical:
-    """One Categorical of trimmed seller ids from per-batch dictionary columns (categories = first appearance)."""
-    all_chunks = [c for ch in chunks for c in ch.chunks]
-    if not all_chunks:
-        return pd.Categorical([], categories=pd.Index([], dtype="str"))
-    arr = pa.chunked_array(all_chunks, type=all_chunks[0].type)
-    if arr.num_chunks > 1:
-        arr = arr.unify_dictionaries()
-        dictionary = arr.chunks[0].dictionary
-        codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in arr.chunks])
-    else:
-        dictionary = arr.chunks[0].dictionary
-        codes = arr.chunks[0].indices.to_numpy(zero_copy_only=False)
-    if arr.null_count:
-        codes = np.where(np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool), -1, codes)
-    cats = pd.Index(dictionary.to_pandas(), dtype="str")
-    if cats.has_duplicates:  # values that were equal only after trimming
-        uniq, inv = pd.factorize(cats)
-        codes = np.where(codes < 0, -1, inv[np.maximum(codes, 0)])
-        cats = pd.Index(uniq, dtype="str")
-    return pd.Categorical.from_codes(codes.astype(np.int32, copy=False), categories=cats, validate=False)
+def _day_datetime(days: np.ndarray) -> np.ndarray:
+    """datetime64[s] from day numbers (days since 1970-01-01)."""
+    out = np.multiply(days, 86_400, dtype=np.int64)
+    return out.view("datetime64[s]")
 
 
 def _month_datetime(idx: np.ndarray) -> np.ndarray:
@@ -640,52 +663,57 @@ def _group_duplicates(key: np.ndarray, values: list[np.ndarray]):
     return order, keep, copies, conflicts
 
 
+def _cat(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    """Concatenate per-batch arrays without copying the (common) single-batch case."""
+    if not parts or parts[0] is None:
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
-    rejects = _Rejects(list(src.columns) if src.fmt == "csv" else list(use.values()))
-    if src.fmt == "parquet":
-        rejects.columns = [c for c in src.columns if c in use.values()]
+    rejects = _Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
 
     def per_batch(table, n):
         return _sales_checks(table, use, n, "gross_sales", allow_negative=False)
 
     parts, oks, metas, rows_read = _iterate(src, use, rejects, per_batch)
     rows_read += rejects.add_malformed(src)
-    ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
-    all_ok = bool(ok.all())
-    seller = _seller_categorical([p["seller"] for p in parts])
-    codes = seller.codes
-    month = np.concatenate([p["time"] for p in parts]) if parts else np.zeros(0, np.int64)
-    gross = np.concatenate([p["amount"] for p in parts]) if parts else np.zeros(0)
+    ok = _cat(oks) if oks else np.zeros(0, dtype=bool)
+    seller = _union([p["seller"] for p in parts])
+    codes = np.asarray(seller.codes)
+    month = _cat([p["time"] for p in parts]) if parts else np.zeros(0, np.int64)
+    gross = _cat([p["amount"] for p in parts]) if parts else np.zeros(0)
     has_mp = "marketplace" in use
-    mp = np.concatenate([p["mp"] for p in parts]) if has_mp and parts else None
-    cur = np.concatenate([p["cur"] for p in parts]) if "currency" in use and parts else None
-    counts = {f: np.concatenate([p["counts"][f] for p in parts]) for f in ("orders", "units") if f in use and parts}
-    good = None if all_ok else np.flatnonzero(ok)
+    mp = _cat([p["mp"] for p in parts]) if has_mp else None
+    cur = _cat([p["cur"] for p in parts]) if "currency" in use else None
+    counts = {f: _cat([p["counts"][f] for p in parts]) for f in ("orders", "units") if f in use and parts}
+    good = None if bool(ok.all()) else np.flatnonzero(ok)
 
     def sel(a):
         return a if (a is None or good is None) else a[good]
 
     codes_g, month_g, gross_g, mp_g, cur_g = sel(codes), sel(month), sel(gross), sel(mp), sel(cur)
     counts_g = {f: sel(v) for f, v in counts.items()}
-    # duplicates: key = (seller code, marketplace, month), O(n) when already sorted
+    # duplicates: key = (seller code, marketplace, month start day), O(n) when already sorted by it
+    key = np.empty(0, np.int64)
+    order, keep, copies, conflicts = None, np.ones(0, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
     if len(month_g):
-        mlo = int(month_g.min())
-        span = int(month_g.max()) - mlo + 1
-        key = codes_g.astype(np.int64) * (span * (len(KNOWN_MARKETPLACES) if has_mp else 1))
+        lo = int(month_g.min())
+        span = int(month_g.max()) - lo + 1
+        key = codes_g.astype(np.int64)
+        key *= span * (len(KNOWN_MARKETPLACES) if has_mp else 1)
         if has_mp:
             key += mp_g.astype(np.int64) * span
-        key += month_g - mlo
+        key += month_g
+        key -= lo
         values = [gross_g] + ([cur_g] if cur_g is not None else []) + list(counts_g.values())
         order, keep, copies, conflicts = _group_duplicates(key, values)
-    else:
-        order, keep, copies, conflicts = None, np.ones(0, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
     if len(copies) or len(conflicts):
-        gpos = (np.arange(len(ok)) if good is None else good)
+        gpos = np.arange(len(ok)) if good is None else good
         dpos = np.concatenate([gpos[copies], gpos[conflicts]])
-        first_line = _dup_texts(key, order, copies, conflicts, metas, gpos)
-        n_copy = len(copies)
-        codes_txt = ["duplicate_copy"] * n_copy + ["conflicting_duplicate"] * len(conflicts)
-        _originals_at(src, metas, dpos, rejects, codes_txt, first_line)
+        texts = _dup_texts(key, order, copies, conflicts, metas, gpos)
+        codes_txt = ["duplicate_copy"] * len(copies) + ["conflicting_duplicate"] * len(conflicts)
+        _originals_at(src, metas, dpos, rejects, codes_txt, texts)
     take = None
     if order is not None:
         take = order[keep] if not keep.all() else order
@@ -695,32 +723,33 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     def fin(a):
         return a if (a is None or take is None) else a[take]
 
-    codes_f, month_f, gross_f = fin(codes_g), fin(month_g), fin(gross_g)
-    mp_f = fin(mp_g) if has_mp else None
+    codes_f = fin(codes_g)
     n_out = len(codes_f)
-    seller_out = pd.Categorical.from_codes(codes_f, categories=seller.categories, validate=False)
-    if n_out < len(codes):
+    if take is None and good is None:
+        seller_out = seller  # untouched: no copy, no re-validation of a million categories
+    else:
+        seller_out = pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
         seller_out = seller_out.remove_unused_categories()
-    if mp_f is None:
-        mp_f = np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
+    mp_f = fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
     data = {
         "seller_id": seller_out,
-        "marketplace": pd.Categorical.from_codes(mp_f, categories=list(KNOWN_MARKETPLACES), validate=False),
-        "month": _month_datetime(month_f),
-        "gross_sales": _round_cents(gross_f),
+        "marketplace": pd.Categorical.from_codes(mp_f, dtype=_MP_DTYPE, validate=False),
+        "month": _day_datetime(fin(month_g)),
+        "gross_sales": _round_cents(fin(gross_g)),
     }
     if cur_g is not None:
         data["currency"] = pd.Categorical.from_codes(fin(cur_g), categories=list(_CURRENCIES), validate=False)
     for f, v in counts_g.items():
         data[f] = _counts_out(fin(v))
     frame = pd.DataFrame(data, copy=False)
-    rej = rejects.frame()
-    return LoadResult(frame, rej, rows_read, str(src.path), rows_accepted=len(frame), kind="monthly")
+    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=n_out, kind="monthly")
 
 
 def _counts_out(v: np.ndarray):
-    if np.isnan(v).any():
-        return pd.array(np.where(np.isnan(v), 0, v).astype(np.int64), dtype="Int64").where(~np.isnan(v), pd.NA)
+    """int64 counts, or nullable Int64 when some are blank (NaN)."""
+    missing = np.isnan(v)
+    if missing.any():
+        return pd.arrays.IntegerArray(np.where(missing, 0, v).astype(np.int64), missing)
     return v.astype(np.int64)
 
 
@@ -746,7 +775,7 @@ def _dup_texts(key, order, copies, conflicts, metas, gpos) -> list[str]:
 def _lines_at(metas, positions: np.ndarray) -> list[int]:
     starts = np.array([m[1] for m in metas], dtype=np.int64)
     which = np.searchsorted(starts, positions, side="right") - 1
-    return [int(metas[w][3][p - metas[w][1]]) for w, p in zip(which, positions, strict=True)]
+    return [int(_line_of(metas[w][3], p - metas[w][1])) for w, p in zip(which, positions, strict=True)]
 
 
 # --- order-level sales -----------------------------------------------------------------------------------------
@@ -762,14 +791,14 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     def per_batch(table, n):
         parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True)
         if "order_id" in use:
-            parsed["order_id"] = _dict_column(_col(table, use["order_id"], []))
+            parsed["order_id"] = _categorical(_col(table, use["order_id"], []))
         return parsed, checks
 
     parts, oks, metas, rows_read = _iterate(src, use, rejects, per_batch)
     rows_read += rejects.add_malformed(src)
     ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
     n = len(ok)
-    seller = _seller_categorical([p["seller"] for p in parts])
+    seller = _union([p["seller"] for p in parts])
     df = pd.DataFrame({
         "pos": np.arange(n, dtype=np.int64),
         "seller": seller.codes.astype(np.int64),
@@ -783,7 +812,7 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     if "units" in use and parts:
         df["units"] = np.concatenate([p["counts"]["units"] for p in parts])
     if "order_id" in use and parts:
-        oid = _seller_categorical([p["order_id"] for p in parts])
+        oid = _union([p["order_id"] for p in parts])
         df["order_id"] = oid.codes.astype(np.int64)
     df = df[ok]
     late_pos, late_codes, late_texts = [], [], []

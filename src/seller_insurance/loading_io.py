@@ -37,7 +37,7 @@ class NotUtf8(Exception):
 class Batch:
     table: pa.Table
     file: str
-    lines: np.ndarray  # int64, 1-based line (CSV) or row number (Parquet) of each row
+    lines: np.ndarray | None  # int64 1-based CSV line of each row; None for Parquet (row number = index + 1)
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Source:
                                       read_dictionary=[c for c in self.dictionary_columns if c in cols] or None)
             except (OSError, pa.ArrowException) as exc:
                 raise InputError(f"cannot read as Parquet ({exc})", path=f) from None
-            yield Batch(table, str(f), np.arange(1, table.num_rows + 1, dtype=np.int64))
+            yield Batch(table, str(f), None)
 
     # -- CSV ----------------------------------------------------------------------------------------------------
     def _csv_batches(self) -> Iterator[Batch]:

@@ -167,8 +167,7 @@ def parse_money(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray
     as_np = lambda a: np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)  # noqa: E731
     paren_n, minus_n, plus_n = as_np(paren), as_np(minus), as_np(plus)
     ok = np.isfinite(vals) & ~(paren_n & (minus_n | plus_n)) & ~(minus_n & plus_n)
-    vals = np.where(paren_n | minus_n, -vals, vals)
-    vals[~ok] = np.nan
+    vals = np.where(ok, np.where(paren_n | minus_n, -vals, vals), np.nan)
     return vals, ok
 
 
@@ -307,6 +306,46 @@ def parse_months(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
         return out
     if is_text(arr):
         return map_distinct(arr, month_of_text, NO_MONTH, np.int64)
+    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+
+
+def _month_start_day(index: int) -> int:
+    if index == NO_MONTH:
+        return NO_MONTH
+    return int(np.datetime64(int(index), "M").astype("datetime64[D]").astype(np.int64))
+
+
+def parse_month_starts(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """Day number (days since 1970-01-01) of the first day of each row's calendar month; ``NO_MONTH`` if invalid.
+
+    The hot path of the loading layer: a ``date32`` column costs one small-table gather (each distinct day maps to
+    its month start), no per-row calendar arithmetic; text is parsed once per distinct string.
+    """
+    if pa.types.is_date32(arr.type):
+        nulls = arr.null_count
+        d = pc.cast(pc.fill_null(arr, 0) if nulls else arr, pa.int32())
+        d = d.to_numpy() if isinstance(d, pa.Array) else (
+            d.chunk(0).to_numpy() if d.num_chunks == 1 else np.concatenate([c.to_numpy() for c in d.chunks])
+            if d.num_chunks else np.empty(0, np.int32))
+        if not len(d):
+            return np.empty(0, np.int64)
+        lo, hi = int(d.min()), int(d.max())
+        days = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
+        table = days.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        bad_year = (days < np.datetime64(f"{_MIN_YEAR}-01-01")) | (days > np.datetime64(f"{_MAX_YEAR}-12-31"))
+        table[bad_year] = NO_MONTH
+        out = table[d - np.int32(lo)] if lo >= np.iinfo(np.int32).min // 2 else table[d.astype(np.int64) - lo]
+        if nulls:
+            out[np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = NO_MONTH
+        return out
+    if is_temporal(arr):
+        dt = _temporal_to_numpy(arr)
+        out = dt.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        bad = np.isnat(dt) | (dt < np.datetime64(f"{_MIN_YEAR}-01-01")) | (dt > np.datetime64(f"{_MAX_YEAR}-12-31"))
+        out[bad] = NO_MONTH
+        return out
+    if is_text(arr):
+        return map_distinct(arr, lambda v: _month_start_day(month_of_text(v)), NO_MONTH, np.int64)
     return np.full(len(arr), NO_MONTH, dtype=np.int64)
 
 

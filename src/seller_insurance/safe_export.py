@@ -26,7 +26,7 @@ def _neutralise(values: pd.Series) -> pd.Series:
     s = values.astype("str")
     risky = s.str.startswith(FORMULA_PREFIXES).fillna(False).to_numpy(dtype=bool)
     if risky.any():
-        risky &= ~s.str.match(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+        risky = risky & ~s.str.match(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
     if not risky.any():
         return values
     out = s.copy()
