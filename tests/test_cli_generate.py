@@ -16,10 +16,25 @@ def _run(*args):
 
 
 def test_help_documents_every_option_with_default():
-    out = subprocess.run([sys.executable, "-m", "seller_insurance", "generate", "--help"], capture_output=True,
-                         text=True, check=True).stdout
-    for opt in ("--params", "--name", "--sellers", "--start-month", "--months", "--marketplaces", "--seed", "--out",
-                "--partitioned", "--force", "--no-progress"):
+    out = subprocess.run(
+        [sys.executable, "-m", "seller_insurance", "generate", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for opt in (
+        "--params",
+        "--name",
+        "--sellers",
+        "--start-month",
+        "--months",
+        "--marketplaces",
+        "--seed",
+        "--out",
+        "--partitioned",
+        "--force",
+        "--no-progress",
+    ):
         assert opt in out
     text = " ".join(out.split())
     assert "default 100,000" in text and "default 2019-01" in text and "default 60" in text
@@ -28,11 +43,15 @@ def test_help_documents_every_option_with_default():
 
 def test_params_file_then_overrides(tmp_path, capsys):
     params = tmp_path / "p.yaml"
-    params.write_text("run_name: x\ndataset_name: mine\nn_sellers: 40\nstart_month: '2020-03'\nn_months: 12\n"
-                      "seed: 5\nmarketplaces: [US, CA]\nthreshold: 9999\n")
+    params.write_text(
+        "run_name: x\ndataset_name: mine\nn_sellers: 40\nstart_month: '2020-03'\nn_months: 12\n"
+        "seed: 5\nmarketplaces: [US, CA]\nthreshold: 9999\n"
+    )
     assert _run("--params", str(params), "--months", "14", "--out", str(tmp_path)) == 0
     manifest = read_manifest(tmp_path / "mine")
-    expected = GeneratorParams(n_sellers=40, start_month="2020-03", n_months=14, seed=5, marketplaces=("US", "CA"))
+    expected = GeneratorParams(
+        n_sellers=40, start_month="2020-03", n_months=14, seed=5, marketplaces=("US", "CA")
+    )
     assert manifest["params"] == expected.to_dict()
     assert "wrote" in capsys.readouterr().out
     # same parameters again: reused
@@ -46,18 +65,33 @@ def test_params_file_then_overrides(tmp_path, capsys):
 
 
 def test_name_derived_and_partitioned(tmp_path):
-    assert _run("--sellers", "25", "--months", "6", "--marketplaces", "US,DE", "--out", str(tmp_path),
-                "--partitioned") == 0
+    assert (
+        _run(
+            "--sellers",
+            "25",
+            "--months",
+            "6",
+            "--marketplaces",
+            "US,DE",
+            "--out",
+            str(tmp_path),
+            "--partitioned",
+        )
+        == 0
+    )
     expected = GeneratorParams(n_sellers=25, n_months=6, marketplaces=("US", "DE"))
     out = tmp_path / expected.default_name()
     assert (out / "monthly_sales" / "part-00000.parquet").exists() and read_manifest(out)["partitioned"]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--marketplaces", "US,XX"], "unknown site 'XX'"),
-    (["--start-month", "2021/01"], "YYYY-MM"),
-    (["--params", "missing.yaml"], "not found"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--marketplaces", "US,XX"], "unknown site 'XX'"),
+        (["--start-month", "2021/01"], "YYYY-MM"),
+        (["--params", "missing.yaml"], "not found"),
+    ],
+)
 def test_bad_input_exits_2(tmp_path, capsys, args, message):
     assert _run(*args, "--out", str(tmp_path)) == 2
     assert message in capsys.readouterr().err

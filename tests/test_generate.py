@@ -45,12 +45,16 @@ def test_params_round_trip_and_unknown_keys():
     assert GeneratorParams.from_dict(d) == p
     with pytest.raises(ValueError, match="unknown generator parameter.*run_name"):
         GeneratorParams.from_dict({**d, "run_name": "x"})
-    assert GeneratorParams.from_mapping({"n_sellers": 10, "run_name": "x", "marketplaces": "US,CA", "seed": 3}) == p
+    assert (
+        GeneratorParams.from_mapping({"n_sellers": 10, "run_name": "x", "marketplaces": "US,CA", "seed": 3})
+        == p
+    )
 
 
 def test_numbers_from_text_are_coerced_or_rejected():
     assert GeneratorParams(n_sellers="250", seed=3.0, rejected_share="0.1") == GeneratorParams(
-        n_sellers=250, seed=3, rejected_share=0.1)
+        n_sellers=250, seed=3, rejected_share=0.1
+    )
     with pytest.raises(ValueError, match="n_months: expected int, got 2.5"):
         GeneratorParams(n_months=2.5)
     with pytest.raises(ValueError, match="n_sellers: expected int"):
@@ -63,14 +67,17 @@ def test_marketplace_shares_are_the_chosen_sites_renormalised():
     assert p.marketplace_shares() == pytest.approx({"US": us / (us + ca), "CA": ca / (us + ca)})
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"marketplaces": ("US", "XX")}, "unknown site 'XX'"),
-    ({"n_sellers": 0}, "n_sellers"),
-    ({"start_month": "2021-13"}, "YYYY-MM"),
-    ({"share_above_500k": 0.2}, "share_above_500k"),
-    ({"month_profile": (0.1,) * 12}, "month_profile"),
-    ({"rejected_share": 1.5}, "rejected_share"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"marketplaces": ("US", "XX")}, "unknown site 'XX'"),
+        ({"n_sellers": 0}, "n_sellers"),
+        ({"start_month": "2021-13"}, "YYYY-MM"),
+        ({"share_above_500k": 0.2}, "share_above_500k"),
+        ({"month_profile": (0.1,) * 12}, "month_profile"),
+        ({"rejected_share": 1.5}, "rejected_share"),
+    ],
+)
 def test_params_validation(changes, message):
     with pytest.raises(ValueError, match=message):
         GeneratorParams(**changes)
@@ -95,8 +102,10 @@ def test_scale_model_hits_band_shares_and_mean():
     assert x.max() <= p.max_annual_sales_usd
     # mean = integral of the inverse CDF over (0, 1), integrated band by band (numerically, not the closed form)
     edges = [0, sm.p_body, sm.p_body + sm.p_mid, 1]
-    mean = sum(integrate.quad(lambda v: float(sm.ppf(np.array([v]))[0]), a, b, limit=500)[0]
-               for a, b in zip(edges[:-1], edges[1:], strict=True))
+    mean = sum(
+        integrate.quad(lambda v: float(sm.ppf(np.array([v]))[0]), a, b, limit=500)[0]
+        for a, b in zip(edges[:-1], edges[1:], strict=True)
+    )
     assert mean == pytest.approx(p.mean_annual_sales_usd, rel=1e-3)
 
 
@@ -195,7 +204,9 @@ def test_some_active_months_have_no_row(ds):
     ms, s = ds.monthly_sales, ds.sellers
     lo, hi = to_month_index(pd.Series([pd.Timestamp("2020-01-01")]))[0], SMALL.end_index
     launch = np.maximum(to_month_index(s["launch_month"]), lo)
-    churn = np.where(s["churn_month"].isna(), hi + 1, to_month_index(s["churn_month"].fillna(pd.Timestamp(0))))
+    churn = np.where(
+        s["churn_month"].isna(), hi + 1, to_month_index(s["churn_month"].fillna(pd.Timestamp(0)))
+    )
     active_months = np.clip(churn - launch, 0, None).sum()
     assert len(ms) < active_months  # gaps (zero-sales months) exist ...
     assert len(ms) > 0.5 * active_months  # ... but most active months sell
@@ -256,6 +267,13 @@ def test_same_params_same_data_and_seed_matters(ds):
         pd.testing.assert_frame_equal(getattr(ds, t), getattr(again, t))
     other = generate(SMALL.replace(seed=8))
     assert not other.monthly_sales["gross_sales"].equals(ds.monthly_sales["gross_sales"])
+
+
+def test_output_does_not_depend_on_worker_threads(tmp_path):
+    a = write_dataset(tmp_path / "one", SMALL, workers=1)
+    b = write_dataset(tmp_path / "three", SMALL, workers=3, progress=True)
+    for name in ("sellers.parquet", "monthly_sales.parquet", "claims.parquet", "manifest.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
 def test_a_chunk_alone_equals_its_slice_of_the_whole(ds):

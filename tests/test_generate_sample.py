@@ -28,7 +28,9 @@ def test_sample_is_reproduced_byte_for_byte(tmp_path):
     out = write_dataset(tmp_path / "sample", SAMPLE_PARAMS)
     for name in FILES:
         assert (out / name).read_bytes() == (SAMPLE_DATA_DIR / name).read_bytes(), (
-            f"data/sample/{name} is stale: regenerate it (see this module's docstring)")
+            f"data/sample/{name} is stale: regenerate it (see this module's docstring)"
+        )
     fresh, committed = read_manifest(out), read_manifest(SAMPLE_DATA_DIR)
     assert {k: v for k, v in fresh.items() if k != "package_version"} == {
-        k: v for k, v in committed.items() if k != "package_version"}
+        k: v for k, v in committed.items() if k != "package_version"
+    }

@@ -35,13 +35,16 @@ def _window(params: GeneratorParams) -> tuple[int, int]:
     return max(params.start_index, params.end_index - 11), params.end_index
 
 
-def annual_sales_usd(sellers: pd.DataFrame, monthly_sales: pd.DataFrame, params: GeneratorParams) -> pd.Series:
+def annual_sales_usd(
+    sellers: pd.DataFrame, monthly_sales: pd.DataFrame, params: GeneratorParams
+) -> pd.Series:
     """Sales in USD over the calibration window of each seller active throughout it (0 if no rows)."""
     lo, hi = _window(params)
     launch = to_month_index(sellers["launch_month"])
     churn = sellers["churn_month"]
-    churn_idx = np.where(churn.isna(), np.iinfo(np.int64).max,
-                         to_month_index(churn.fillna(pd.Timestamp("1970-01-01"))))
+    churn_idx = np.where(
+        churn.isna(), np.iinfo(np.int64).max, to_month_index(churn.fillna(pd.Timestamp("1970-01-01")))
+    )
     full = (launch <= lo) & (churn_idx > hi)
     ids = sellers.loc[full, "seller_id"]
     m = to_month_index(monthly_sales["month"])
@@ -108,36 +111,110 @@ def calibration_table(dataset, params: GeneratorParams) -> pd.DataFrame:
             ok = generated <= target
         else:
             ok = bool(generated)
-        rows.append((metric, float(target), float(generated), tolerance, kind, bool(ok) and not math.isnan(generated),
-                     source))
+        rows.append(
+            (
+                metric,
+                float(target),
+                float(generated),
+                tolerance,
+                kind,
+                bool(ok) and not math.isnan(generated),
+                source,
+            )
+        )
 
     annual = annual_sales_usd(dataset.sellers, dataset.monthly_sales, params)
     amazon = "Amazon Small Business Empowerment Report 2021"
-    add("share of sellers above $100k/yr", params.share_above_100k, (annual > 100_000).mean(), 0.015, "abs", amazon)
-    add("share of sellers above $500k/yr", params.share_above_500k, (annual > 500_000).mean(), 0.01, "abs", amazon)
-    add("mean annual sales per seller (USD)", params.mean_annual_sales_usd, annual.mean(), 0.20, "rel", amazon)
+    add(
+        "share of sellers above $100k/yr",
+        params.share_above_100k,
+        (annual > 100_000).mean(),
+        0.015,
+        "abs",
+        amazon,
+    )
+    add(
+        "share of sellers above $500k/yr",
+        params.share_above_500k,
+        (annual > 500_000).mean(),
+        0.01,
+        "abs",
+        amazon,
+    )
+    add(
+        "mean annual sales per seller (USD)", params.mean_annual_sales_usd, annual.mean(), 0.20, "rel", amazon
+    )
     add("mean annual sales above $200k", 200_000, annual.mean(), float("nan"), "min", amazon)
 
     shares = month_of_year_shares(dataset.monthly_sales, params)
-    add("Q4 share of annual sales", params.q4_share, shares.loc[[10, 11, 12]].sum(), 0.015, "abs",
-        "US Census e-commerce 2021 (29.6%)")
-    add("December is the peak month", 1, float(shares.idxmax() == 12), float("nan"), "bool", "US Census retail")
-    add("July bump: July / mean(June, August)", params.july_bump, shares[7] / ((shares[6] + shares[8]) / 2), 0.05,
-        "abs", "Prime Day (choice of size)")
+    add(
+        "Q4 share of annual sales",
+        params.q4_share,
+        shares.loc[[10, 11, 12]].sum(),
+        0.015,
+        "abs",
+        "US Census e-commerce 2021 (29.6%)",
+    )
+    add(
+        "December is the peak month",
+        1,
+        float(shares.idxmax() == 12),
+        float("nan"),
+        "bool",
+        "US Census retail",
+    )
+    add(
+        "July bump: July / mean(June, August)",
+        params.july_bump,
+        shares[7] / ((shares[6] + shares[8]) / 2),
+        0.05,
+        "abs",
+        "Prime Day (choice of size)",
+    )
 
     _, only_single = single_month_only_share(dataset.monthly_sales)
-    add("US sellers over $10k in a month but never 3 months running (share)", 0.10, only_single, float("nan"),
-        "min", "choice: both rules must matter")
+    add(
+        "US sellers over $10k in a month but never 3 months running (share)",
+        0.10,
+        only_single,
+        float("nan"),
+        "min",
+        "choice: both rules must matter",
+    )
 
     claims = dataset.claims
     amount = claims["amount"].to_numpy()
     sev = params_severity_model(params)
-    add("claims <= $1,000 (share)", params.claim_share_le_cap, (amount <= policy.CLAIM_CAP_USD).mean(), 0.015,
-        "abs", "Amazon 2021-08-10: 'more than 80% of cases'")
-    add("claims > $1,000 that exceed $10k (share, model's own value)", (1 - sev.cdf(10_000)) / (1 - sev.cdf(1_000)),
-        (amount > 10_000).sum() / max((amount > 1_000).sum(), 1), 0.25, "rel", "model: Lomax tail")
-    add("largest claim <= $1M", params.claim_max_usd, amount.max() if amount.size else 0.0, float("nan"), "max",
-        "Amazon 2021-08-10: claims up to $1M")
-    add("rejected claims (share)", params.rejected_share, (claims["status"] == "rejected").mean(), 0.02, "abs",
-        "choice (no public figure)")
+    add(
+        "claims <= $1,000 (share)",
+        params.claim_share_le_cap,
+        (amount <= policy.CLAIM_CAP_USD).mean(),
+        0.015,
+        "abs",
+        "Amazon 2021-08-10: 'more than 80% of cases'",
+    )
+    add(
+        "claims > $1,000 that exceed $10k (share, model's own value)",
+        (1 - sev.cdf(10_000)) / (1 - sev.cdf(1_000)),
+        (amount > 10_000).sum() / max((amount > 1_000).sum(), 1),
+        0.25,
+        "rel",
+        "model: Lomax tail",
+    )
+    add(
+        "largest claim <= $1M",
+        params.claim_max_usd,
+        amount.max() if amount.size else 0.0,
+        float("nan"),
+        "max",
+        "Amazon 2021-08-10: claims up to $1M",
+    )
+    add(
+        "rejected claims (share)",
+        params.rejected_share,
+        (claims["status"] == "rejected").mean(),
+        0.02,
+        "abs",
+        "choice (no public figure)",
+    )
     return pd.DataFrame(rows, columns=COLUMNS)

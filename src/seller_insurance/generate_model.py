@@ -31,19 +31,39 @@ from seller_insurance import policy, schema
 from seller_insurance.generate_params import GeneratorParams
 from seller_insurance.months import parse_month
 
-SELLERS_SCHEMA = pa.schema([
-    ("seller_id", pa.string()), ("marketplace", pa.string()), ("category", pa.string()),
-    ("launch_month", pa.date32()), ("churn_month", pa.date32()), ("fulfilment_channel", pa.string()),
-    ("size_band", pa.string()),
-])
-MONTHLY_SALES_SCHEMA = pa.schema([
-    ("seller_id", pa.string()), ("marketplace", pa.string()), ("month", pa.date32()), ("gross_sales", pa.float64()),
-    ("currency", pa.string()), ("orders", pa.int64()), ("units", pa.int64()),
-])
-CLAIMS_SCHEMA = pa.schema([
-    ("claim_id", pa.string()), ("seller_id", pa.string()), ("marketplace", pa.string()),
-    ("filed_date", pa.date32()), ("claim_type", pa.string()), ("amount", pa.float64()), ("status", pa.string()),
-])
+SELLERS_SCHEMA = pa.schema(
+    [
+        ("seller_id", pa.string()),
+        ("marketplace", pa.string()),
+        ("category", pa.string()),
+        ("launch_month", pa.date32()),
+        ("churn_month", pa.date32()),
+        ("fulfilment_channel", pa.string()),
+        ("size_band", pa.string()),
+    ]
+)
+MONTHLY_SALES_SCHEMA = pa.schema(
+    [
+        ("seller_id", pa.string()),
+        ("marketplace", pa.string()),
+        ("month", pa.date32()),
+        ("gross_sales", pa.float64()),
+        ("currency", pa.string()),
+        ("orders", pa.int64()),
+        ("units", pa.int64()),
+    ]
+)
+CLAIMS_SCHEMA = pa.schema(
+    [
+        ("claim_id", pa.string()),
+        ("seller_id", pa.string()),
+        ("marketplace", pa.string()),
+        ("filed_date", pa.date32()),
+        ("claim_type", pa.string()),
+        ("amount", pa.float64()),
+        ("status", pa.string()),
+    ]
+)
 SCHEMAS = {"sellers": SELLERS_SCHEMA, "monthly_sales": MONTHLY_SALES_SCHEMA, "claims": CLAIMS_SCHEMA}
 CLAIM_ID_WIDTH = 10  # "C" + 10 digits
 
@@ -55,7 +75,9 @@ def seller_id_width(n_sellers: int) -> int:
 
 def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """``prefix`` + zero-padded numbers, as an Arrow string array (vectorised in Arrow)."""
-    digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), width=width, padding="0")
+    digits = pc.utf8_lpad(
+        pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()), width=width, padding="0"
+    )
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
 
 
@@ -94,8 +116,9 @@ class ScaleModel:
         return out
 
     def mean(self) -> float:
-        return _spliced_mean(self.p_body, self.p_mid, self.p_tail, self.lo, self.hi, self.mu, self.sigma,
-                             self.alpha, self.cap)
+        return _spliced_mean(
+            self.p_body, self.p_mid, self.p_tail, self.lo, self.hi, self.mu, self.sigma, self.alpha, self.cap
+        )
 
 
 def _pareto_trunc_mean(xm: float, alpha: float, cap: float) -> float:
@@ -113,8 +136,14 @@ def _spliced_mean(p_body, p_mid, p_tail, lo, hi, mu, sigma, alpha, cap) -> float
 
 
 @lru_cache(maxsize=32)
-def scale_model(share_above_100k: float, share_above_500k: float, mean_usd: float, body_median: float,
-                body_sigma: float, cap: float) -> ScaleModel:
+def scale_model(
+    share_above_100k: float,
+    share_above_500k: float,
+    mean_usd: float,
+    body_median: float,
+    body_sigma: float,
+    cap: float,
+) -> ScaleModel:
     """Solve the tail index so the spliced distribution's mean is ``mean_usd`` (bisection on alpha)."""
     lo, hi = 100_000.0, 500_000.0
     p_tail, p_mid = share_above_500k, share_above_100k - share_above_500k
@@ -126,8 +155,10 @@ def scale_model(share_above_100k: float, share_above_500k: float, mean_usd: floa
 
     a_lo, a_hi = 0.3, 20.0  # mean decreases in alpha
     if not mean(a_hi) <= mean_usd <= mean(a_lo):
-        raise ValueError(f"mean_annual_sales_usd={mean_usd:,.0f} is not reachable with these band shares and cap "
-                         f"(range {mean(a_hi):,.0f} to {mean(a_lo):,.0f})")
+        raise ValueError(
+            f"mean_annual_sales_usd={mean_usd:,.0f} is not reachable with these band shares and cap "
+            f"(range {mean(a_hi):,.0f} to {mean(a_lo):,.0f})"
+        )
     for _ in range(200):
         mid_a = (a_lo + a_hi) / 2
         if mean(mid_a) > mean_usd:
@@ -138,8 +169,14 @@ def scale_model(share_above_100k: float, share_above_500k: float, mean_usd: floa
 
 
 def params_scale_model(p: GeneratorParams) -> ScaleModel:
-    return scale_model(p.share_above_100k, p.share_above_500k, p.mean_annual_sales_usd, p.body_median_usd,
-                       p.body_sigma, p.max_annual_sales_usd)
+    return scale_model(
+        p.share_above_100k,
+        p.share_above_500k,
+        p.mean_annual_sales_usd,
+        p.body_median_usd,
+        p.body_sigma,
+        p.max_annual_sales_usd,
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -171,22 +208,38 @@ class SeverityModel:
 
 
 @lru_cache(maxsize=32)
-def severity_model(share_le_cap: float, cap_usd: float, median: float, sigma: float, scale: float, alpha: float,
-                   max_usd: float) -> SeverityModel:
+def severity_model(
+    share_le_cap: float,
+    cap_usd: float,
+    median: float,
+    sigma: float,
+    scale: float,
+    alpha: float,
+    max_usd: float,
+) -> SeverityModel:
     """Solve the tail weight w so ``(1-w) P_body(<=cap) + w P_tail(<=cap) = share_le_cap``."""
     mu = math.log(median)
     body = ndtr((math.log(cap_usd) - mu) / sigma)
     lomax = (1 - (1 + cap_usd / scale) ** (-alpha)) / (1 - (1 + max_usd / scale) ** (-alpha))
     if not lomax <= share_le_cap <= body:
-        raise ValueError(f"claim_share_le_cap={share_le_cap} must lie between the tail's and the body's share at "
-                         f"the cap ({lomax:.3f} and {body:.3f}): change claim_body_* or claim_tail_*")
+        raise ValueError(
+            f"claim_share_le_cap={share_le_cap} must lie between the tail's and the body's share at "
+            f"the cap ({lomax:.3f} and {body:.3f}): change claim_body_* or claim_tail_*"
+        )
     w = (body - share_le_cap) / (body - lomax)
     return SeverityModel(w, mu, sigma, scale, alpha, max_usd)
 
 
 def params_severity_model(p: GeneratorParams) -> SeverityModel:
-    return severity_model(p.claim_share_le_cap, policy.CLAIM_CAP_USD, p.claim_body_median_usd, p.claim_body_sigma,
-                          p.claim_tail_scale_usd, p.claim_tail_alpha, p.claim_max_usd)
+    return severity_model(
+        p.claim_share_le_cap,
+        policy.CLAIM_CAP_USD,
+        p.claim_body_median_usd,
+        p.claim_body_sigma,
+        p.claim_tail_scale_usd,
+        p.claim_tail_alpha,
+        p.claim_max_usd,
+    )
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -210,7 +263,12 @@ def _choose(u: np.ndarray, shares: np.ndarray) -> np.ndarray:
 
 def _month_days(month_index: np.ndarray) -> np.ndarray:
     """Days since 1970-01-01 (int32) of the first day of each month index."""
-    return np.asarray(month_index, dtype=np.int64).astype("datetime64[M]").astype("datetime64[D]").astype(np.int32)
+    return (
+        np.asarray(month_index, dtype=np.int64)
+        .astype("datetime64[M]")
+        .astype("datetime64[D]")
+        .astype(np.int32)
+    )
 
 
 @dataclass
@@ -244,13 +302,15 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     holiday = (rng.random(n) < p.holiday_share).astype(np.int64)
     existing = rng.random(n) < p.existing_share
     u_launch = rng.random(n)
-    launch = np.where(existing, start - 1 - np.floor(u_launch * p.existing_max_age_months),
-                      start + np.floor(u_launch * T)).astype(np.int64)
+    launch = np.where(
+        existing, start - 1 - np.floor(u_launch * p.existing_max_age_months), start + np.floor(u_launch * T)
+    ).astype(np.int64)
     gap = rng.geometric(p.churn_monthly_hazard, n) if p.churn_monthly_hazard > 0 else np.full(n, 10**6)
     churn = np.where(existing, start, launch) + gap  # first month with no activity, >= one active month
     growth = rng.normal(p.growth_mean, p.growth_sd, n)
     aov = np.array([c[3] for c in cats])[cat] * np.exp(
-        rng.normal(-p.order_value_sigma**2 / 2, p.order_value_sigma, n))
+        rng.normal(-(p.order_value_sigma**2) / 2, p.order_value_sigma, n)
+    )
     upo = 1 + rng.random(n) * (p.max_units_per_order - 1)
     risk = np.array([c[2] for c in cats])[cat]
 
@@ -263,8 +323,12 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     cal_end = parse_month(p.calibration_window_end)
     centre = cal_end - 5.5  # middle of the 12-month calibration window: scale = annual sales there
     profiles = seller_profiles(p)
-    expected = (scale[si] * profiles[holiday[si], m % 12] * np.exp(growth[si] * (m - centre) / 12.0)
-                * (1 - np.exp(-(age + 1) / p.ramp_months)))
+    expected = (
+        scale[si]
+        * profiles[holiday[si], m % 12]
+        * np.exp(growth[si] * (m - centre) / 12.0)
+        * (1 - np.exp(-(age + 1) / p.ramp_months))
+    )
     s = p.monthly_noise_sigma
     # mean-one noise; dividing by (1 - dormant_month_prob) keeps the scale's mean annual sales after dormancy
     expected *= np.exp(rng.standard_normal(si.size) * s - s * s / 2) / (1 - p.dormant_month_prob)
@@ -299,7 +363,9 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     status_code = np.where(rejected, 1, np.where(pending, 2, 0))
     cseller = si[ci]
     order = np.lexsort((filed, cseller))  # by seller, then filing date (stable)
-    cseller, filed, is_pi, amount, status_code = (a[order] for a in (cseller, filed, is_pi, amount, status_code))
+    cseller, filed, is_pi, amount, status_code = (
+        a[order] for a in (cseller, filed, is_pi, amount, status_code)
+    )
 
     # ---- Arrow tables ----
     width = seller_id_width(p.n_sellers)
@@ -308,34 +374,52 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     currency = pa.array([policy.SITE_CURRENCY[s] for s in sites], pa.string())
     churn_out = np.where(churn <= end, churn, 0)
     band = schema.size_band(scale)
-    sellers = pa.table({
-        "seller_id": ids,
-        "marketplace": site_names.take(pa.array(site)),
-        "category": pa.array([c[0] for c in cats], pa.string()).take(pa.array(cat)),
-        "launch_month": pa.array(_month_days(launch), pa.date32()),
-        "churn_month": pa.array(_month_days(churn_out), pa.date32(), mask=churn > end),
-        "fulfilment_channel": pa.array(np.where(fba, "FBA", "FBM").tolist(), pa.string()),
-        "size_band": pa.array(list(schema.SIZE_BAND_LABELS), pa.string()).take(pa.array(band.codes)),
-    }, schema=SELLERS_SCHEMA)
-    sales = pa.table({
-        "seller_id": ids.take(pa.array(si)),
-        "marketplace": site_names.take(pa.array(site[si])),
-        "month": pa.array(_month_days(m), pa.date32()),
-        "gross_sales": pa.array(gross, pa.float64()),
-        "currency": currency.take(pa.array(site[si])),
-        "orders": pa.array(orders, pa.int64()),
-        "units": pa.array(units, pa.int64()),
-    }, schema=MONTHLY_SALES_SCHEMA)
-    claims = pa.table({
-        "claim_id": format_ids("C", np.arange(claim_offset + 1, claim_offset + k + 1), CLAIM_ID_WIDTH),
-        "seller_id": ids.take(pa.array(cseller)),
-        "marketplace": site_names.take(pa.array(site[cseller])),
-        "filed_date": pa.array(filed, pa.date32()),
-        "claim_type": pa.array(list(policy.CLAIM_TYPES), pa.string()).take(pa.array(is_pi.astype(np.int64))),
-        "amount": pa.array(amount, pa.float64()),
-        "status": pa.array(list(policy.CLAIM_STATUSES), pa.string()).take(pa.array(status_code)),
-    }, schema=CLAIMS_SCHEMA)
+    sellers = pa.table(
+        {
+            "seller_id": ids,
+            "marketplace": site_names.take(pa.array(site)),
+            "category": pa.array([c[0] for c in cats], pa.string()).take(pa.array(cat)),
+            "launch_month": pa.array(_month_days(launch), pa.date32()),
+            "churn_month": pa.array(_month_days(churn_out), pa.date32(), mask=churn > end),
+            "fulfilment_channel": pa.array(np.where(fba, "FBA", "FBM").tolist(), pa.string()),
+            "size_band": pa.array(list(schema.SIZE_BAND_LABELS), pa.string()).take(pa.array(band.codes)),
+        },
+        schema=SELLERS_SCHEMA,
+    )
+    sales = pa.table(
+        {
+            "seller_id": ids.take(pa.array(si)),
+            "marketplace": site_names.take(pa.array(site[si])),
+            "month": pa.array(_month_days(m), pa.date32()),
+            "gross_sales": pa.array(gross, pa.float64()),
+            "currency": currency.take(pa.array(site[si])),
+            "orders": pa.array(orders, pa.int64()),
+            "units": pa.array(units, pa.int64()),
+        },
+        schema=MONTHLY_SALES_SCHEMA,
+    )
+    claims = pa.table(
+        {
+            "claim_id": format_ids("C", np.arange(claim_offset + 1, claim_offset + k + 1), CLAIM_ID_WIDTH),
+            "seller_id": ids.take(pa.array(cseller)),
+            "marketplace": site_names.take(pa.array(site[cseller])),
+            "filed_date": pa.array(filed, pa.date32()),
+            "claim_type": pa.array(list(policy.CLAIM_TYPES), pa.string()).take(
+                pa.array(is_pi.astype(np.int64))
+            ),
+            "amount": pa.array(amount, pa.float64()),
+            "status": pa.array(list(policy.CLAIM_STATUSES), pa.string()).take(pa.array(status_code)),
+        },
+        schema=CLAIMS_SCHEMA,
+    )
     return Chunk(sellers, sales, claims)
+
+
+def renumber_claims(chunk: Chunk, offset: int) -> Chunk:
+    """The chunk with claim ids ``C<offset + 1>``, ``C<offset + 2>`` ... (ids run across chunks)."""
+    k = chunk.claims.num_rows
+    ids = format_ids("C", np.arange(offset + 1, offset + k + 1), CLAIM_ID_WIDTH)
+    return Chunk(chunk.sellers, chunk.monthly_sales, chunk.claims.set_column(0, "claim_id", ids))
 
 
 def n_chunks(p: GeneratorParams) -> int:

@@ -23,8 +23,19 @@ from seller_insurance.months import parse_month
 # Europe's big five, Japan and Canada follow). Only the sites in ``GeneratorParams.marketplaces`` are used, with
 # their weights renormalised to sum to one.
 DEFAULT_MARKETPLACE_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("US", 0.60), ("UK", 0.10), ("DE", 0.10), ("CA", 0.05), ("JP", 0.05), ("FR", 0.04), ("IT", 0.03),
-    ("ES", 0.03), ("MX", 0.02), ("NL", 0.01), ("SE", 0.01), ("PL", 0.01), ("BE", 0.01),
+    ("US", 0.60),
+    ("UK", 0.10),
+    ("DE", 0.10),
+    ("CA", 0.05),
+    ("JP", 0.05),
+    ("FR", 0.04),
+    ("IT", 0.03),
+    ("ES", 0.03),
+    ("MX", 0.02),
+    ("NL", 0.01),
+    ("SE", 0.01),
+    ("PL", 0.01),
+    ("BE", 0.01),
 )
 DEFAULT_MARKETPLACES: tuple[str, ...] = ("US", "UK", "DE", "CA", "JP", "FR", "IT", "ES")
 
@@ -32,8 +43,19 @@ DEFAULT_MARKETPLACES: tuple[str, ...] = ("US", "UK", "DE", "CA", "JP", "FR", "IT
 # Sales are generated on a USD scale and converted with these rates, so a seller's size means the same on every
 # site; the rule engine compares local-currency sales with the site's threshold.
 DEFAULT_FX_PER_USD: tuple[tuple[str, float], ...] = (
-    ("US", 1.0), ("CA", 1.254), ("MX", 20.284), ("JP", 109.817), ("UK", 0.727), ("DE", 0.845), ("FR", 0.845),
-    ("IT", 0.845), ("ES", 0.845), ("NL", 0.845), ("BE", 0.845), ("SE", 8.584), ("PL", 3.862),
+    ("US", 1.0),
+    ("CA", 1.254),
+    ("MX", 20.284),
+    ("JP", 109.817),
+    ("UK", 0.727),
+    ("DE", 0.845),
+    ("FR", 0.845),
+    ("IT", 0.845),
+    ("ES", 0.845),
+    ("NL", 0.845),
+    ("BE", 0.845),
+    ("SE", 8.584),
+    ("PL", 3.862),
 )
 
 # Categories: (name, share of sellers, claim risk multiplier, mean order value USD). Choice, guided by broker
@@ -59,12 +81,34 @@ DEFAULT_CATEGORIES: tuple[tuple[str, float, float, float], ...] = (
 # 6 seeds x 100k sellers, default parameters) so the generated aggregate hits the targets; calibration_table
 # checks the result. Sums to 1.
 DEFAULT_MONTH_PROFILE: tuple[float, ...] = (
-    0.0822, 0.0762, 0.0828, 0.0798, 0.0812, 0.0781, 0.0867, 0.0779, 0.0753, 0.0789, 0.0947, 0.1062,
+    0.0822,
+    0.0762,
+    0.0828,
+    0.0798,
+    0.0812,
+    0.0781,
+    0.0867,
+    0.0779,
+    0.0753,
+    0.0789,
+    0.0947,
+    0.1062,
 )
 # Profile of "holiday" sellers (gifts, decorations): most sales in November and December (choice). They exceed a
 # monthly threshold in December only, so the single-month rule catches them and the three-month rule does not.
 DEFAULT_HOLIDAY_PROFILE: tuple[float, ...] = (
-    0.045, 0.045, 0.045, 0.045, 0.045, 0.045, 0.055, 0.045, 0.05, 0.08, 0.18, 0.32,
+    0.045,
+    0.045,
+    0.045,
+    0.045,
+    0.045,
+    0.045,
+    0.055,
+    0.045,
+    0.05,
+    0.08,
+    0.18,
+    0.32,
 )
 
 
@@ -121,11 +165,15 @@ class GeneratorParams:
     order_value_sigma: float = 0.30  # choice: log-sd of a seller's mean order value around its category's
     price_noise_sigma: float = 0.10  # choice: log-sd of the month's average price around the seller's
     max_units_per_order: float = 1.6  # choice: units per order uniform on [1, this] per seller
-    dormant_month_prob: float = 0.02  # choice: chance an active month has no sales at all (stock-out, vacation)
+    dormant_month_prob: float = (
+        0.02  # choice: chance an active month has no sales at all (stock-out, vacation)
+    )
 
     # --- launches, growth, churn ---
     existing_share: float = 0.5  # choice: share of sellers already selling before start_month
-    existing_max_age_months: int = 72  # choice: launch of existing sellers uniform over this many months before
+    existing_max_age_months: int = (
+        72  # choice: launch of existing sellers uniform over this many months before
+    )
     ramp_months: float = 3.0  # choice: new sellers ramp up as 1 - exp(-(age + 1) / ramp_months)
     growth_mean: float = 0.10  # choice: mean log growth per year (report: average sales ~170k -> ~200k+)
     growth_sd: float = 0.30  # choice: log-sd of growth per year across sellers
@@ -147,18 +195,27 @@ class GeneratorParams:
     pending_recent_share: float = 0.5
 
     # --- mechanics ---
-    chunk_size: int = 100_000  # sellers per chunk; each chunk has its own RNG stream (part of the output's key)
+    chunk_size: int = (
+        100_000  # sellers per chunk; each chunk has its own RNG stream (part of the output's key)
+    )
 
     def __post_init__(self) -> None:
         # normalise list/dict inputs (from YAML or JSON) into tuples so instances compare and hash
         norm = {
-            "marketplaces": tuple(str(m).strip().upper() for m in (
-                self.marketplaces.split(",") if isinstance(self.marketplaces, str) else self.marketplaces)),
-            "marketplace_weights": tuple((str(k), float(v)) for k, v in _pairs(self.marketplace_weights,
-                                                                              "marketplace_weights")),
+            "marketplaces": tuple(
+                str(m).strip().upper()
+                for m in (
+                    self.marketplaces.split(",") if isinstance(self.marketplaces, str) else self.marketplaces
+                )
+            ),
+            "marketplace_weights": tuple(
+                (str(k), float(v)) for k, v in _pairs(self.marketplace_weights, "marketplace_weights")
+            ),
             "fx_per_usd": tuple((str(k), float(v)) for k, v in _pairs(self.fx_per_usd, "fx_per_usd")),
-            "categories": tuple((str(a), float(b), float(c), float(d))
-                                for a, b, c, d in _pairs(self.categories, "categories", 4)),
+            "categories": tuple(
+                (str(a), float(b), float(c), float(d))
+                for a, b, c, d in _pairs(self.categories, "categories", 4)
+            ),
             "month_profile": tuple(float(x) for x in self.month_profile),
             "holiday_profile": tuple(float(x) for x in self.holiday_profile),
         }
@@ -182,6 +239,7 @@ class GeneratorParams:
     # ------------------------------------------------------------------------------------------------------
     def validate(self) -> None:
         """Raise ``ValueError`` naming the parameter if a value is out of range."""
+
         def need(cond: bool, msg: str) -> None:
             if not cond:
                 raise ValueError(f"generator parameter {msg}")
@@ -192,25 +250,48 @@ class GeneratorParams:
         parse_month(self.start_month)
         parse_month(self.calibration_window_end)
         need(len(self.marketplaces) >= 1, "marketplaces: at least one site")
-        need(len(set(self.marketplaces)) == len(self.marketplaces), f"marketplaces repeated: {self.marketplaces}")
+        need(
+            len(set(self.marketplaces)) == len(self.marketplaces),
+            f"marketplaces repeated: {self.marketplaces}",
+        )
         weights, fx = dict(self.marketplace_weights), dict(self.fx_per_usd)
         for m in self.marketplaces:
-            need(m in policy.DEFAULT_THRESHOLDS, f"marketplaces: unknown site {m!r} (known: "
-                 f"{', '.join(policy.KNOWN_MARKETPLACES)})")
+            need(
+                m in policy.DEFAULT_THRESHOLDS,
+                f"marketplaces: unknown site {m!r} (known: {', '.join(policy.KNOWN_MARKETPLACES)})",
+            )
             need(weights.get(m, 0.0) > 0, f"marketplace_weights: no positive weight for site {m!r}")
             need(fx.get(m, 0.0) > 0, f"fx_per_usd: no rate for site {m!r}")
-        need(len(self.month_profile) == 12 and abs(sum(self.month_profile) - 1) < 1e-6,
-             "month_profile: 12 shares summing to 1")
-        need(len(self.holiday_profile) == 12 and abs(sum(self.holiday_profile) - 1) < 1e-6,
-             "holiday_profile: 12 shares summing to 1")
+        need(
+            len(self.month_profile) == 12 and abs(sum(self.month_profile) - 1) < 1e-6,
+            "month_profile: 12 shares summing to 1",
+        )
+        need(
+            len(self.holiday_profile) == 12 and abs(sum(self.holiday_profile) - 1) < 1e-6,
+            "holiday_profile: 12 shares summing to 1",
+        )
         need(abs(sum(c[1] for c in self.categories) - 1) < 1e-6, "categories: shares must sum to 1")
-        need(0 < self.share_above_500k < self.share_above_100k < 1, "share_above_500k < share_above_100k in (0,1)")
+        need(
+            0 < self.share_above_500k < self.share_above_100k < 1,
+            "share_above_500k < share_above_100k in (0,1)",
+        )
         need(0 <= self.holiday_share < 1, "holiday_share in [0, 1)")
-        base = [(t - self.holiday_share * h) for t, h in zip(self.month_profile, self.holiday_profile, strict=True)]
+        base = [
+            (t - self.holiday_share * h)
+            for t, h in zip(self.month_profile, self.holiday_profile, strict=True)
+        ]
         need(min(base) > 0, "holiday_share too large for month_profile (base profile would go negative)")
-        for name in ("fba_share", "existing_share", "dormant_month_prob", "churn_monthly_hazard",
-                     "personal_injury_share", "claim_share_le_cap", "rejected_share", "pending_share",
-                     "pending_recent_share"):
+        for name in (
+            "fba_share",
+            "existing_share",
+            "dormant_month_prob",
+            "churn_monthly_hazard",
+            "personal_injury_share",
+            "claim_share_le_cap",
+            "rejected_share",
+            "pending_share",
+            "pending_recent_share",
+        ):
             need(0 <= getattr(self, name) <= 1, f"{name} must be in [0, 1], got {getattr(self, name)}")
         need(self.claim_max_usd > self.claim_tail_scale_usd > 0, "claim_max_usd > claim_tail_scale_usd > 0")
         need(self.max_units_per_order >= 1, "max_units_per_order >= 1")

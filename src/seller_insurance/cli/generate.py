@@ -36,31 +36,72 @@ def register(subparsers) -> None:
             "reused; with different parameters the command refuses (raw data is immutable) unless --force."
         ),
     )
-    p.add_argument("--params", metavar="FILE.yaml", type=Path, default=None,
-                   help="flat YAML parameters file (like params/default.yaml); the keys "
-                        f"{', '.join(PARAMS_FILE_KEYS)} are used, others ignored; options below override it (default: none, the built-in defaults)")
-    p.add_argument("--name", default=None,
-                   help="dataset folder name under OUT (default: dataset_name from --params, else a name "
-                        "derived from the parameters, e.g. s100000-m60-2019-01-seed20210901-<hash>)")
-    p.add_argument("--sellers", type=_positive_int, default=None, metavar="N",
-                   help=f"number of sellers (default {_D.n_sellers:,})")
-    p.add_argument("--start-month", default=None, metavar="YYYY-MM",
-                   help=f"first calendar month of sales (default {_D.start_month})")
-    p.add_argument("--months", type=_positive_int, default=None, metavar="N",
-                   help=f"number of calendar months (default {_D.n_months})")
-    p.add_argument("--marketplaces", default=None, metavar="US,CA,...",
-                   help=f"comma-separated site codes (default {','.join(_D.marketplaces)}); shares of sellers are "
-                        "the default weights of these sites, renormalised")
+    p.add_argument(
+        "--params",
+        metavar="FILE.yaml",
+        type=Path,
+        default=None,
+        help="flat YAML parameters file (like params/default.yaml); the keys "
+        f"{', '.join(PARAMS_FILE_KEYS)} are used, others ignored; options below override it (default: none, the built-in defaults)",
+    )
+    p.add_argument(
+        "--name",
+        default=None,
+        help="dataset folder name under OUT (default: dataset_name from --params, else a name "
+        "derived from the parameters, e.g. s100000-m60-2019-01-seed20210901-<hash>)",
+    )
+    p.add_argument(
+        "--sellers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"number of sellers (default {_D.n_sellers:,})",
+    )
+    p.add_argument(
+        "--start-month",
+        default=None,
+        metavar="YYYY-MM",
+        help=f"first calendar month of sales (default {_D.start_month})",
+    )
+    p.add_argument(
+        "--months",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"number of calendar months (default {_D.n_months})",
+    )
+    p.add_argument(
+        "--marketplaces",
+        default=None,
+        metavar="US,CA,...",
+        help=f"comma-separated site codes (default {','.join(_D.marketplaces)}); shares of sellers are "
+        "the default weights of these sites, renormalised",
+    )
     p.add_argument("--seed", type=int, default=None, metavar="N", help=f"random seed (default {_D.seed})")
-    p.add_argument("--out", type=Path, default=RAW_DATA_DIR, metavar="DIR",
-                   help="parent folder of the dataset folder (default: data/raw of the project)")
-    p.add_argument("--partitioned", action="store_true",
-                   help="write monthly_sales/ and claims/ as folders of part files, each seller's whole history "
-                        "in one part (for Dask); default: one file per table")
-    p.add_argument("--force", action="store_true",
-                   help="regenerate OUT/NAME even if it exists (default: reuse it if the parameters match, refuse otherwise)")
-    p.add_argument("--no-progress", dest="progress", action="store_false",
-                   help="do not show the per-chunk progress bar (default: shown on stderr)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=RAW_DATA_DIR,
+        metavar="DIR",
+        help="parent folder of the dataset folder (default: data/raw of the project)",
+    )
+    p.add_argument(
+        "--partitioned",
+        action="store_true",
+        help="write monthly_sales/ and claims/ as folders of part files, each seller's whole history "
+        "in one part (for Dask); default: one file per table",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="regenerate OUT/NAME even if it exists (default: reuse it if the parameters match, refuse otherwise)",
+    )
+    p.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_false",
+        help="do not show the per-chunk progress bar (default: shown on stderr)",
+    )
     p.set_defaults(func=run)
 
 
@@ -85,8 +126,13 @@ def params_from_args(args: argparse.Namespace) -> tuple[GeneratorParams, str | N
     """Parameters and dataset name from the parsed options (file first, then command-line overrides)."""
     values = read_params_file(args.params) if args.params is not None else {}
     name = values.pop("dataset_name", None)
-    overrides = {"n_sellers": args.sellers, "start_month": args.start_month, "n_months": args.months,
-                 "marketplaces": args.marketplaces, "seed": args.seed}
+    overrides = {
+        "n_sellers": args.sellers,
+        "start_month": args.start_month,
+        "n_months": args.months,
+        "marketplaces": args.marketplaces,
+        "seed": args.seed,
+    }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if isinstance(values.get("marketplaces"), str):
         values["marketplaces"] = [s for s in values["marketplaces"].split(",") if s.strip()]
@@ -103,10 +149,14 @@ def run(args: argparse.Namespace) -> int:
     params, name = params_from_args(args)
     target = Path(args.out) / (name or params.default_name())
     existed = target.exists()
-    path = ensure_dataset(params, name, root=args.out, progress=args.progress, partitioned=args.partitioned,
-                          force=args.force)
+    path = ensure_dataset(
+        params, name, root=args.out, progress=args.progress, partitioned=args.partitioned, force=args.force
+    )
     counts = read_manifest(path)["row_counts"]
     verb = "reused (same parameters)" if existed and not args.force else "wrote"
-    print(f"{verb} {path}: {counts['sellers']:,} sellers, {counts['monthly_sales']:,} monthly sales rows, "
-          f"{counts['claims']:,} claims", file=sys.stdout)
+    print(
+        f"{verb} {path}: {counts['sellers']:,} sellers, {counts['monthly_sales']:,} monthly sales rows, "
+        f"{counts['claims']:,} claims",
+        file=sys.stdout,
+    )
     return 0
