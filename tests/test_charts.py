@@ -79,8 +79,24 @@ CASES: dict[str, tuple[Callable[[], Figure], list[str]]] = {
             value_label="sellers",
             footnote=FOOT,
             horizontal=False,
+            category_label="annual sales band (USD)",
         ),
-        ["Vertical bars", "sellers"],
+        ["Vertical bars", "sellers", "annual sales band (USD)"],
+    ),
+    "line_numeric_x": (
+        lambda: charts.line_chart(
+            pd.DataFrame({"cap": [250.0, 1000.0, 5000.0], "c": [0.5, 0.82, 0.99]}),
+            "cap",
+            {"by count": "c"},
+            title="A $5,000 cap would cover 99% of claims",
+            ylabel="share of claims",
+            xlabel="cap (USD)",
+            footnote=FOOT,
+            x_is_month=False,
+            x_format="${:,.0f}",
+            value_format="{:.0%}",
+        ),
+        ["A $5,000 cap would cover 99% of claims", "share of claims", "cap (USD)", "by count 99%"],
     ),
     "grouped": (
         lambda: charts.grouped_bar_chart(
@@ -365,9 +381,17 @@ def _assert_labels_apart(labels: list[Text], renderer: object, dpi: float) -> No
         assert abs(b - a) * np.sin(np.radians(rotation)) >= lines * t.get_fontsize() * dpi / 72
 
 
-@pytest.mark.parametrize(("n", "horizontal"), [(12, True), (8, False), (12, False)])
+def test_numeric_x_ticks_use_x_format() -> None:
+    fig = CASES["line_numeric_x"][0]()
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels() if t.get_text()]
+    assert "$1,000" in ticks and "$5,000" in ticks
+
+
+@pytest.mark.parametrize(("n", "horizontal"), [(12, True), (8, False), (12, False), (24, False)])
 def test_many_long_category_labels_never_overlap(n: int, horizontal: bool) -> None:
-    data = pd.DataFrame({"c": CATEGORIES[:n], "v": np.linspace(1000.0, 250000.0, n)})
+    names = CATEGORIES[:n] if n <= len(CATEGORIES) else [str(i) for i in range(1, n + 1)]  # 24: lead months
+    data = pd.DataFrame({"c": names, "v": np.linspace(1000.0, 250000.0, n)})
     fig = charts.bar_chart(data, "c", "v", title="t", value_label="USD", horizontal=horizontal,
                            value_format="${:,.0f}")  # fmt: skip
     fig.canvas.draw()

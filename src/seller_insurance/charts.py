@@ -253,8 +253,12 @@ def _value_limits(lo: float, hi: float, pad: float = 0.16) -> tuple[float, float
     return (lo - pad * span if lo < 0 else 0.0, hi + pad * span if hi > 0 else 0.0)
 
 
-def _category_axis(ax: Any, positions: np.ndarray, cats: CategoryLabels, horizontal: bool) -> None:
+def _category_axis(
+    ax: Any, positions: np.ndarray, cats: CategoryLabels, horizontal: bool, label: str | None = None
+) -> None:
     n = len(cats.labels)
+    if label:
+        (ax.set_ylabel if horizontal else ax.set_xlabel)(label)
     if horizontal:
         ax.set_yticks(positions, cats.labels)
         ax.set_ylim(n - 0.5, -0.5)  # first category on top
@@ -338,11 +342,13 @@ def bar_chart(
     horizontal: bool = True,
     value_format: ValueFormat = "{:,.0f}",
     highlight: object | Sequence[object] | None = None,
+    category_label: str | None = None,
 ) -> Figure:
     """One bar per row of ``data``, in row order (first row on top), each labelled with its value; no legend.
 
     ``value_label`` names the value axis with its unit (e.g. "sellers", "USD"). ``highlight``: a category (or
     several) drawn in the accent colour while the others are grey; ``None`` draws every bar in the accent colour.
+    ``category_label`` names the category axis when the categories need a unit (e.g. "months earlier").
     """
     cats = _categories(data, category, horizontal)
     values = _column(data, value, "bar_chart")
@@ -364,10 +370,18 @@ def bar_chart(
         ax.set_ylim(*_value_limits(np.min(values, initial=0), np.max(values, initial=0), pad=0.12))
         ax.yaxis.set_major_formatter(_tick_formatter(value_format))
         ax.set_ylabel(value_label)
-    _category_axis(ax, pos, cats, horizontal)
+    _category_axis(ax, pos, cats, horizontal, category_label)
     texts = [fmt(v) for v in values]
-    size = cats.size if horizontal else _fit_size(max(map(len, texts)), 0.95 * cats.room_pt)
-    ax.bar_label(bars, labels=texts, padding=5, fontsize=size, color="#222222")
+    size, rotation = cats.size, 0.0
+    if not horizontal:
+        longest = max(map(len, texts))
+        size = _fit_size(longest, 0.95 * cats.room_pt, smallest=1.0)
+        if size < 10:  # too many bars to write values side by side: write them upwards
+            size, rotation = min(float(LABEL_SIZE), max(8.0, 0.8 * cats.room_pt / 1.25)), 90.0
+            top = np.max(values, initial=0)
+            # room above the tallest bar for its upright label (estimate as a share of the axes height)
+            ax.set_ylim(top=top * (1 + 1.3 * longest * size * _CHAR_EM / _PLOT_HEIGHT_PT))
+    ax.bar_label(bars, labels=texts, padding=5, fontsize=size, color="#222222", rotation=rotation)
     return _finish(fig, title, footnote)
 
 
@@ -382,11 +396,12 @@ def grouped_bar_chart(
     footnote: str | None = None,
     horizontal: bool = True,
     value_format: ValueFormat = "{:,.0f}",
+    category_label: str | None = None,
 ) -> Figure:
     """Side-by-side bars per category, one bar per series (``{label: column}``), each labelled with its value.
 
     E.g. newly affected vs accelerated sellers by size band. Series colours follow the palette in order; a
-    coloured key above the plot names them (no boxed legend).
+    coloured key above the plot names them (no boxed legend). ``category_label`` names the category axis.
     """
     if not series:
         raise ValueError("grouped_bar_chart: series is empty; pass {label: column}")
@@ -422,7 +437,7 @@ def grouped_bar_chart(
         ax.set_ylim(*limits)
         ax.yaxis.set_major_formatter(_tick_formatter(value_format))
         ax.set_ylabel(value_label)
-    _category_axis(ax, pos, cats, horizontal)
+    _category_axis(ax, pos, cats, horizontal, category_label)
     _series_key(ax, list(columns), [PALETTE[i % len(PALETTE)] for i in range(k)])
     return _finish(fig, title, footnote)
 
@@ -458,13 +473,15 @@ def line_chart(
     value_format: ValueFormat = "{:,.0f}",
     xlabel: str | None = None,
     y_from_zero: bool = True,
+    x_format: ValueFormat | None = None,
 ) -> Figure:
     """One line per series (``{label: column}``) over ``x``, each named with its last value at its right end.
 
     ``x_is_month``: ``x`` holds calendar months (datetime64 at the first of the month, or "YYYY-MM" strings) and
     the axis shows concise month/year ticks. ``vline``: ``(x_value, text)`` draws a dashed marker with a label,
     e.g. ``("2021-09", "single-month rule starts")``. ``y_from_zero`` starts the value axis at 0 when every
-    value is >= 0. NaN values leave gaps; a series that is all NaN raises ValueError.
+    value is >= 0. For a numeric ``x`` (``x_is_month=False``), ``x_format`` formats its ticks (e.g. ``"${:,.0f}"``)
+    and ``xlabel`` names it with its unit. NaN values leave gaps; a series that is all NaN raises ValueError.
     """
     if not series:
         raise ValueError("line_chart: series is empty; pass {label: column}")
@@ -534,6 +551,8 @@ def line_chart(
         locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    elif x_format is not None:
+        ax.xaxis.set_major_formatter(_tick_formatter(x_format))
     ax.yaxis.set_major_formatter(_tick_formatter(value_format))
     ax.set_ylabel(ylabel)
     if xlabel:
