@@ -275,7 +275,16 @@ def test_end_to_end_synthetic(tmp_path):
         assert m.loc[name, "roc_auc"] == pytest.approx(roc_auc_score(res.predictions["label"], res.predictions[name]))
     assert (res.calibration.groupby("model")["count"].sum() == len(res.predictions)).all()
 
+    # The precision curve (a separate code path) agrees with the per-month precision@k at k = top_k.
+    curve = fc.precision_curve(res)
+    for name in m.index:
+        assert curve.loc[p.top_k - 1, name] == pytest.approx(m.loc[name, "precision_at_k"])
+
     wl = fc.watch_list(sales, sellers, p)
+    # Exactly the sellers launched by 2022-12 whose sales never exceeded US$10,000 in any month.
+    over = set(sales.loc[sales["gross_sales"] > 10_000, "seller_id"])
+    expected = set(sellers.loc[sellers["launch_month"] <= "2022-12-01", "seller_id"]) - over
+    assert set(wl["seller_id"]) == expected and len(wl) == len(expected)
     assert wl["probability"].is_monotonic_decreasing
     assert wl["rank"].tolist() == list(range(1, len(wl) + 1))
     assert (wl["cutoff"] == "2022-12").all()
@@ -308,8 +317,12 @@ def test_sample_data_end_to_end():
     from seller_insurance.schema import read_parquet
 
     sales, sellers = read_parquet(sales_path), read_parquet(sellers_path)
-    p = fc.ForecastParams(n_test_cutoffs=3, n_train_cutoffs=6, top_k=20)
+    # 300 sellers, 36 months: few first triggers a month, so use every cut-off the horizon allows for training.
+    p = fc.ForecastParams(n_test_cutoffs=6, n_train_cutoffs=24, top_k=10)
     res = fc.evaluate_by_time(sales, sellers, p)
-    assert set(res.metrics.index) == {"baseline", "logistic", "gradient_boosting"}
+    assert list(res.metrics.index) == ["baseline", "logistic", "gradient_boosting"]
+    assert res.metrics["n_rows"].iloc[0] == len(res.predictions) > 0
     wl = fc.watch_list(sales, sellers, p)
     assert len(wl) > 0 and wl["probability"].is_monotonic_decreasing
+    assert wl["rank"].tolist() == list(range(1, len(wl) + 1))
+    assert (wl["cutoff"] == sales["month"].max().strftime("%Y-%m")).all()

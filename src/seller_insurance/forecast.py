@@ -93,6 +93,9 @@ class ForecastParams:
         are unknown (not zero).
     top_k : size of the watch-list an account manager can call, per cut-off month; precision@k uses it.
     max_train_rows : cap on training rows (a seeded random sample when exceeded) to bound fit time; ``None`` = all.
+        Default 300,000: on the default data (100k sellers) the 12 training cut-offs hold ~840k rows, and a
+        300k sample ranked as well within noise in a trial (gradient boosting AP 0.456 vs 0.463 on all rows,
+        precision@100 0.77 vs 0.79) at about a third of the fit time.
     calibration_bins : bins of the calibration curve (halving quantiles of the predicted probability: see
         ``_calibration_bins``); default 10, the last bin being the top 0.2% of predictions.
     seed : random seed of the models and of the training sample.
@@ -106,7 +109,7 @@ class ForecastParams:
     n_train_cutoffs: int = 12
     last_month: str | None = None
     top_k: int = 100
-    max_train_rows: int | None = 600_000
+    max_train_rows: int | None = 300_000
     calibration_bins: int = 10
     seed: int = 0
 
