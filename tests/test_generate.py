@@ -370,3 +370,11 @@ def test_generated_scale_has_no_nan(ds):
     assert not ds.monthly_sales.isna().any().any()
     assert not ds.claims.isna().any().any()
     assert math.isfinite(ds.monthly_sales["gross_sales"].sum())
+
+
+def test_every_parameter_is_documented():
+    from seller_insurance.paths import DOCS_DIR
+
+    text = (DOCS_DIR / "generator.md").read_text()
+    missing = [name for name in GeneratorParams.field_names() if f"| `{name}` |" not in text]
+    assert not missing, f"docs/generator.md has no row for {missing}"

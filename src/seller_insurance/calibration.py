@@ -218,3 +218,35 @@ def calibration_table(dataset, params: GeneratorParams) -> pd.DataFrame:
         "choice (no public figure)",
     )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def calibration_markdown(table: pd.DataFrame) -> str:
+    """The calibration table as Markdown (what docs/generator.md and the README show)."""
+
+    def fmt(x: float, metric: str) -> str:
+        if isinstance(x, float) and math.isnan(x):
+            return ""
+        if "peak" in metric:
+            return "yes" if x else "no"
+        return f"{x:,.0f}" if abs(x) >= 1_000 else f"{x:.3f}"
+
+    def tol(row) -> str:
+        kind, t = row["kind"], row["tolerance"]
+        return {"abs": f"± {t:g}", "rel": f"± {t:.0%}", "min": "at least", "max": "at most", "bool": "true"}[kind]
+
+    lines = ["| figure | target | generated | tolerance | ok | source |", "|---|---:|---:|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(
+            f"| {r['metric']} | {fmt(r['target'], r['metric'])} | {fmt(r['generated'], r['metric'])} | {tol(r)} "
+            f"| {'yes' if r['ok'] else '**no**'} | {r['source']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m seller_insurance.calibration [n_sellers]: the table at default parameters
+    import sys
+
+    from seller_insurance.generate import generate
+
+    params = GeneratorParams(n_sellers=int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    print(calibration_markdown(calibration_table(generate(params), params)), end="")

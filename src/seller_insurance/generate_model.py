@@ -322,17 +322,16 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     age = m - launch[si]
     cal_end = parse_month(p.calibration_window_end)
     centre = cal_end - 5.5  # middle of the 12-month calibration window: scale = annual sales there
-    profiles = seller_profiles(p)
-    expected = (
-        scale[si]
-        * profiles[holiday[si], m % 12]
-        * np.exp(growth[si] * (m - centre) / 12.0)
-        * (1 - np.exp(-(age + 1) / p.ramp_months))
-    )
     s = p.monthly_noise_sigma
-    # mean-one noise; dividing by (1 - dormant_month_prob) keeps the scale's mean annual sales after dormancy
-    expected *= np.exp(rng.standard_normal(si.size) * s - s * s / 2) / (1 - p.dormant_month_prob)
-    orders = rng.poisson(expected / aov[si])
+    # log of: scale / order value x month share x growth x mean-one noise / (1 - dormant_month_prob) (so dormancy
+    # keeps the scale's mean annual sales); one exp over all cells, per-seller and per-month terms gathered
+    log_profiles = np.log(seller_profiles(p)).ravel()
+    log_base = np.log(scale / aov) - s * s / 2 - math.log(1 - p.dormant_month_prob)
+    log_mean = log_base[si] + log_profiles[holiday[si] * 12 + m % 12] + growth[si] * ((m - centre) / 12.0)
+    log_mean += rng.standard_normal(si.size) * s
+    ramp = 1 - np.exp(-(np.arange(int(age.max(initial=0)) + 1) + 1) / p.ramp_months)  # by age in months
+    expected_orders = np.exp(log_mean) * ramp[age]
+    orders = rng.poisson(expected_orders)
     orders[rng.random(si.size) < p.dormant_month_prob] = 0
     keep = orders > 0
     si, m, orders = si[keep], m[keep], orders[keep]

@@ -18,10 +18,9 @@ from typing import Any
 from seller_insurance import policy
 from seller_insurance.months import parse_month
 
-# Relative weights of sites in the seller population (choice: the US site is the 2021 rule's home and the largest
-# store; Marketplace Pulse counts about 2.8M active sellers worldwide of which roughly half on amazon.com, and
-# Europe's big five, Japan and Canada follow). Only the sites in ``GeneratorParams.marketplaces`` are used, with
-# their weights renormalised to sum to one.
+# Relative weights of sites in the seller population (choice: the US store is the largest and the 2021 rule's
+# home; Europe's big five, Japan and Canada follow). Only the sites in ``GeneratorParams.marketplaces`` are used,
+# with their weights renormalised to sum to one.
 DEFAULT_MARKETPLACE_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("US", 0.60),
     ("UK", 0.10),
