@@ -15,6 +15,7 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from PIL import Image
 
 from seller_insurance import charts
 
@@ -235,6 +236,22 @@ def test_style_is_applied_whatever_the_callers_style() -> None:
         # "$50k to $250k" stays literal text (two dollar signs would otherwise start mathtext)
         labels = [t for t in fig.axes[0].get_yticklabels() if t.get_text() == "$50k to $250k a year"]
         assert len(labels) == 1 and not labels[0].get_parse_math()
+
+
+@pytest.mark.parametrize("kind", ["bar", "grouped", "stacked", "heatmap"])
+def test_title_crop_removes_the_title_and_nothing_below_it(kind: str, tmp_path: Path) -> None:
+    fig = CASES[kind][0]()
+    crop = charts.title_crop_share(fig)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    height = fig.bbox.height
+    title_bottom = (height - fig._suptitle.get_window_extent(renderer).y0) / height  # share from the top
+    # top of the highest plot content (axes, series key, colour bar), as a share from the top
+    content_top = min((height - ax.get_tightbbox(renderer).y1) / height for ax in fig.axes)
+    assert title_bottom < crop < content_top
+    png = charts.save_figure(fig, kind, tmp_path)["png"]
+    with Image.open(png) as img:
+        assert float(img.info[charts.TITLE_CROP_KEY]) == pytest.approx(crop, abs=1e-4)
 
 
 def test_use_style_loads_the_package_style_by_dotted_name() -> None:

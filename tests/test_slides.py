@@ -9,6 +9,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
+from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
@@ -141,8 +142,27 @@ def test_pictures_keep_aspect_and_everything_is_inside_the_slide(deck: Any) -> N
             assert shape.left + shape.width <= deck.slide_width
             assert shape.top + shape.height <= deck.slide_height
             if shape.shape_type == MSO_SHAPE_TYPE.PICTURE:
-                assert shape.width / shape.height == pytest.approx(2000 / 1125, rel=1e-3)
+                # the chart's own title band is cropped off (the slide title says the same); what remains keeps
+                # the PNG's aspect: 2000 px wide, 1125 px minus the cropped band high
+                assert 0.05 < shape.crop_top < 0.25
+                assert shape.crop_bottom == shape.crop_left == shape.crop_right == 0
+                visible = 1125 * (1 - shape.crop_top)
+                assert shape.width / shape.height == pytest.approx(2000 / visible, rel=2e-3)
                 assert shape.width >= 0.6 * deck.slide_width  # about two thirds of the slide
+
+
+def test_picture_without_title_metadata_is_not_cropped(run_dir: Path, tmp_path: Path) -> None:
+    run = _copy_run(run_dir, tmp_path / "run", _metrics())
+    plain = run / "figures" / "bands.png"
+    with Image.open(plain) as img:
+        img.convert("RGB").resize((1600, 1200)).save(plain)  # no text chunks, 4:3
+    deck = Presentation(str(build_deck(run)))
+    picture = [s for s in deck.slides[1].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE][0]
+    assert picture.crop_top == 0
+    assert picture.width / picture.height == pytest.approx(1600 / 1200, rel=1e-3)
+    assert (
+        picture.top + picture.height <= Inches(1.65 + 5.0) + 1
+    )  # a 4:3 figure is fitted to the chart height
 
 
 def test_numbers_match_metrics_json_format_spec(deck: Any) -> None:

@@ -47,6 +47,8 @@ FIGSIZE: tuple[float, float] = (10.0, 5.625)
 DPI: int = 200
 #: Okabe-Ito colours in the order the style's colour cycle uses them.
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
+#: PNG text key holding the share of the image height taken by the title (see :func:`save_figure`).
+TITLE_CROP_KEY: str = "seller-insurance:title-crop"
 #: Colour of non-highlighted bars and of reference lines.
 MUTED: str = "#BBBBBB"
 REFERENCE_COLOR: str = "#D55E00"
@@ -71,6 +73,7 @@ __all__ = [
     "FIGSIZE",
     "PALETTE",
     "STYLE",
+    "TITLE_CROP_KEY",
     "bar_chart",
     "footnote",
     "grouped_bar_chart",
@@ -80,6 +83,7 @@ __all__ = [
     "line_chart",
     "save_figure",
     "stacked_share_chart",
+    "title_crop_share",
     "use_style",
 ]
 
@@ -313,7 +317,9 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path) -> dict[str, Path]:
     """Write ``out_dir/name.png`` (200 dpi, 2000 x 1125 px) and ``out_dir/name.svg`` at the figure's fixed size.
 
     No tight bounding box: the saved canvas is exactly ``FIGSIZE``. Metadata that changes between runs (the SVG
-    date) is left out, so the same figure gives the same bytes. Creates ``out_dir``. Returns
+    date) is left out, so the same figure gives the same bytes. The PNG carries one text chunk,
+    :data:`TITLE_CROP_KEY`: the share of the image height, from the top, taken by the figure title; the deck crops
+    that band off because the slide shows the same finding as its own title. Creates ``out_dir``. Returns
     ``{"png": path, "svg": path}``.
     """
     if not name or Path(name).name != name or name.endswith((".png", ".svg")):
@@ -322,9 +328,24 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"png": out / f"{name}.png", "svg": out / f"{name}.svg"}
     with plt.style.context(STYLE):
-        fig.savefig(paths["png"], dpi=DPI, format="png", metadata={"Software": None})
+        metadata = {"Software": None}
+        crop = title_crop_share(fig)
+        if crop is not None:
+            metadata[TITLE_CROP_KEY] = f"{crop:.4f}"
+        fig.savefig(paths["png"], dpi=DPI, format="png", metadata=metadata)
         fig.savefig(paths["svg"], format="svg", metadata={"Date": None})
     return paths
+
+
+def title_crop_share(fig: Figure) -> float | None:
+    """Share of the figure's height, from the top edge down to just below the title; None without a title."""
+    title = fig._suptitle  # matplotlib keeps the suptitle here; there is no public getter for the artist
+    if title is None or not title.get_text():
+        return None
+    fig.canvas.draw()  # the layout (and so the title's place) is final only once drawn
+    bottom = title.get_window_extent(fig.canvas.get_renderer()).y0
+    # Keep a few points of space: crop to 3 pt below the title's descenders.
+    return float(min(max((fig.bbox.height - bottom + 3 * fig.dpi / 72) / fig.bbox.height, 0.0), 0.5))
 
 
 # --- chart kinds ------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from seller_insurance.charts import TITLE_CROP_KEY
 from seller_insurance.errors import InputError
 
 SLIDE_WIDTH_IN = 13.333
@@ -277,17 +278,36 @@ def _title_slide(prs: Any, run: Mapping[str, Any]) -> None:
     )
 
 
+def _title_crop(img: Image.Image) -> float:
+    """Share of the PNG's height taken by the chart's own title (saved by charts.save_figure), else 0."""
+    try:
+        share = float(img.info.get(TITLE_CROP_KEY, 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+    return share if 0.0 <= share <= 0.5 else 0.0
+
+
 def _picture(slide: Any, figure: Path) -> Any:
+    """The chart under the slide title, 8.75 in wide (aspect kept), its own title band cropped off.
+
+    The slide's title already states the finding, so a chart saved by :func:`charts.save_figure` loses the
+    duplicate title band (``crop_top``; the image file is untouched and shows whole when the crop is reset).
+    """
     with Image.open(figure) as img:
         w_px, h_px = img.size
-    height = CHART_WIDTH * h_px / w_px
-    if height <= CHART_MAX_HEIGHT:
-        return slide.shapes.add_picture(
-            str(figure), Inches(CHART_LEFT), Inches(CHART_TOP), width=Inches(CHART_WIDTH)
-        )
-    return slide.shapes.add_picture(
-        str(figure), Inches(CHART_LEFT), Inches(CHART_TOP), height=Inches(CHART_MAX_HEIGHT)
+        crop = _title_crop(img)
+    width = CHART_WIDTH
+    visible = width * h_px * (1 - crop) / w_px
+    if visible > CHART_MAX_HEIGHT:  # taller than 16:9: fit the height instead
+        width = CHART_MAX_HEIGHT * w_px / (h_px * (1 - crop))
+    picture = slide.shapes.add_picture(
+        str(figure), Inches(CHART_LEFT), Inches(CHART_TOP), width=Inches(width)
     )
+    if crop:
+        full = picture.height
+        picture.crop_top = crop
+        picture.height = Emu(round(full * (1 - crop)))
+    return picture
 
 
 def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
@@ -302,7 +322,8 @@ def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
         anchor=MSO_ANCHOR.MIDDLE,
         size=fit_font_size(spec.title, width, height, (30, 28, 26, 24, 22, 20), bold=True),
     )
-    _picture(slide, spec.figure)
+    picture = _picture(slide, spec.figure)
+    middle = (picture.top + picture.height / 2) / Inches(1)  # the key number is centred on the chart
     notes = [f"Finding: {spec.title}"]
     if spec.metric is not None:
         metric = doc["metrics"][spec.metric]
@@ -311,7 +332,7 @@ def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
         size = fit_font_size(number, PANEL_WIDTH, 1.3, (66, 60, 54, 48, 40, 34, 28), bold=True)
         _text_box(
             slide,
-            (PANEL_LEFT, 2.55, PANEL_WIDTH, 1.3),
+            (PANEL_LEFT, middle - 1.25, PANEL_WIDTH, 1.3),
             number,
             size=size,
             bold=True,
@@ -320,7 +341,7 @@ def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
         )
         _text_box(
             slide,
-            (PANEL_LEFT, 3.9, PANEL_WIDTH, 2.4),
+            (PANEL_LEFT, middle + 0.1, PANEL_WIDTH, 2.4),
             label,
             color=TEXT,
             size=fit_font_size(label, PANEL_WIDTH, 2.4, (22, 20, 18, 16, 14)),
