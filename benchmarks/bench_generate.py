@@ -2,15 +2,16 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_generate.py                     # 100k, 300k, 1M sellers (+ 1M partitioned)
+    .venv/bin/python benchmarks/bench_generate.py             # 100k, 300k, 1M sellers (+ 1M partitioned)
     .venv/bin/python benchmarks/bench_generate.py --sizes 100000,1000000 --months 36
 
-Each run is a fresh subprocess (``write_dataset`` into a temporary folder, deleted afterwards); its peak memory is
-its peak resident set size, read with ``resource.getrusage(RUSAGE_CHILDREN)`` by a small measuring process that
-starts only that one child. Throughput is seller-months per second (sellers x months, whether or not a month has
-sales). Ratios are against the first (smallest) run of the same invocation, the reference: time ratio vs size
-ratio shows how the cost grows. Results: printed, and saved to ``reports/benchmarks/generate.json``.
-Budget (issue 3): 1,000,000 sellers x 36 months in under 30 s and 4 GB peak on the 2-core machine.
+Each run is a fresh subprocess (``write_dataset`` into a temporary folder, deleted afterwards); its peak
+memory is its peak resident set size, read with ``resource.getrusage(RUSAGE_CHILDREN)`` by a small measuring
+process that starts only that one child. Throughput is seller-months per second (sellers x months, whether or
+not a month has sales). Ratios are against the first (smallest) run of the same invocation, the reference:
+time ratio vs size ratio shows how the cost grows. Results: printed, and saved to
+``reports/benchmarks/generate.json``. Budget (issue 3): 1,000,000 sellers x 36 months in under 30 s and 4 GB
+peak on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         r["time_ratio"] = r["seconds"] / ref["seconds"]
         print(
             f"{r['sellers']:>10,} {'partitioned' if r['partitioned'] else 'files':>11} {r['seconds']:>8.2f} "
-            f"{r['cpu_seconds']:>6.1f} {r['peak_rss_mb']:>8.0f} {r['seller_months_per_s']:>16,.0f} {r['monthly_sales_rows']:>11,} "
+            f"{r['cpu_seconds']:>6.1f} {r['peak_rss_mb']:>8.0f} {r['seller_months_per_s']:>16,.0f} "
+            f"{r['monthly_sales_rows']:>11,} "
             f"{r['claims_rows']:>8,} {r['bytes_on_disk'] / 1e6:>8.1f} {r['size_ratio']:>7.1f} "
             f"{r['time_ratio']:>7.2f}"
         )
@@ -121,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     for r in big:
         ok = r["seconds"] < 30 and r["peak_rss_mb"] < 4096
         print(
-            f"budget 1M x 36 ({'partitioned' if r['partitioned'] else 'files'}): {r['seconds']:.1f} s < 30 s, "
+            f"budget 1M x 36 ({'partitioned' if r['partitioned'] else 'files'}): "
+            f"{r['seconds']:.1f} s < 30 s, "
             f"{r['peak_rss_mb']:.0f} MB < 4096 MB: {'OK' if ok else 'OVER'}"
         )
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""The synthetic data generator: parameters, data contract, invariants, determinism, writing, ensure_dataset."""
+"""The synthetic data generator: parameters, contract, invariants, determinism, writing, ensure_dataset."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # parameters
 def test_params_round_trip_and_unknown_keys():
     p = GeneratorParams(n_sellers=10, marketplaces=["us", "CA"], seed=3)
@@ -89,7 +89,7 @@ def test_default_name_depends_on_every_parameter():
     assert a.default_name() != b.default_name()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # the models behind the draws, checked against independent calculations
 def test_scale_model_hits_band_shares_and_mean():
     p = GeneratorParams()
@@ -100,7 +100,8 @@ def test_scale_model_hits_band_shares_and_mean():
     assert (x >= 100_000).mean() == pytest.approx(p.share_above_100k, abs=1e-4)
     assert (x >= 500_000).mean() == pytest.approx(p.share_above_500k, abs=1e-4)
     assert x.max() <= p.max_annual_sales_usd
-    # mean = integral of the inverse CDF over (0, 1), integrated band by band (numerically, not the closed form)
+    # mean = integral of the inverse CDF over (0, 1), integrated band by band (numerically, not the closed
+    # form)
     edges = [0, sm.p_body, sm.p_body + sm.p_mid, 1]
     mean = sum(
         integrate.quad(lambda v: float(sm.ppf(np.array([v]))[0]), a, b, limit=500)[0]
@@ -117,7 +118,8 @@ def test_severity_model_share_under_cap_by_monte_carlo():
     x = sev.sample(rng.random(400_000), rng.random(400_000))
     assert (x <= 1_000).mean() == pytest.approx(0.82, abs=0.003)
     assert x.max() <= policy.CLAIM_MAX_USD and x.min() >= 0.01
-    # tail: P(X > 100k) from the Lomax formula, by hand: w * ((1 + x/s)^-a - (1 + C/s)^-a) / (1 - (1 + C/s)^-a)
+    # tail: P(X > 100k) from the Lomax formula, by hand: w * ((1 + x/s)^-a - (1 + C/s)^-a) / (1 - (1 +
+    # C/s)^-a)
     w, s, a, c = sev.tail_weight, p.claim_tail_scale_usd, p.claim_tail_alpha, p.claim_max_usd
     expected = w * ((1 + 1e5 / s) ** -a - (1 + c / s) ** -a) / (1 - (1 + c / s) ** -a)
     assert (x > 1e5).mean() == pytest.approx(expected, rel=0.15)
@@ -132,7 +134,7 @@ def test_profiles_mix_back_to_the_aggregate_profile():
     assert prof[0].argmax() == 11  # regular sellers peak in December too
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # data contract
 @pytest.mark.parametrize("table", ["sellers", "monthly_sales", "claims"])
 def test_columns_follow_schema(ds, table):
@@ -259,7 +261,7 @@ def test_both_rules_matter_on_the_us_site():
     assert dec_only >= 5  # e.g. holiday sellers over $10k only in December
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # determinism, chunks, writing
 def test_same_params_same_data_and_seed_matters(ds):
     again = generate(SMALL)

@@ -1,4 +1,4 @@
-"""Calibration of the synthetic data: each public figure, the generated value, a tolerance, and whether it holds.
+"""Calibration of the synthetic data: each public figure, the generated value, a tolerance, whether it holds.
 
 The figures are measured on the generated tables themselves (not on the generator's latent variables), with
 simple independent pandas/numpy code, so the table checks the whole pipeline: spliced size distribution,
@@ -7,8 +7,8 @@ seasonality, noise, Poisson orders, currency conversion and rounding.
 Populations:
 
 - annual sales: sellers active throughout the 12-month calibration window (``calibration_window_end`` and the
-  11 months before; launched at or before its first month and not churned within it), sales converted to USD with
-  the parameters' FX rates. If the data does not cover that window, its last 12 months are used instead.
+  11 months before; launched at or before its first month and not churned within it), sales converted to USD
+  with the parameters' FX rates. If the data does not cover that window, its last 12 months are used instead.
 - seasonality: every sale in the complete calendar years of the data (the calibration window if none), in USD.
 - claims: every generated claim.
 """
@@ -72,7 +72,7 @@ def month_of_year_shares(monthly_sales: pd.DataFrame, params: GeneratorParams) -
 
 
 def single_month_only_share(monthly_sales: pd.DataFrame, site: str = "US") -> tuple[float, float]:
-    """(share of ``site`` sellers with a month over the threshold, share of those never over it 3 months running).
+    """(share of ``site`` sellers with a month over the threshold, share of those never 3 months running).
 
     Calendar months: a missing month is zero sales and breaks a run. Strict "exceeds" (policy default).
     """
@@ -232,18 +232,21 @@ def calibration_markdown(table: pd.DataFrame) -> str:
 
     def tol(row) -> str:
         kind, t = row["kind"], row["tolerance"]
-        return {"abs": f"± {t:g}", "rel": f"± {t:.0%}", "min": "at least", "max": "at most", "bool": "true"}[kind]
+        words = {"abs": f"± {t:g}", "rel": f"± {t:.0%}", "min": "at least", "max": "at most", "bool": "true"}
+        return words[kind]
 
     lines = ["| figure | target | generated | tolerance | ok | source |", "|---|---:|---:|---|---|---|"]
     for _, r in table.iterrows():
         lines.append(
-            f"| {r['metric']} | {fmt(r['target'], r['metric'])} | {fmt(r['generated'], r['metric'])} | {tol(r)} "
+            f"| {r['metric']} | {fmt(r['target'], r['metric'])} | {fmt(r['generated'], r['metric'])} "
+            f"| {tol(r)} "
             f"| {'yes' if r['ok'] else '**no**'} | {r['source']} |"
         )
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":  # python -m seller_insurance.calibration [n_sellers]: the table at default parameters
+# python -m seller_insurance.calibration [n_sellers]: the table at default parameters (docs/generator.md)
+if __name__ == "__main__":
     import sys
 
     from seller_insurance.generate import generate

@@ -1,19 +1,20 @@
 """The generator's model: one chunk of sellers at a time, vectorised over sellers x months.
 
-Each chunk draws from its own random stream, ``SeedSequence(seed, spawn_key=(chunk_index,))`` (the same stream as
-``SeedSequence(seed).spawn(n)[chunk_index]``), in a fixed order, so a chunk's output depends only on the parameters
-and its index: not on how many chunks run, in which process, or whether a progress bar is shown.
+Each chunk draws from its own random stream, ``SeedSequence(seed, spawn_key=(chunk_index,))`` (the same stream
+as ``SeedSequence(seed).spawn(n)[chunk_index]``), in a fixed order, so a chunk's output depends only on the
+parameters and its index: not on how many chunks run, in which process, or whether a progress bar is shown.
 
 Model (details and sources in ``docs/generator.md``):
 
 - a seller's latent annual sales scale (USD, the 12-month calibration window) is drawn from a spliced
-  distribution: a truncated lognormal body below $100k, log-uniform between $100k and $500k, a truncated Pareto
-  tail above $500k whose index is solved so the mean hits ``mean_annual_sales_usd``. The band shares are the
-  public targets, so the latent shares are exact in expectation;
-- monthly expected sales = scale x month share (aggregate profile, or the holiday profile) x growth x ramp-up x
-  mean-one lognormal noise; orders ~ Poisson(expected / mean order value); no orders = no row;
-- claims per seller-month ~ Poisson(units x rate x category risk); severity is a mixture of a lognormal body and a
-  Lomax (Pareto II) tail truncated at $1M, with the mixture weight solved so P(amount <= $1,000) hits the target.
+  distribution: a truncated lognormal body below $100k, log-uniform between $100k and $500k, a truncated
+  Pareto tail above $500k whose index is solved so the mean hits ``mean_annual_sales_usd``. The band shares
+  are the public targets, so the latent shares are exact in expectation;
+- monthly expected sales = scale x month share (aggregate profile, or the holiday profile) x growth x ramp-up
+  x mean-one lognormal noise; orders ~ Poisson(expected / mean order value); no orders = no row;
+- claims per seller-month ~ Poisson(units x rate x category risk); severity is a mixture of a lognormal body
+  and a Lomax (Pareto II) tail truncated at $1M, with the mixture weight solved so P(amount <= $1,000) hits
+  the target.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Annual sales scale: spliced distribution with exact band shares
 @dataclass(frozen=True)
 class ScaleModel:
@@ -179,7 +180,7 @@ def params_scale_model(p: GeneratorParams) -> ScaleModel:
     )
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Claim severity: lognormal body + Lomax tail truncated at the maximum
 @dataclass(frozen=True)
 class SeverityModel:
@@ -242,7 +243,7 @@ def params_severity_model(p: GeneratorParams) -> SeverityModel:
     )
 
 
-# ----------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 def seller_profiles(p: GeneratorParams) -> np.ndarray:
     """Month shares (2 x 12): row 0 the regular sellers' profile, row 1 the holiday sellers'.
 
@@ -323,8 +324,9 @@ def generate_chunk(p: GeneratorParams, chunk_index: int, claim_offset: int = 0) 
     cal_end = parse_month(p.calibration_window_end)
     centre = cal_end - 5.5  # middle of the 12-month calibration window: scale = annual sales there
     s = p.monthly_noise_sigma
-    # log of: scale / order value x month share x growth x mean-one noise / (1 - dormant_month_prob) (so dormancy
-    # keeps the scale's mean annual sales); one exp over all cells, per-seller and per-month terms gathered
+    # log of: scale / order value x month share x growth x mean-one noise / (1 - dormant_month_prob) (so
+    # dormancy keeps the scale's mean annual sales); one exp over all cells, per-seller and per-month terms
+    # gathered
     log_profiles = np.log(seller_profiles(p)).ravel()
     log_base = np.log(scale / aov) - s * s / 2 - math.log(1 - p.dormant_month_prob)
     log_mean = log_base[si] + log_profiles[holiday[si] * 12 + m % 12] + growth[si] * ((m - centre) / 12.0)

@@ -19,8 +19,8 @@ from seller_insurance import policy
 from seller_insurance.months import parse_month
 
 # Relative weights of sites in the seller population (choice: the US store is the largest and the 2021 rule's
-# home; Europe's big five, Japan and Canada follow). Only the sites in ``GeneratorParams.marketplaces`` are used,
-# with their weights renormalised to sum to one.
+# home; Europe's big five, Japan and Canada follow). Only the sites in ``GeneratorParams.marketplaces`` are
+# used, with their weights renormalised to sum to one.
 DEFAULT_MARKETPLACE_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("US", 0.60),
     ("UK", 0.10),
@@ -39,8 +39,8 @@ DEFAULT_MARKETPLACE_WEIGHTS: tuple[tuple[str, float], ...] = (
 DEFAULT_MARKETPLACES: tuple[str, ...] = ("US", "UK", "DE", "CA", "JP", "FR", "IT", "ES")
 
 # Fixed FX rates, local currency per US dollar: IRS "Yearly Average Currency Exchange Rates", 2021 (rounded).
-# Sales are generated on a USD scale and converted with these rates, so a seller's size means the same on every
-# site; the rule engine compares local-currency sales with the site's threshold.
+# Sales are generated on a USD scale and converted with these rates, so a seller's size means the same on
+# every site; the rule engine compares local-currency sales with the site's threshold.
 DEFAULT_FX_PER_USD: tuple[tuple[str, float], ...] = (
     ("US", 1.0),
     ("CA", 1.254),
@@ -73,12 +73,12 @@ DEFAULT_CATEGORIES: tuple[tuple[str, float, float, float], ...] = (
     ("health_supplements", 0.07, 1.8, 30.0),
 )
 
-# Seasonal shape by calendar month (Jan..Dec), before growth. The targets are the aggregate's: Q4 = 29.6% of the
-# year (US Census, e-commerce 2021, not seasonally adjusted: a figure that includes the year's growth), December
-# the peak month (Census retail), a July bump for Prime Day. Because the generated population grows within a year
-# (seller growth, launches), the input shape is flatter than the target: it was tuned (one multiplicative step,
-# 6 seeds x 100k sellers, default parameters) so the generated aggregate hits the targets; calibration_table
-# checks the result. Sums to 1.
+# Seasonal shape by calendar month (Jan..Dec), before growth. The targets are the aggregate's: Q4 = 29.6% of
+# the year (US Census, e-commerce 2021, not seasonally adjusted: a figure that includes the year's growth),
+# December the peak month (Census retail), a July bump for Prime Day. Because the generated population grows
+# within a year (seller growth, launches), the input shape is flatter than the target: it was tuned (one
+# multiplicative step, 6 seeds x 100k sellers, default parameters) so the generated aggregate hits the
+# targets; calibration_table checks the result. Sums to 1.
 DEFAULT_MONTH_PROFILE: tuple[float, ...] = (
     0.0822,
     0.0762,
@@ -93,8 +93,9 @@ DEFAULT_MONTH_PROFILE: tuple[float, ...] = (
     0.0947,
     0.1062,
 )
-# Profile of "holiday" sellers (gifts, decorations): most sales in November and December (choice). They exceed a
-# monthly threshold in December only, so the single-month rule catches them and the three-month rule does not.
+# Profile of "holiday" sellers (gifts, decorations): most sales in November and December (choice). They exceed
+# a monthly threshold in December only, so the single-month rule catches them and the three-month rule does
+# not.
 DEFAULT_HOLIDAY_PROFILE: tuple[float, ...] = (
     0.045,
     0.045,
@@ -336,7 +337,7 @@ class GeneratorParams:
 
     @classmethod
     def from_mapping(cls, d: Mapping[str, Any], *, ignore_unknown: bool = True) -> GeneratorParams:
-        """Parameters from a flat mapping (e.g. ``params/default.yaml``), ignoring keys that are not parameters."""
+        """Parameters from a flat mapping (e.g. ``params/default.yaml``), ignoring non-field keys."""
         if not ignore_unknown:
             return cls.from_dict(d)
         names = set(cls.field_names())
@@ -351,5 +352,5 @@ class GeneratorParams:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def default_name(self) -> str:
-        """Dataset folder name derived from the parameters, e.g. ``s100000-m60-2019-01-seed20210901-1a2b3c4d``."""
+        """Folder name derived from the parameters, e.g. ``s100000-m60-2019-01-seed20210901-1a2b3c4d``."""
         return f"s{self.n_sellers}-m{self.n_months}-{self.start_month}-seed{self.seed}-{self.digest()[:8]}"

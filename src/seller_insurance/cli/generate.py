@@ -42,7 +42,8 @@ def register(subparsers) -> None:
         type=Path,
         default=None,
         help="flat YAML parameters file (like params/default.yaml); the keys "
-        f"{', '.join(PARAMS_FILE_KEYS)} are used, others ignored; options below override it (default: none, the built-in defaults)",
+        f"{', '.join(PARAMS_FILE_KEYS)} are used, others ignored; options below override it "
+        "(default: none, the built-in defaults)",
     )
     p.add_argument(
         "--name",
@@ -94,7 +95,8 @@ def register(subparsers) -> None:
     p.add_argument(
         "--force",
         action="store_true",
-        help="regenerate OUT/NAME even if it exists (default: reuse it if the parameters match, refuse otherwise)",
+        help="regenerate OUT/NAME even if it exists "
+        "(default: reuse it if the parameters match, refuse otherwise)",
     )
     p.add_argument(
         "--no-progress",
