@@ -398,6 +398,26 @@ def _assert_labels_apart(labels: list[Text], renderer: object, dpi: float) -> No
         assert abs(b - a) * np.sin(np.radians(rotation)) >= lines * t.get_fontsize() * dpi / 72
 
 
+def test_percent_ticks_are_round_and_honest() -> None:
+    data = pd.DataFrame({"y": ["2019", "2020"], "e": [0.85, 0.80], "lo": [0.78, 0.76], "hi": [0.91, 0.84]})
+    fig = charts.interval_chart(data, "y", "e", "lo", "hi", title="t", value_label="share", reference=0.8)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    for tick in ax.get_xticklabels():
+        if tick.get_text() and lo <= tick.get_position()[0] <= hi:
+            shown = float(tick.get_text().rstrip("%")) / 100
+            assert shown == pytest.approx(tick.get_position()[0], abs=1e-9)  # no 77.5% labelled "78%"
+    bars = charts.bar_chart(
+        pd.DataFrame({"b": ["a", "b"], "v": [0.0625, 0.0901]}), "b", "v", title="t", value_label="share",
+        value_format="{:.2%}",
+    )  # fmt: skip
+    bars.canvas.draw()
+    ticks = [t.get_text() for t in bars.axes[0].get_xticklabels() if t.get_text()]
+    assert "0%" in ticks and "2%" in ticks  # not "0.00%", "2.00%"
+    assert [t.get_text() for t in bars.axes[0].texts] == ["6.25%", "9.01%"]  # direct labels keep the format
+
+
 def test_numeric_x_ticks_use_x_format() -> None:
     fig = CASES["line_numeric_x"][0]()
     fig.canvas.draw()

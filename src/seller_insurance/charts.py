@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -37,7 +38,7 @@ from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnchoredOffsetbox, DrawingArea, HPacker, TextArea
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 #: Dotted name matplotlib (>= 3.7) resolves to ``seller_insurance/styles/slides.mplstyle``.
 STYLE: str = "seller_insurance.styles.slides"
@@ -121,9 +122,24 @@ def _formatter(value_format: ValueFormat) -> Callable[[float], str]:
     return value_format.format
 
 
+_TRAILING_ZEROS = re.compile(r"(\d)\.(\d*?)0+(?!\d)")
+
+
+def _strip_zeros(text: str) -> str:
+    """ "2.00%" -> "2%", "2.50%" -> "2.5%", "$1,000" unchanged: tick labels without meaningless zeros."""
+    return _TRAILING_ZEROS.sub(lambda m: m.group(1) + (f".{m.group(2)}" if m.group(2) else ""), text)
+
+
 def _tick_formatter(value_format: ValueFormat) -> FuncFormatter:
+    """Ticks in the labels' format, minus trailing decimal zeros (the direct labels keep the full format)."""
     fmt = _formatter(value_format)
-    return FuncFormatter(lambda v, _pos: fmt(v))
+    return FuncFormatter(lambda v, _pos: _strip_zeros(fmt(v)))
+
+
+def _percent_axis(axis: Any) -> None:
+    """Shares in [0, 1] as percentages on round ticks (1, 2, 5 x 10^k: never a 77.5% shown as "78%")."""
+    axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
+    axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
 
 
 def _column(data: pd.DataFrame, column: str, what: str) -> np.ndarray:
@@ -663,7 +679,7 @@ def interval_chart(
                 fontweight="bold",
             )
     if as_percent:
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        _percent_axis(ax.xaxis)
     else:
         ax.xaxis.set_major_formatter(_tick_formatter(value_format))
     ax.set_xlabel(value_label)
@@ -739,7 +755,7 @@ def stacked_share_chart(
                 annotation_clip=False,
             )
     ax.set_xlim(0, 1)
-    ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    _percent_axis(ax.xaxis)
     ax.set_xlabel(value_label)
     _category_axis(ax, pos, cats, horizontal=True)
     ax.grid(axis="x", visible=False)
