@@ -188,3 +188,19 @@ def load_run_data(run_dir: str | Path | None = None) -> RunData:
         return prepare_run_data(run_dir, **kw)
     record = json.loads(record_path.read_text())
     return _load_folder(Path(record["path"]), run_dir, record["description"])
+
+
+def calibration_for(data: RunData) -> pd.DataFrame | None:
+    """The generator's calibration table (target vs generated) for a synthetic run; None for the user's data.
+
+    Reads the raw tables again as the generator wrote them (its latent columns included) and the parameters from
+    the dataset's manifest.
+    """
+    manifest = data.path / "manifest.json"
+    if not manifest.exists():
+        return None
+    from seller_insurance.generate import Dataset, GeneratorParams, calibration_table
+
+    params = GeneratorParams.from_dict(json.loads(manifest.read_text())["params"])
+    raw = Dataset(*(schema.read_parquet(data.path / f"{t}.parquet") for t in ("sellers", "monthly_sales", "claims")))
+    return calibration_table(raw, params)

@@ -1,0 +1,159 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#   kernelspec:
+#     display_name: Python (seller-insurance)
+#     language: python
+#     name: seller-insurance
+# ---
+
+# %% [markdown]
+# # 3. Claims: what share falls under $1,000, and who pays
+#
+# **Question.** From September 2021 Amazon settles property-damage and personal-injury claims itself and pays
+# those of $1,000 or less without seeking money back from sellers who hold valid insurance; it says more than 80%
+# of such claims are under $1,000. What share of claims falls under the cap, by count and by value, and how does the
+# single-month rule move claim dollars between sellers, insurers and Amazon?
+#
+# **How to read it.** Shares come with 95% intervals (Wilson for counts; bootstrap or delta method for the value
+# share, see `seller_insurance.claims`). By default only claims Amazon accepted as valid count. "Who pays" applies
+# the same claims policy under both rules, so the difference isolates the insurance rule: a seller is insured from
+# the date its insurance is due under the rule in force.
+
+# %% tags=["parameters"]
+run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
+cap = 1000.0  # claims cap in USD: Amazon pays claims at or under it for insured sellers
+strict_cap = False  # False: amount at most cap (seller policy page); True: below cap (press release)
+all_statuses = False  # False: valid claims only; True: also rejected and pending ones
+non_compliant_share = 0.0  # share of required sellers that never buy insurance (0: full compliance)
+threshold = None  # None: each site's default threshold; a number applies to every site (local currency)
+old_months = 3  # window of the old rule (consecutive calendar months)
+new_months = 1  # window of the new rule
+rule_start = "2021-09"  # month the new rule took effect (YYYY-MM)
+inclusive = False  # False: sales must exceed the threshold; True: reach it
+seed = 0  # seed of the bootstrap and of the non-compliance draw
+
+# %%
+from IPython.display import Markdown, display
+
+from seller_insurance import charts, claims, rules, run_metrics
+from seller_insurance import narrative as say
+from seller_insurance.datasets import load_run_data, resolve_run_dir
+
+RUN = resolve_run_dir(run_dir)
+FIG = RUN / "figures"
+charts.use_style()
+data = load_run_data(RUN)
+statuses = None if all_statuses else ("valid",)
+note = say.claims_footnote(data.description, cap=cap, strict=strict_cap, statuses=statuses)
+kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": seed}
+overall = claims.claim_shares(data.claims, **kw).iloc[0]
+overall
+
+# %%
+display(Markdown(
+    f"Of **{say.n(overall.n_claims)}** claims, **{say.pct(overall.count_share)}** "
+    f"(95% interval {say.pct(overall.count_share_low)}-{say.pct(overall.count_share_high)}) are "
+    f"{'under' if strict_cap else 'at or under'} {say.usd(cap)} by count, but they are only "
+    f"**{say.pct(overall.amount_share)}** ({say.pct(overall.amount_share_low)}-"
+    f"{say.pct(overall.amount_share_high)}) of the claimed dollars: the few large claims carry most of the money. "
+    f"Amazon's figure is \"more than 80%\" by count."))
+
+# %% [markdown]
+# ## By category, claim type and period
+
+# %%
+by_category = claims.claim_shares(data.claims, by="category", sellers=data.sellers, **kw)
+by_type = claims.claim_shares(data.claims, by="claim_type", **kw)
+by_year = claims.claim_shares(data.claims, by="filed_year", **kw)
+by_quarter = claims.claim_shares(data.claims, by="filed_quarter", **kw)
+display(by_category, by_type, by_year)
+
+# %%
+ordered = by_category.sort_values("count_share")
+fig = charts.interval_chart(
+    ordered, "category", "count_share", "count_share_low", "count_share_high",
+    title=f"{say.pct(overall.count_share, 0)} of claims are {'under' if strict_cap else 'at or under'} "
+          f"{say.usd(cap)}; every category is within "
+          f"{say.pct(ordered['count_share'].min(), 0)}-{say.pct(ordered['count_share'].max(), 0)}",
+    value_label="share of claims by count", footnote=note, reference=(0.80, "Amazon: more than 80%"))
+charts.save_figure(fig, "claims_share_by_category", FIG)
+
+# %%
+fig = charts.interval_chart(
+    by_category.sort_values("amount_share"), "category", "amount_share", "amount_share_low", "amount_share_high",
+    title=f"By value, claims under the cap are only {say.pct(overall.amount_share, 0)} of claimed dollars",
+    value_label="share of claimed dollars", footnote=note)
+charts.save_figure(fig, "claims_value_share_by_category", FIG)
+
+# %%
+by_year_chart = by_year.astype({"filed_year": str})
+fig = charts.interval_chart(
+    by_year_chart, "filed_year", "count_share", "count_share_low", "count_share_high",
+    title="The share of claims under the cap is stable from year to year",
+    value_label="share of claims by count", footnote=note, reference=(0.80, "Amazon: more than 80%"))
+charts.save_figure(fig, "claims_share_by_year", FIG)
+
+# %% [markdown]
+# ## Claims by the seller's rule status
+# Claims against sellers the single-month rule newly requires to insure, or requires earlier.
+
+# %%
+comparison = rules.compare_rules(data.monthly_sales, old_months=old_months, new_months=new_months,
+                                 threshold=threshold, inclusive=inclusive, start=rule_start)
+by_status = claims.claim_shares(data.claims, by="rule_status", comparison=comparison, **kw)
+by_status
+
+# %% [markdown]
+# ## Who pays, old rule vs new rule
+
+# %%
+payers = claims.payer_split(data.claims, comparison, cap=cap, strict=strict_cap, statuses=statuses,
+                            non_compliant_share=non_compliant_share, seed=seed)
+payers
+
+# %%
+wide = payers.pivot_table(index="rule", columns="payer", values="amount_share", aggfunc="sum").fillna(0.0)
+wide = wide.reindex(["old", "new"]).rename(index={"old": "Three-month rule", "new": "Single-month rule"})
+wide = wide.reset_index()
+amounts = payers.pivot_table(index="rule", columns="payer", values="amount", aggfunc="sum").fillna(0.0)
+seller_old = float(amounts.loc["old"].get("seller", 0.0))
+seller_new = float(amounts.loc["new"].get("seller", 0.0))
+moved = seller_old - seller_new
+fig = charts.stacked_share_chart(
+    wide, "rule", {"Amazon": "amazon", "Insurer": "insurer", "Seller (uninsured)": "seller"},
+    title=f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
+    value_label="share of claim dollars", footnote=note + f" Non-compliant share {say.pct(non_compliant_share)}.")
+charts.save_figure(fig, "claims_who_pays", FIG)
+display(Markdown(
+    f"Uninsured sellers pay {say.usd(seller_old)} of claims under the three-month rule and {say.usd(seller_new)} "
+    f"under the single-month rule: **{say.usd(moved)}** moves to insurers and Amazon."))
+
+# %%
+run_metrics.record(RUN, "claims", {
+    "n_claims": run_metrics.metric(overall.n_claims, "claims counted", ",.0f", "claims"),
+    "count_share_under_cap": run_metrics.metric(overall.count_share, f"of claims at or under {say.usd(cap)}",
+                                                ".1%", "share"),
+    "count_share_low": run_metrics.metric(overall.count_share_low, "lower 95% bound", ".1%", "share"),
+    "count_share_high": run_metrics.metric(overall.count_share_high, "upper 95% bound", ".1%", "share"),
+    "value_share_under_cap": run_metrics.metric(overall.amount_share, "of claimed dollars under the cap", ".1%",
+                                                "share"),
+    "value_share_low": run_metrics.metric(overall.amount_share_low, "lower 95% bound", ".1%", "share"),
+    "value_share_high": run_metrics.metric(overall.amount_share_high, "upper 95% bound", ".1%", "share"),
+    "seller_paid_old": run_metrics.metric(seller_old, "USD paid by uninsured sellers, three-month rule", ",.0f", "USD"),
+    "seller_paid_new": run_metrics.metric(seller_new, "USD paid by uninsured sellers, single-month rule", ",.0f",
+                                          "USD"),
+    "moved_from_sellers": run_metrics.metric(moved, "USD of claims moved off uninsured sellers", ",.0f", "USD"),
+}, slides=[
+    run_metrics.slide("figures/claims_share_by_category.png",
+                      f"{say.pct(overall.count_share, 0)} of claims are {say.usd(cap)} or less",
+                      "claims.count_share_under_cap"),
+    run_metrics.slide("figures/claims_value_share_by_category.png",
+                      f"...but only {say.pct(overall.amount_share, 0)} of the claimed dollars",
+                      "claims.value_share_under_cap"),
+    run_metrics.slide("figures/claims_who_pays.png",
+                      f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
+                      "claims.moved_from_sellers"),
+], extra={"by_category": by_category.to_dict(orient="records"), "payers": payers.to_dict(orient="records")})

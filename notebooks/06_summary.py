@@ -1,0 +1,73 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext
+#   kernelspec:
+#     display_name: Python (seller-insurance)
+#     language: python
+#     name: seller-insurance
+# ---
+
+# %% [markdown]
+# # 6. Summary: the key numbers in one place
+#
+# **Question.** What are the run's answers, side by side, and where do they come from?
+#
+# **How to read it.** Every number below was recorded by an earlier notebook of this run (`metrics/*.json`) and is
+# written here into `metrics.json`, which the slide deck and the tests read. Input rows that could not be used are
+# counted at the end (their reasons are in `rejects/`).
+
+# %% tags=["parameters"]
+run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
+run_name = "interactive"  # name of the run shown on the title slide
+
+# %%
+import json
+
+import pandas as pd
+from IPython.display import Markdown, display
+
+from seller_insurance import narrative as say
+from seller_insurance import report, run_metrics
+from seller_insurance.datasets import resolve_run_dir
+
+RUN = resolve_run_dir(run_dir)
+dataset = json.loads((RUN / "dataset.json").read_text()) if (RUN / "dataset.json").exists() else {}
+info = report.run_info(RUN, run_name)
+metrics = run_metrics.assemble(RUN, info, section_order=["data", "rules", "claims", "sensitivity", "forecast"])
+table = pd.DataFrame([{"metric": k, "value": run_metrics.format_metric(v), "what": v["label"]}
+                      for k, v in metrics["metrics"].items()])
+table
+
+# %%
+m = metrics["metrics"]
+
+
+def show(key: str) -> str:
+    return run_metrics.format_metric(m[key]) if key in m else "n/a"
+
+
+display(Markdown("\n".join([
+    f"- **Data**: {say.text(info['data_source'])}.",
+    f"- **Newly required** by the single-month rule: **{show('rules.newly_affected')}** sellers "
+    f"({show('rules.newly_affected_share')} of those not already required).",
+    f"- **Required earlier**: {show('rules.accelerated')} sellers, a median {show('rules.median_lead_months')} "
+    "months earlier.",
+    f"- **Claims at or under the cap**: {show('claims.count_share_under_cap')} by count "
+    f"({show('claims.count_share_low')}-{show('claims.count_share_high')}), "
+    f"{show('claims.value_share_under_cap')} by value.",
+    f"- **Watch-list**: {show('forecast.watch_list_size')} sellers most likely to cross next.",
+])))
+
+# %% [markdown]
+# ## Input rows not used
+
+# %%
+rejected = dataset.get("rejected", {})
+rows_read = dataset.get("rows_read", {})
+display(Markdown(
+    "\n".join(f"- `{say.text(t)}`: {say.n(rows_read.get(t, 0))} rows read, {say.n(n_rej)} rejected"
+              + (f" ({', '.join(f'{say.text(r)}: {c}' for r, c in dataset['reject_reasons'][t].items())})"
+                 if dataset.get("reject_reasons", {}).get(t) else "")
+              for t, n_rej in rejected.items()) or "No input rows were rejected."))
