@@ -380,3 +380,24 @@ def test_every_parameter_is_documented():
     text = (DOCS_DIR / "generator.md").read_text()
     missing = [name for name in GeneratorParams.field_names() if f"| `{name}` |" not in text]
     assert not missing, f"docs/generator.md has no row for {missing}"
+
+
+def test_ensure_dataset_when_another_process_finishes_first(tmp_path, monkeypatch):
+    """Two runs generating the same dataset at once: the loser reuses the winner's folder."""
+    import seller_insurance.generate as gen
+
+    p = SMALL.replace(n_sellers=40)
+    real = gen._write_all
+
+    def racing(root, params, progress, partitioned, workers):
+        written = real(root, params, progress, partitioned, workers)
+        monkeypatch.setattr(gen, "_write_all", real)
+        write_dataset(tmp_path / "d", params)  # the other process renames its folder into place first
+        return written
+
+    monkeypatch.setattr(gen, "_write_all", racing)
+    assert ensure_dataset(p, "d", root=tmp_path) == tmp_path / "d"
+    assert read_manifest(tmp_path / "d")["params"] == p.to_dict()
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["d"]  # no temporary folder left behind
+    with pytest.raises(InputError, match="different parameters"):
+        ensure_dataset(p.replace(seed=1), "d", root=tmp_path)

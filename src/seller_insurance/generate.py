@@ -21,6 +21,7 @@ import os
 import queue
 import shutil
 import sys
+import tempfile
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -247,21 +248,25 @@ def write_dataset(
             f"{out} already exists (raw data is immutable; pass overwrite=True to replace it)"
         )
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))  # unique, same file system
+    tmp.chmod(0o755)  # mkdtemp makes it private; the dataset is an ordinary folder
     try:
         written = _write_all(tmp, params, progress, partitioned, workers)
         manifest = _manifest(tmp, params, partitioned, written)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=False) + "\n")
-        if out.exists():
-            trash = out.parent / f".{out.name}.old-{os.getpid()}"
+        if out.exists() and overwrite:
+            trash = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            trash.rmdir()
             out.rename(trash)
             tmp.rename(out)
             shutil.rmtree(trash)
         else:
-            tmp.rename(out)
+            try:
+                tmp.rename(out)  # atomic; fails if another process created ``out`` meanwhile
+            except OSError:
+                if out.exists():
+                    raise FileExistsError(f"{out} was created by another process while generating") from None
+                raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -313,7 +318,11 @@ def ensure_dataset(
                 path=target,
             )
         return target
-    return write_dataset(target, params, progress=progress, partitioned=partitioned, overwrite=force)
+    try:
+        return write_dataset(target, params, progress=progress, partitioned=partitioned, overwrite=force)
+    except FileExistsError:
+        # another process finished the same dataset first: reuse it if it has these parameters
+        return ensure_dataset(params, name, root=root, partitioned=partitioned)
 
 
 def calibration_table(dataset: Dataset, params: GeneratorParams) -> pd.DataFrame:
