@@ -50,6 +50,8 @@ DPI: int = 200
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
 #: PNG text key holding the share of the image height taken by the title (see :func:`save_figure`).
 TITLE_CROP_KEY: str = "seller-insurance:title-crop"
+#: PNG text key holding the figure title (line breaks as spaces), so the deck can tell a duplicate title.
+TITLE_TEXT_KEY: str = "seller-insurance:title"
 #: Colour of non-highlighted bars and of reference lines.
 MUTED: str = "#BBBBBB"
 REFERENCE_COLOR: str = "#D55E00"
@@ -75,6 +77,7 @@ __all__ = [
     "PALETTE",
     "STYLE",
     "TITLE_CROP_KEY",
+    "TITLE_TEXT_KEY",
     "bar_chart",
     "footnote",
     "grouped_bar_chart",
@@ -333,9 +336,10 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path) -> dict[str, Path]:
     """Write ``out_dir/name.png`` (200 dpi, 2000 x 1125 px) and ``out_dir/name.svg`` at the figure's fixed size.
 
     No tight bounding box: the saved canvas is exactly ``FIGSIZE``. Metadata that changes between runs (the SVG
-    date) is left out, so the same figure gives the same bytes. The PNG carries one text chunk,
-    :data:`TITLE_CROP_KEY`: the share of the image height, from the top, taken by the figure title; the deck crops
-    that band off because the slide shows the same finding as its own title. Creates ``out_dir``. Returns
+    date) is left out, so the same figure gives the same bytes. The PNG carries two text chunks:
+    :data:`TITLE_CROP_KEY`, the share of the image height, from the top, taken by the figure title, and
+    :data:`TITLE_TEXT_KEY`, the title; the deck crops that band off when the slide's title is the same finding
+    (never when the chart's title says something the slide does not). Creates ``out_dir``. Returns
     ``{"png": path, "svg": path}``.
     """
     if not name or Path(name).name != name or name.endswith((".png", ".svg")):
@@ -348,6 +352,7 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path) -> dict[str, Path]:
         crop = title_crop_share(fig)
         if crop is not None:
             metadata[TITLE_CROP_KEY] = f"{crop:.4f}"
+            metadata[TITLE_TEXT_KEY] = " ".join(fig.get_suptitle().split())
         fig.savefig(paths["png"], dpi=DPI, format="png", metadata=metadata)
         fig.savefig(paths["svg"], format="svg", metadata={"Date": None})
     return paths

@@ -29,7 +29,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from seller_insurance.charts import TITLE_CROP_KEY
+from seller_insurance.charts import TITLE_CROP_KEY, TITLE_TEXT_KEY
 from seller_insurance.errors import InputError
 
 SLIDE_WIDTH_IN = 13.333
@@ -278,8 +278,12 @@ def _title_slide(prs: Any, run: Mapping[str, Any]) -> None:
     )
 
 
-def _title_crop(img: Image.Image) -> float:
-    """Share of the PNG's height taken by the chart's own title (saved by charts.save_figure), else 0."""
+def _title_crop(img: Image.Image, slide_title: str) -> float:
+    """Share of the PNG's height to crop off the top: the chart's own title band (recorded by
+    ``charts.save_figure``) when that title is the slide's title (whitespace aside), else 0."""
+    chart_title = " ".join(str(img.info.get(TITLE_TEXT_KEY, "")).split())
+    if not chart_title or chart_title != " ".join(slide_title.split()):
+        return 0.0  # no record, or the chart's title adds something: keep it
     try:
         share = float(img.info.get(TITLE_CROP_KEY, 0.0))
     except (TypeError, ValueError):
@@ -287,15 +291,16 @@ def _title_crop(img: Image.Image) -> float:
     return share if 0.0 <= share <= 0.5 else 0.0
 
 
-def _picture(slide: Any, figure: Path) -> Any:
-    """The chart under the slide title, 8.75 in wide (aspect kept), its own title band cropped off.
+def _picture(slide: Any, figure: Path, title: str) -> Any:
+    """The chart under the slide title, 8.75 in wide (aspect kept).
 
-    The slide's title already states the finding, so a chart saved by :func:`charts.save_figure` loses the
-    duplicate title band (``crop_top``; the image file is untouched and shows whole when the crop is reset).
+    When the chart's own title (saved by :func:`charts.save_figure`) is the slide's title, its band is cropped
+    off so the finding is not shown twice (``crop_top``; the image file is untouched and shows whole when the
+    crop is reset in PowerPoint). A chart title that differs from the slide title is kept.
     """
     with Image.open(figure) as img:
         w_px, h_px = img.size
-        crop = _title_crop(img)
+        crop = _title_crop(img, title)
     width = CHART_WIDTH
     visible = width * h_px * (1 - crop) / w_px
     if visible > CHART_MAX_HEIGHT:  # taller than 16:9: fit the height instead
@@ -322,7 +327,7 @@ def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
         anchor=MSO_ANCHOR.MIDDLE,
         size=fit_font_size(spec.title, width, height, (30, 28, 26, 24, 22, 20), bold=True),
     )
-    picture = _picture(slide, spec.figure)
+    picture = _picture(slide, spec.figure, spec.title)
     middle = (picture.top + picture.height / 2) / Inches(1)  # the key number is centred on the chart
     notes = [f"Finding: {spec.title}"]
     if spec.metric is not None:
