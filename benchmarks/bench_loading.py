@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
@@ -72,24 +73,30 @@ def parquet_files(n_sellers: int, n_months: int) -> tuple[Path, Path]:
 
 
 def csv_file(n_sellers: int, n_months: int, gb: float) -> Path:
+    """The clean table as CSV text, repeated (with the seller ids prefixed R1_, R2_, ... so no row repeats) until
+    the file reaches ``gb`` GB; the last repetition stops at the first batch past the target."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / f"monthly_{n_sellers}x{n_months}_{gb:g}gb.csv"
+    path = CACHE / f"monthly_{n_sellers}x{n_months}_{gb:g}gb_v2.csv"
     if path.exists():
         return path
     t = make_table(n_sellers, n_months)
     month = pa.array(np.datetime_as_string(t.column("month").to_numpy().astype("datetime64[M]")), pa.string())
-    text = pa.table({"seller_id": t.column("seller_id"), "marketplace": pa.array(["US"] * t.num_rows),
-                     "month": month, "gross_sales": t.column("gross_sales").cast(pa.string())})
+    gross = t.column("gross_sales").cast(pa.string())
     tmp = path.with_suffix(".tmp")
     target = int(gb * 1e9)
-    with pcsv.CSVWriter(str(tmp), text.schema) as w:
-        written = 0
-        while True:
-            for b in text.to_batches(max_chunksize=1_000_000):
+    schema = pa.schema([("seller_id", pa.string()), ("marketplace", pa.string()), ("month", pa.string()),
+                        ("gross_sales", pa.string())])
+    with pcsv.CSVWriter(str(tmp), schema) as w:
+        rep = 0
+        while tmp.stat().st_size < target:
+            ids = t.column("seller_id") if rep == 0 else pc.binary_join_element_wise(
+                f"R{rep}_", t.column("seller_id"), "")
+            text = pa.table([ids, pa.array(["US"] * t.num_rows), month, gross], schema=schema)
+            for b in text.to_batches(max_chunksize=500_000):
                 w.write_batch(b)
-            written = tmp.stat().st_size
-            if written >= target:
-                break
+                if tmp.stat().st_size >= target:
+                    break
+            rep += 1
     tmp.rename(path)
     return path
 

@@ -17,7 +17,7 @@ The decisions (aliases, money and month formats, marketplaces, duplicates, refun
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,13 @@ import pyarrow.compute as pc
 from seller_insurance import parsing
 from seller_insurance.errors import InputError
 from seller_insurance.loading_io import NotUtf8, Source, open_source
+from seller_insurance.loading_rejects import (
+    REJECT_COLUMNS,
+    Rejects,
+    empty_rejects,
+    reasons_from_table,
+    reasons_with_number,
+)
 from seller_insurance.months import NO_MONTH
 from seller_insurance.policy import (
     CLAIM_STATUSES,
@@ -38,7 +45,8 @@ from seller_insurance.policy import (
 )
 from seller_insurance.safe_export import to_spreadsheet_csv
 
-REJECT_COLUMNS = ("source_file", "source_line", "reason")
+__all__ = ["REJECT_COLUMNS", "LoadResult", "ensure_usable", "load_claims", "load_dataset", "load_monthly_sales",
+           "load_sellers", "rejects_path", "write_rejects"]
 
 # --- column names --------------------------------------------------------------------------------------------------
 
@@ -143,7 +151,7 @@ class LoadResult:
     source: str
     rows_accepted: int = -1
     kind: str = ""
-    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] | None = None  # rejects per reason code (computed from ``rejects`` when None)
 
     def __post_init__(self):
         if self.rows_accepted < 0:
@@ -151,11 +159,13 @@ class LoadResult:
 
     def reject_counts(self) -> dict[str, int]:
         """Rejected rows per reason code, most frequent first (ties by code)."""
-        if self.rejects.empty:
+        if self.counts is not None:
+            counts = Counter(self.counts)
+        elif self.rejects.empty:
             return {}
-        codes = self.rejects["reason"].astype(str).str.split(":", n=1).str[0]
-        counts = Counter(codes.tolist())
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        else:
+            counts = Counter(self.rejects["reason"].astype(str).str.split(":", n=1).str[0].tolist())
+        return dict(sorted(((k, v) for k, v in counts.items() if v), key=lambda kv: (-kv[1], kv[0])))
 
     def summary(self) -> str:
         """``read N rows: A accepted, R rejected (k duplicate_copy, j bad_month, ...)``."""
@@ -190,97 +200,8 @@ def write_rejects(result: LoadResult, out_path) -> Path:
     """
     path = rejects_path(out_path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rej = result.rejects if len(result.rejects.columns) else _empty_rejects([])
+    rej = result.rejects if len(result.rejects.columns) else empty_rejects([])
     return to_spreadsheet_csv(rej, path)
-
-
-# --- rejects bookkeeping -------------------------------------------------------------------------------------------
-
-
-def _empty_rejects(columns: list[str]) -> pd.DataFrame:
-    cols = {"source_file": pd.Series([], dtype="str"), "source_line": pd.Series([], dtype="int64"),
-            "reason": pd.Series([], dtype="str")}
-    for c in _original_names(columns):
-        cols[c] = pd.Series([], dtype="str")
-    return pd.DataFrame(cols)
-
-
-def _original_names(columns: list[str]) -> list[str]:
-    out = []
-    for c in columns:
-        name = str(c)
-        while name in REJECT_COLUMNS or name in out:
-            name = f"{name}_original"
-        out.append(name)
-    return out
-
-
-def _as_text_frame(table: pa.Table, columns: list[str]) -> pd.DataFrame:
-    """Original values of (a few) rows as text; missing values become ''."""
-    data = {}
-    names = _original_names(columns)
-    for i, name in enumerate(names):
-        if i >= table.num_columns:
-            data[name] = [""] * table.num_rows
-            continue
-        col = table.column(i)
-        if pa.types.is_dictionary(col.type):
-            col = col.cast(col.type.value_type)
-        if not parsing.is_text(col):
-            try:
-                col = pc.cast(col, pa.string())
-            except pa.ArrowNotImplementedError:
-                col = pa.chunked_array([pa.array([None if v is None else str(v) for v in col.to_pylist()],
-                                                 pa.string())])
-        data[name] = [("" if v is None else v) for v in col.to_pylist()]
-    return pd.DataFrame(data, dtype="str") if data else pd.DataFrame(index=range(table.num_rows))
-
-
-class _Rejects:
-    """Collects rejected rows: (global position, file, line, code, text) plus original values."""
-
-    def __init__(self, columns: list[str]):
-        self.columns = columns
-        self.parts: list[pd.DataFrame] = []
-        self.positions: list[np.ndarray] = []
-
-    def add(self, table: pa.Table, idx: np.ndarray, positions: np.ndarray, file: str, lines: np.ndarray,
-            codes: list[str], texts: list[str]) -> None:
-        if not len(idx):
-            return
-        orig = _as_text_frame(table.take(pa.array(idx)), self.columns)
-        meta = pd.DataFrame({"source_file": pd.Series([file] * len(idx), dtype="str"),
-                             "source_line": np.asarray(lines, dtype=np.int64),
-                             "reason": pd.Series([f"{c}: {t}" for c, t in zip(codes, texts, strict=True)],
-                                                 dtype="str")})
-        self.parts.append(pd.concat([meta, orig.set_axis(meta.index)], axis=1))
-        self.positions.append(np.asarray(positions, dtype=np.int64))
-
-    def add_malformed(self, src: Source) -> int:
-        import csv
-        import io
-
-        for file, line, text in src.malformed:
-            fields = next(csv.reader(io.StringIO(text), delimiter=src.delimiter), [])
-            n = len(self.columns)
-            vals = (fields[: n - 1] + [src.delimiter.join(fields[n - 1:])]) if len(fields) > n else fields
-            vals = vals + [""] * (n - len(vals))
-            row = {"source_file": file, "source_line": line,
-                   "reason": f"malformed_row: expected {n} fields, found {len(fields)}"}
-            row.update(dict(zip(_original_names(self.columns), vals, strict=True)))
-            self.parts.append(pd.DataFrame([row]).astype({"source_line": "int64"}))
-            self.positions.append(np.array([-1], dtype=np.int64))
-        return len(src.malformed)
-
-    def frame(self) -> pd.DataFrame:
-        if not self.parts:
-            return _empty_rejects(self.columns)
-        out = pd.concat(self.parts, ignore_index=True)
-        out = out.sort_values(["source_file", "source_line"], kind="stable", ignore_index=True)
-        for c in out.columns:
-            if c != "source_line":
-                out[c] = out[c].fillna("").astype("str")
-        return out
 
 
 # --- per-batch field parsing ---------------------------------------------------------------------------------------
@@ -325,11 +246,12 @@ def _dict_column(col) -> pa.ChunkedArray:
                                                                                                    pa.string()))
 
 
-def _categorical(col) -> pd.Categorical:
+def _categorical(col, report_missing: bool = False):
     """Text column -> Categorical of trimmed values; null, empty and blank values get code -1.
 
     Parquet columns read with ``read_dictionary`` convert without making per-row Python strings; trimming and the
-    empty check run on the categories only.
+    empty check run on the categories only (in pyarrow). With ``report_missing`` returns ``(categorical,
+    maybe_missing)`` where ``maybe_missing`` False guarantees no code is -1.
     """
     if not (pa.types.is_dictionary(col.type) and parsing.is_text(col)):
         if not parsing.is_text(col):
@@ -337,21 +259,28 @@ def _categorical(col) -> pd.Categorical:
         col = pc.dictionary_encode(col)
     if isinstance(col, pa.Array):
         col = pa.chunked_array([col])
+    nulls = col.null_count
     if col.num_chunks == 0:
-        return pd.Categorical([], categories=pd.Index([], dtype="str"))
+        cat = pd.Categorical([], categories=pd.Index([], dtype="str"))
+        return (cat, False) if report_missing else cat
     cat = col.to_pandas()
     cat = cat.array if isinstance(cat, pd.Series) else cat
-    cats = pd.Index(cat.categories, dtype="str")
-    stripped = cats.str.strip()
-    changed = bool(np.asarray(stripped != cats).any())
-    empty = np.asarray(stripped == "", dtype=bool)
-    if not changed and not empty.any():
-        return cat
+    cats_pa = pa.array(cat.categories.array) if len(cat.categories) else pa.array([], pa.string())
+    if not parsing.is_text(cats_pa):
+        cats_pa = pc.cast(cats_pa, pa.string())
+    stripped = pc.utf8_trim_whitespace(cats_pa)
+    changed = not pc.all(pc.equal(stripped, cats_pa)).as_py() if len(cats_pa) else False
+    any_empty = pc.any(pc.equal(pc.utf8_length(stripped), 0)).as_py() if len(cats_pa) else False
+    if not changed and not any_empty:
+        return (cat, bool(nulls)) if report_missing else cat
+    empty = np.asarray(pc.equal(pc.utf8_length(stripped), 0).to_numpy(zero_copy_only=False), dtype=bool)
     codes = np.asarray(cat.codes)
-    inv, uniq = pd.factorize(stripped.where(~empty, None), use_na_sentinel=True)
+    stripped_idx = pd.Index(stripped.to_pandas(), dtype="str")
+    inv, uniq = pd.factorize(stripped_idx.where(~empty, None), use_na_sentinel=True)
     inv = np.append(inv, -1).astype(np.int32)  # code -1 stays -1
     new_codes = inv[np.where(codes < 0, len(inv) - 1, codes)]
-    return pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq, dtype="str"), validate=False)
+    out = pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq, dtype="str"), validate=False)
+    return (out, True) if report_missing else out
 
 
 def _union(cats: list[pd.Categorical]) -> pd.Categorical:
@@ -502,19 +431,27 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
     ``time`` is the first-of-month day number (monthly) or the day number of the order (orders), NO_MONTH if bad.
     """
     cols = {f: _col(table, use.get(f), list(use.values())) for f in use}
-    seller = _categorical(cols["seller_id"])
-    missing_id = np.asarray(seller.codes) < 0
+    seller, missing_possible = _categorical(cols["seller_id"], report_missing=True)
+    missing_id = (np.asarray(seller.codes) < 0) if missing_possible else None
     if cols.get("marketplace") is not None:
         mp = _cat_lookup(_categorical(cols["marketplace"]), parsing.marketplace_code, np.int8, -1)
         bad_mp = mp < 0
     else:
         mp, bad_mp = None, None
     monthly = amount_field == "gross_sales"
-    tm = parsing.parse_month_starts(cols["month"]) if monthly else parsing.parse_days(cols["order_date"])
-    bad_time = tm == NO_MONTH
-    amount, ok_amount = parsing.parse_money(cols[amount_field])
-    bad_amount = ~ok_amount
-    negative = None if allow_negative else (amount < 0)  # NaN compares False
+    if monthly:  # month start in seconds: the output column as it will be stored, and the duplicate key
+        tm, maybe_bad = parsing.parse_month_starts(cols["month"], unit="s")
+    else:
+        tm, maybe_bad = parsing.parse_days(cols["order_date"]), True
+    bad_time = (tm == NO_MONTH) if maybe_bad else None
+    amount, ok_amount = parsing.parse_money(cols[amount_field], lazy_ok=True)
+    if not allow_negative and bool((amount >= 0).all()) and (not len(amount) or np.isfinite(amount.max())):
+        bad_amount = negative = None  # the common clean case: two quick passes instead of four
+    else:
+        if ok_amount is None:
+            ok_amount = np.isfinite(amount)
+        bad_amount = ~ok_amount
+        negative = None if allow_negative else (amount < 0)  # NaN compares False
     cur, bad_cur = None, None
     if cols.get("currency") is not None:
         cur = _cat_lookup(_categorical(cols["currency"]), _currency_code, np.int8, -2)
@@ -546,7 +483,7 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
     return dict(seller=seller, mp=mp, time=tm, amount=amount, cur=cur, counts=counts), checks
 
 
-def _iterate(src: Source, use: dict[str, str], rejects: _Rejects, per_batch):
+def _iterate(src: Source, rejects: Rejects, per_batch):
     """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read)."""
     parts, oks, metas = [], [], []
     pos = 0
@@ -557,8 +494,10 @@ def _iterate(src: Source, use: dict[str, str], rejects: _Rejects, per_batch):
         bad, which = _first_reason(checks, n)
         if bad.any():
             idx = np.flatnonzero(bad)
-            rejects.add(table, idx, pos + idx, batch.file, _line_of(batch.lines, idx),
-                        [checks[w][1] for w in which[idx]], [checks[w][2] for w in which[idx]])
+            w = which[idx]
+            rejects.add(table, idx, batch.file, _line_of(batch.lines, idx),
+                        reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
+                        np.array([c for _, c, _ in checks], dtype=object)[w])
         parts.append(parsed)
         oks.append(~bad)
         metas.append((batch.file, pos, n, batch.lines, table if src.fmt == "parquet" else None))
@@ -572,30 +511,28 @@ def _iterate(src: Source, use: dict[str, str], rejects: _Rejects, per_batch):
     return parts, oks, metas, pos
 
 
-def _originals_at(src: Source, metas, positions: np.ndarray, rejects: _Rejects, codes, texts) -> None:
-    """Add rejects for rows at global ``positions`` (found bad after the read, e.g. duplicates)."""
+def _originals_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, codes: np.ndarray,
+                  reasons: pa.Array) -> None:
+    """Add rejects for rows at read-order ``positions`` found bad after the read (duplicates, month totals).
+
+    Parquet: taken from the tables still in memory. CSV: a second streamed pass picks the rows (only when there
+    are such rejects), so the first pass never keeps text columns.
+    """
     if not len(positions):
         return
+    positions = np.asarray(positions, dtype=np.int64)
     order = np.argsort(positions, kind="stable")
-    positions = positions[order]
-    codes = [codes[i] for i in order]
-    texts = [texts[i] for i in order]
+    positions, codes, reasons = positions[order], np.asarray(codes, dtype=object)[order], reasons.take(
+        pa.array(order))
     starts = np.array([m[1] for m in metas], dtype=np.int64)
     which = np.searchsorted(starts, positions, side="right") - 1
-    if src.fmt == "parquet":
-        tables = {k: m[4] for k, m in enumerate(metas)}
-        for k in np.unique(which):
-            sel = np.flatnonzero(which == k)
-            local = positions[sel] - metas[k][1]
-            rejects.add(tables[k], local, positions[sel], metas[k][0], _line_of(metas[k][3], local),
-                        [codes[i] for i in sel], [texts[i] for i in sel])
-        return
-    for k, batch in enumerate(src.batches()):  # CSV: a second streamed pass, only when needed
+    batches = ((k, m[4], m[0], m[3]) for k, m in enumerate(metas)) if src.fmt == "parquet" else (
+        (k, b.table, b.file, b.lines) for k, b in enumerate(src.batches()))
+    for k, table, file, lines in batches:
         sel = np.flatnonzero(which == k)
         if len(sel):
             local = positions[sel] - metas[k][1]
-            rejects.add(batch.table, local, positions[sel], batch.file, _line_of(batch.lines, local),
-                        [codes[i] for i in sel], [texts[i] for i in sel])
+            rejects.add(table, local, file, _line_of(lines, local), reasons.take(pa.array(sel)), codes[sel])
 
 
 def _day_datetime(days: np.ndarray) -> np.ndarray:
@@ -614,7 +551,11 @@ def _month_datetime(idx: np.ndarray) -> np.ndarray:
 
 
 def _round_cents(x: np.ndarray) -> np.ndarray:
-    return np.round(x, 2)
+    """Round to cents (as ``np.round(x, 2)``: x*100, round half to even, /100) with one buffer."""
+    out = np.multiply(x, 100.0)
+    np.rint(out, out=out)
+    np.divide(out, 100.0, out=out)
+    return out
 
 
 def _group_duplicates(key: np.ndarray, values: list[np.ndarray]):
@@ -671,13 +612,13 @@ def _cat(parts: list[np.ndarray | None]) -> np.ndarray | None:
 
 
 def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
-    rejects = _Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
+    rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
 
     def per_batch(table, n):
         return _sales_checks(table, use, n, "gross_sales", allow_negative=False)
 
-    parts, oks, metas, rows_read = _iterate(src, use, rejects, per_batch)
-    rows_read += rejects.add_malformed(src)
+    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch)
+    rows_read += rejects.add_malformed(src.malformed, src.delimiter)
     ok = _cat(oks) if oks else np.zeros(0, dtype=bool)
     seller = _union([p["seller"] for p in parts])
     codes = np.asarray(seller.codes)
@@ -698,22 +639,26 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     key = np.empty(0, np.int64)
     order, keep, copies, conflicts = None, np.ones(0, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
     if len(month_g):
-        lo = int(month_g.min())
-        span = int(month_g.max()) - lo + 1
-        key = codes_g.astype(np.int64)
-        key *= span * (len(KNOWN_MARKETPLACES) if has_mp else 1)
+        # key = (seller code, marketplace, month start); the constant offset of month starts does not change order
+        # or equality, so no subtraction pass. Month starts are seconds; if the product could overflow int64, use
+        # days instead.
+        n_mp = len(KNOWN_MARKETPLACES) if has_mp else 1
+        t = month_g
+        span = int(t.max()) - int(t.min()) + 1
+        if (int(codes_g.max(initial=0)) + 1) * n_mp * span >= 2**62:
+            t = month_g // 86_400
+            span = int(t.max()) - int(t.min()) + 1
+        key = np.multiply(codes_g, span * n_mp, dtype=np.int64)
         if has_mp:
             key += mp_g.astype(np.int64) * span
-        key += month_g
-        key -= lo
+        key += t
         values = [gross_g] + ([cur_g] if cur_g is not None else []) + list(counts_g.values())
         order, keep, copies, conflicts = _group_duplicates(key, values)
     if len(copies) or len(conflicts):
         gpos = np.arange(len(ok)) if good is None else good
         dpos = np.concatenate([gpos[copies], gpos[conflicts]])
-        texts = _dup_texts(key, order, copies, conflicts, metas, gpos)
-        codes_txt = ["duplicate_copy"] * len(copies) + ["conflicting_duplicate"] * len(conflicts)
-        _originals_at(src, metas, dpos, rejects, codes_txt, texts)
+        codes_txt, reasons = _dup_reasons(key, order, copies, conflicts, metas, gpos)
+        _originals_at(src, metas, dpos, rejects, codes_txt, reasons)
     take = None
     if order is not None:
         take = order[keep] if not keep.all() else order
@@ -734,7 +679,7 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     data = {
         "seller_id": seller_out,
         "marketplace": pd.Categorical.from_codes(mp_f, dtype=_MP_DTYPE, validate=False),
-        "month": _day_datetime(fin(month_g)),
+        "month": fin(month_g).view("datetime64[s]"),
         "gross_sales": _round_cents(fin(gross_g)),
     }
     if cur_g is not None:
@@ -742,7 +687,8 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     for f, v in counts_g.items():
         data[f] = _counts_out(fin(v))
     frame = pd.DataFrame(data, copy=False)
-    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=n_out, kind="monthly")
+    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=n_out, kind="monthly",
+                      counts=dict(rejects.counts))
 
 
 def _counts_out(v: np.ndarray):
@@ -753,29 +699,34 @@ def _counts_out(v: np.ndarray):
     return v.astype(np.int64)
 
 
-def _dup_texts(key, order, copies, conflicts, metas, gpos) -> list[str]:
-    """Reason texts naming the line of the kept row (copies) or the size of the disagreeing run (conflicts)."""
-    k = key
-    texts = []
+def _dup_reasons(key, order, copies, conflicts, metas, gpos) -> tuple[np.ndarray, pa.Array]:
+    """Codes and reason texts: copies name the line of the kept row, conflicts the size of the disagreeing run."""
+    parts, codes = [], []
     if len(copies):
-        # the kept row of each copy run: the first row (in sorted order) with the same key
-        ks = k if order is None else k[order]
-        first_sorted = np.searchsorted(ks, k[copies], side="left")
+        ks = key if order is None else key[order]
+        first_sorted = np.searchsorted(ks, key[copies], side="left")  # the kept row: first of its run
         first_src = first_sorted if order is None else order[first_sorted]
-        lines = _lines_at(metas, gpos[first_src])
-        texts += [f"exact copy of line {ln} (same seller, marketplace, month and values); that row is kept"
-                  for ln in lines]
+        parts.append(reasons_with_number("duplicate_copy: exact copy of line ", _lines_at(metas, gpos[first_src]),
+                                         " (same seller, marketplace, month and values); that row is kept"))
+        codes.append(np.full(len(copies), "duplicate_copy", dtype=object))
     if len(conflicts):
-        run_sizes = Counter(k[conflicts].tolist())
-        texts += [f"{run_sizes[x]} rows for the same seller, marketplace and month disagree; all are rejected"
-                  for x in k[conflicts].tolist()]
-    return texts
+        _, inv, cnt = np.unique(key[conflicts], return_inverse=True, return_counts=True)
+        parts.append(reasons_with_number("conflicting_duplicate: ", cnt[inv], " rows for the same seller, "
+                                         "marketplace and month disagree; all are rejected"))
+        codes.append(np.full(len(conflicts), "conflicting_duplicate", dtype=object))
+    return np.concatenate(codes), pa.concat_arrays(parts)
 
 
-def _lines_at(metas, positions: np.ndarray) -> list[int]:
+def _lines_at(metas, positions: np.ndarray) -> np.ndarray:
+    """Source line (or Parquet row number) of rows at read-order ``positions``."""
+    positions = np.asarray(positions, dtype=np.int64)
     starts = np.array([m[1] for m in metas], dtype=np.int64)
     which = np.searchsorted(starts, positions, side="right") - 1
-    return [int(_line_of(metas[w][3], p - metas[w][1])) for w, p in zip(which, positions, strict=True)]
+    out = np.empty(len(positions), dtype=np.int64)
+    for k in np.unique(which):
+        sel = which == k
+        out[sel] = _line_of(metas[k][3], positions[sel] - metas[k][1])
+    return out
 
 
 # --- order-level sales -----------------------------------------------------------------------------------------
@@ -786,7 +737,7 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     every order row of that seller-month. Exact duplicate rows with the same order_id are copies (one kept);
     rows sharing an order_id with different values are item lines of one order and are kept (``orders`` counts
     distinct order ids). Without an order_id column no row is treated as a duplicate (identical orders happen)."""
-    rejects = _Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
+    rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
 
     def per_batch(table, n):
         parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True)
@@ -794,8 +745,8 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
             parsed["order_id"] = _categorical(_col(table, use["order_id"], []))
         return parsed, checks
 
-    parts, oks, metas, rows_read = _iterate(src, use, rejects, per_batch)
-    rows_read += rejects.add_malformed(src)
+    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch)
+    rows_read += rejects.add_malformed(src.malformed, src.delimiter)
     ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
     n = len(ok)
     seller = _union([p["seller"] for p in parts])
@@ -815,18 +766,16 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         oid = _union([p["order_id"] for p in parts])
         df["order_id"] = oid.codes.astype(np.int64)
     df = df[ok]
-    late_pos, late_codes, late_texts = [], [], []
+    late_pos, late_codes, late_reasons = [], [], []
     if "order_id" in df.columns:
         value_cols = [c for c in df.columns if c != "pos"]
         dup = df.duplicated(subset=value_cols, keep="first")
         if dup.any():
-            firsts = df[~dup].set_index(value_cols)["pos"]
-            for row in df[dup].itertuples(index=False):
-                first = firsts.loc[tuple(getattr(row, c) for c in value_cols)]
-                late_pos.append(row.pos)
-                late_codes.append("duplicate_copy")
-                late_texts.append(f"exact copy of the order row on line {_lines_at(metas, np.array([first]))[0]}; "
-                                  "that row is kept")
+            first = df.groupby(value_cols, sort=False)["pos"].transform("min")[dup].to_numpy()
+            late_pos.append(df.loc[dup, "pos"].to_numpy())
+            late_codes.append(np.full(len(first), "duplicate_copy", dtype=object))
+            late_reasons.append(reasons_with_number("duplicate_copy: exact copy of the order row on line ",
+                                                    _lines_at(metas, first), "; that row is kept"))
             df = df[~dup]
     df["month"] = df["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     keys = ["seller", "mp", "month"]
@@ -845,13 +794,17 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     if negative.any():
         bad_keys = agg.index[negative]
         in_bad = df.set_index(keys).index.isin(bad_keys)
-        for p in df.loc[in_bad, "pos"].tolist():
-            late_pos.append(p)
-            late_codes.append("negative_monthly_total")
-            late_texts.append("the seller's order amounts in this month sum to less than zero (refunds exceed sales)")
+        k = int(in_bad.sum())
+        late_pos.append(df.loc[in_bad, "pos"].to_numpy())
+        late_codes.append(np.full(k, "negative_monthly_total", dtype=object))
+        late_reasons.append(reasons_from_table(np.zeros(k, dtype=np.int32), [
+            "negative_monthly_total: the seller's order amounts in this month sum to less than zero (refunds "
+            "exceed sales)"]))
         df = df[~in_bad]
         agg = agg[~negative]
-    _originals_at(src, metas, np.array(late_pos, dtype=np.int64), rejects, late_codes, late_texts)
+    if late_pos:
+        _originals_at(src, metas, np.concatenate(late_pos), rejects, np.concatenate(late_codes),
+                      pa.concat_arrays(late_reasons))
     agg = agg.reset_index()
     used_codes = agg["seller"].to_numpy().astype(np.int32)
     data = {
@@ -869,7 +822,8 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     if "units" in agg.columns:
         data["units"] = _counts_out(agg["units"].to_numpy(dtype=np.float64))
     frame = pd.DataFrame(data, copy=False)
-    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(df), kind="orders")
+    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(df), kind="orders",
+                      counts=dict(rejects.counts))
 
 
 # --- claims and sellers --------------------------------------------------------------------------------------------
@@ -891,10 +845,10 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
         found = resolve_columns(src.columns, wanted, column_map, src.path)
         _require(found, required, src.columns, src.path, what)
         src.read_columns = list(found.values())
-        rejects = _Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns
-                                                                        if c in found.values()])
-        parts, oks, metas, rows_read = _iterate(src, found, rejects, lambda t, n: per_batch_fn(t, found, n))
-        rows_read += rejects.add_malformed(src)
+        rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns
+                                                                       if c in found.values()])
+        parts, oks, metas, rows_read = _iterate(src, rejects, lambda t, n: per_batch_fn(t, found, n))
+        rows_read += rejects.add_malformed(src.malformed, src.delimiter)
         ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
         n = len(ok)
         cols = {c: np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=object)
@@ -904,25 +858,29 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
         df = df[ok]
         value_cols = [c for c in df.columns if c != "pos"]
         dup_any = df.duplicated(subset=key_fields, keep=False)
-        late_pos, late_codes, late_texts = [], [], []
         if dup_any.any():
             d = df[dup_any]
             n_distinct = d.drop_duplicates(subset=value_cols).groupby(key_fields, sort=False).size()
             d = d.join(n_distinct.rename("_variants"), on=key_fields)
-            first_pos = d.groupby(key_fields, sort=False)["pos"].transform("min")
-            for row_pos, variants, fp in zip(d["pos"], d["_variants"], first_pos, strict=True):
-                if variants > 1:
-                    late_pos.append(row_pos)
-                    late_codes.append("conflicting_duplicate")
-                    late_texts.append(f"rows with the same {' and '.join(key_fields)} disagree; all are rejected")
-                elif row_pos != fp:
-                    late_pos.append(row_pos)
-                    late_codes.append("duplicate_copy")
-                    late_texts.append(f"exact copy of line {_lines_at(metas, np.array([fp]))[0]}; that row is kept")
+            first_pos = d.groupby(key_fields, sort=False)["pos"].transform("min").to_numpy()
+            pos_d, variants = d["pos"].to_numpy(), d["_variants"].to_numpy()
+            conflict = variants > 1
+            copy = ~conflict & (pos_d != first_pos)
+            keys_text = " and ".join(key_fields)
+            late_pos = np.concatenate([pos_d[conflict], pos_d[copy]])
+            codes = np.array(["conflicting_duplicate"] * int(conflict.sum()) + ["duplicate_copy"] * int(copy.sum()),
+                             dtype=object)
+            reasons = pa.concat_arrays([
+                reasons_from_table(np.zeros(int(conflict.sum()), np.int32), [
+                    f"conflicting_duplicate: rows with the same {keys_text} disagree; all are rejected"]),
+                reasons_with_number("duplicate_copy: exact copy of line ", _lines_at(metas, first_pos[copy]),
+                                    "; that row is kept"),
+            ])
+            _originals_at(src, metas, late_pos, rejects, codes, reasons)
             df = df[~df["pos"].isin(late_pos)]
-        _originals_at(src, metas, np.array(late_pos, dtype=np.int64), rejects, late_codes, late_texts)
         frame = finish(df.drop(columns="pos").reset_index(drop=True))
-        return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(frame), kind=what)
+        return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(frame), kind=what,
+                          counts=dict(rejects.counts))
 
     return _run(path, dict_cols, run)
 

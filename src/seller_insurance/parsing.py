@@ -128,16 +128,19 @@ _THOUSANDS = r"^\d{1,3}(,\d{3})+(\.\d*)?$"
 _DECIMAL_COMMA = r"^(\d+,\d{1,2}|\d{1,3}(\.\d{3})+,\d{1,2})$"
 
 
-def parse_money(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def parse_money(arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Amounts as float64 (NaN where invalid) and an ``ok`` mask; see the module docstring for the formats.
 
-    Numeric columns pass through (nulls and non-finite values are not ok). No rounding here.
+    Numeric columns pass through (nulls and non-finite values are not ok); with ``lazy_ok`` their mask is returned
+    as None (it is ``np.isfinite(values)``, left to the caller to compute only if needed). No rounding here.
     """
     if not is_text(arr):
         if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
-            vals = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+            if arr.type != pa.float64():
+                arr = pc.cast(arr, pa.float64())
+            vals = arr.to_numpy(zero_copy_only=False)
             vals = np.asarray(vals, dtype=np.float64)
-            return vals, np.isfinite(vals)
+            return vals, (None if lazy_ok else np.isfinite(vals))
         n = len(arr)
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
     if pa.types.is_dictionary(arr.type):
@@ -315,38 +318,49 @@ def _month_start_day(index: int) -> int:
     return int(np.datetime64(int(index), "M").astype("datetime64[D]").astype(np.int64))
 
 
-def parse_month_starts(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    """Day number (days since 1970-01-01) of the first day of each row's calendar month; ``NO_MONTH`` if invalid.
+def parse_month_starts(arr: pa.ChunkedArray | pa.Array, unit: str = "D") -> tuple[np.ndarray, bool]:
+    """Start of each row's calendar month as int64 days (``unit="D"``) or seconds (``"s"``) since 1970-01-01.
 
-    The hot path of the loading layer: a ``date32`` column costs one small-table gather (each distinct day maps to
-    its month start), no per-row calendar arithmetic; text is parsed once per distinct string.
+    Returns ``(values, maybe_bad)``: invalid rows (missing, unparseable, year outside 1900-2199) hold ``NO_MONTH``;
+    ``maybe_bad`` False guarantees there are none (so callers can skip a pass over the rows).
+    The hot path of the loading layer: a ``date32`` column costs one gather from a small table (each distinct day
+    maps to its month start), no per-row calendar arithmetic; text is parsed once per distinct string.
     """
+    scale = {"D": 1, "s": 86_400}[unit]
     if pa.types.is_date32(arr.type):
         nulls = arr.null_count
         d = pc.cast(pc.fill_null(arr, 0) if nulls else arr, pa.int32())
-        d = d.to_numpy() if isinstance(d, pa.Array) else (
-            d.chunk(0).to_numpy() if d.num_chunks == 1 else np.concatenate([c.to_numpy() for c in d.chunks])
-            if d.num_chunks else np.empty(0, np.int32))
-        if not len(d):
-            return np.empty(0, np.int64)
-        lo, hi = int(d.min()), int(d.max())
+        chunks = [d] if isinstance(d, pa.Array) else d.chunks
+        if not sum(len(c) for c in chunks):
+            return np.empty(0, np.int64), False
+        idx = np.empty(sum(len(c) for c in chunks), dtype=np.intp)
+        at = 0
+        for c in chunks:  # int32 -> intp straight into one buffer (no intermediate concatenation)
+            idx[at:at + len(c)] = c.to_numpy()
+            at += len(c)
+        lo, hi = int(idx.min()), int(idx.max())
         days = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
-        table = days.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        table = days.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) * scale
         bad_year = (days < np.datetime64(f"{_MIN_YEAR}-01-01")) | (days > np.datetime64(f"{_MAX_YEAR}-12-31"))
         table[bad_year] = NO_MONTH
-        out = table[d - np.int32(lo)] if lo >= np.iinfo(np.int32).min // 2 else table[d.astype(np.int64) - lo]
+        idx -= lo
+        out = np.take(table, idx, out=idx, mode="clip")  # in place: each index is read before its slot is written
         if nulls:
             out[np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = NO_MONTH
-        return out
+        return out, bool(nulls or bad_year.any())
     if is_temporal(arr):
         dt = _temporal_to_numpy(arr)
-        out = dt.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+        out = dt.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) * scale
         bad = np.isnat(dt) | (dt < np.datetime64(f"{_MIN_YEAR}-01-01")) | (dt > np.datetime64(f"{_MAX_YEAR}-12-31"))
         out[bad] = NO_MONTH
-        return out
+        return out, bool(bad.any())
     if is_text(arr):
-        return map_distinct(arr, lambda v: _month_start_day(month_of_text(v)), NO_MONTH, np.int64)
-    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+        def start(v):
+            day = _month_start_day(month_of_text(v))
+            return day if day == NO_MONTH else day * scale
+
+        return map_distinct(arr, start, NO_MONTH, np.int64), True
+    return np.full(len(arr), NO_MONTH, dtype=np.int64), True
 
 
 def parse_days(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
