@@ -25,13 +25,18 @@ from seller_insurance.paths import REPORTS_DIR
 
 
 def _timed(fn):
-    tracemalloc.start()
     start = time.perf_counter()
     out = fn()
-    seconds = time.perf_counter() - start
+    return out, time.perf_counter() - start
+
+
+def _peak_mib(fn) -> float:
+    """Python-level peak allocation of ``fn`` (tracemalloc; a separate run because tracing slows numpy/pandas)."""
+    tracemalloc.start()
+    fn()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return out, seconds, peak / 2**20
+    return peak / 2**20
 
 
 def main() -> int:
@@ -44,20 +49,24 @@ def main() -> int:
     sales, sellers = ds.monthly_sales, ds.sellers
     params = fc.ForecastParams()
 
-    _, ref_s, ref_mb = _timed(lambda: sales.pivot_table(index=["seller_id", "marketplace"], columns="month",
-                                                         values="gross_sales", aggfunc="sum", fill_value=0.0))
-    hist, prep_s, prep_mb = _timed(lambda: fc._prepare(sales, sellers, params))
-    train_c, test_c = fc._cutoff_plan(hist, params)
-    (X, y, _), panel_s, panel_mb = _timed(lambda: fc._panel(hist, train_c + test_c))
-    result, eval_s, eval_mb = _timed(lambda: fc.evaluate_by_time(sales, sellers, params))
-    _, wl_s, wl_mb = _timed(lambda: fc.watch_list(sales, sellers, params))
+    def reference():
+        return sales.pivot_table(index=["seller_id", "marketplace"], columns="month", values="gross_sales",
+                                 aggfunc="sum", fill_value=0.0)
 
+    _, ref_s = _timed(reference)
+    hist, prep_s = _timed(lambda: fc._prepare(sales, sellers, params))
+    train_c, test_c = fc._cutoff_plan(hist, params)
+    (X, y, _), panel_s = _timed(lambda: fc._panel(hist, train_c + test_c))
+    result, eval_s = _timed(lambda: fc.evaluate_by_time(sales, sellers, params))
+    _, wl_s = _timed(lambda: fc.watch_list(sales, sellers, params))
+    nan = float("nan")
     rows = {
-        "reference: pivot_table": (ref_s, ref_mb),
-        "prepare (validate, pivot, first triggers)": (prep_s, prep_mb),
-        f"feature panel ({len(train_c) + len(test_c)} cut-offs, {len(X):,} rows)": (panel_s, panel_mb),
-        "evaluate_by_time (3 models)": (eval_s, eval_mb),
-        "watch_list (gradient boosting)": (wl_s, wl_mb),
+        "reference: pivot_table": (ref_s, _peak_mib(reference)),
+        "prepare (validate, pivot, first triggers)": (prep_s, _peak_mib(lambda: fc._prepare(sales, sellers, params))),
+        f"feature panel ({len(train_c) + len(test_c)} cut-offs, {len(X):,} rows)":
+            (panel_s, _peak_mib(lambda: fc._panel(hist, train_c + test_c))),
+        "evaluate_by_time (3 models)": (eval_s, nan),
+        "watch_list (gradient boosting)": (wl_s, nan),
     }
     print(f"sellers {args.sellers:,}; sales rows {len(sales):,}; training rows cap {params.max_train_rows:,}")
     print(f"{'step':<60} {'seconds':>9} {'x ref':>7} {'peak MiB':>9}")

@@ -46,6 +46,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from . import policy
 from .errors import InputError
 from .months import NO_MONTH, format_month, month_index_to_timestamp, parse_month, to_month_index
+from .safe_export import spreadsheet_safe
 
 __all__ = [
     "CATEGORICAL_FEATURES",
@@ -719,30 +720,17 @@ def watch_list(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParam
     return out.head(limit) if limit is not None else out
 
 
-def _spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    try:
-        from .safe_export import spreadsheet_safe
-    except ImportError:  # the shared helper is not there yet: neutralise formula prefixes here
-        prefixes = ("=", "+", "-", "@", "\t", "\r")
-        out = df.copy()
-        for c in out.columns:
-            if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-                s = out[c].astype(str)
-                out[c] = s.where(~s.str.startswith(prefixes), "'" + s)
-        return out
-    return spreadsheet_safe(df)
-
-
 def write_watch_list(df: pd.DataFrame, out_stem: str | Path) -> tuple[Path, Path]:
-    """Write the watch-list as ``<out_stem>.csv`` (text cells starting with = + - @ tab or CR are prefixed with
-    an apostrophe so a spreadsheet shows them as text) and ``<out_stem>.parquet`` (values as they are).
+    """Write the watch-list as ``<out_stem>.csv`` (``safe_export.spreadsheet_safe``: text cells starting with
+    = + - @ tab or CR get an apostrophe so a spreadsheet shows them as text) and ``<out_stem>.parquet`` (values
+    as they are).
 
     Returns ``(csv_path, parquet_path)``; creates the parent folder. Same input -> same bytes.
     """
     stem = Path(out_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     csv_path, pq_path = stem.with_suffix(".csv"), stem.with_suffix(".parquet")
-    _spreadsheet_safe(df).to_csv(csv_path, index=False, lineterminator="\n", float_format="%.6g")
+    spreadsheet_safe(df).to_csv(csv_path, index=False, lineterminator="\n", float_format="%.6g")
     df.to_parquet(pq_path, index=False)
     return csv_path, pq_path
 
