@@ -370,7 +370,10 @@ def _reheader(src: Source) -> list[str]:
     with open(src.path, "rb") as fh:
         head = fh.read(1 << 16)
     text = head.decode("latin-1")
-    return next(csv.reader(io.StringIO(text), delimiter=src.delimiter), src.columns)
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=src.delimiter), src.columns)
+    except csv.Error:
+        return src.columns
 
 
 # --- monthly sales -------------------------------------------------------------------------------------------------

@@ -194,7 +194,10 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
     except UnicodeDecodeError:
         encoding, text = "latin1", body.decode("latin-1")
     delimiter = sniff_delimiter(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise InputError(f"cannot read the header row ({exc})", path=p) from None
     if not header or not any(h.strip() for h in header):
         raise InputError("file has no header row", path=p)
     return Source(p, [p], "csv", header, encoding=encoding, delimiter=delimiter)

@@ -104,7 +104,10 @@ class Rejects:
         rows = {name: [] for name in self.names}
         files, lines, reasons = [], [], []
         for file, line, text in malformed:
-            fields = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+            try:
+                fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+            except csv.Error:
+                fields = text.split(delimiter)
             vals = (fields[: n - 1] + [delimiter.join(fields[n - 1:])]) if len(fields) > n else fields
             vals = vals + [""] * (n - len(vals))
             for name, v in zip(self.names, vals, strict=True):
