@@ -14,7 +14,7 @@ PARAMS ?= params/default.yaml
 RUN ?=
 export MPLBACKEND := agg
 
-.PHONY: help setup data report lab test bench lint format lock sync-notebooks clean distclean
+.PHONY: help setup data sample report lab test bench lint format lock sync-notebooks clean distclean
 
 help: ## Show this help (each target and what it does)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -31,6 +31,9 @@ setup: $(STAMP) ## Create .venv and install the pinned environment (requirements
 
 data: setup ## Generate the default synthetic dataset into data/raw/default/
 	$(BIN)/seller-insurance generate --params $(PARAMS)
+
+sample: setup ## Regenerate the tiny committed sample in data/sample/ (300 sellers x 36 months from 2019-10)
+	$(BIN)/seller-insurance generate --sellers 300 --months 36 --start-month 2019-10 --out data --name sample --force
 
 report: setup ## The main job: synthetic data -> every notebook -> reports/<run>/ (HTML, figures, metrics, slides)
 	$(BIN)/seller-insurance report --params $(PARAMS) $(if $(RUN),--name $(RUN),)

@@ -71,6 +71,7 @@ display(Markdown(
 # %%
 by_band = impact.impact_table(comparison, by="size_band", sellers=data.sellers)
 by_category = impact.impact_table(comparison, by="category", sellers=data.sellers)
+by_category["category"] = by_category["category"].map(say.display_name)
 by_marketplace = impact.impact_table(comparison, by="marketplace")
 display(by_band, by_category, by_marketplace)
 
@@ -129,6 +130,7 @@ charts.save_figure(fig, "rules_required_over_time", FIG)
 leads = impact.lead_distribution(comparison)
 fig = charts.bar_chart(
     leads.head(24).astype({"lead_months": str}), "lead_months", "sellers", horizontal=False,
+    category_label="months earlier under the single-month rule",
     title=f"Accelerated sellers are required a median {say.n(overall.median_lead_months)} months earlier",
     value_label="sellers", footnote=note + " Lead = old trigger month - new trigger month.")
 charts.save_figure(fig, "rules_lead_months", FIG)

@@ -33,7 +33,7 @@ old_months = 3  # window of the old rule (consecutive calendar months)
 new_months = 1  # window of the new rule
 rule_start = "2021-09"  # month the new rule took effect (YYYY-MM)
 inclusive = False  # False: sales must exceed the threshold; True: reach it
-seed = 0  # seed of the bootstrap and of the non-compliance draw
+bootstrap_seed = 0  # seed of the bootstrap and of the non-compliance draw
 
 # %%
 from IPython.display import Markdown, display
@@ -48,7 +48,7 @@ charts.use_style()
 data = load_run_data(RUN)
 statuses = None if all_statuses else ("valid",)
 note = say.claims_footnote(data.description, cap=cap, strict=strict_cap, statuses=statuses)
-kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": seed}
+kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
 overall = claims.claim_shares(data.claims, **kw).iloc[0]
 overall
 
@@ -66,6 +66,7 @@ display(Markdown(
 
 # %%
 by_category = claims.claim_shares(data.claims, by="category", sellers=data.sellers, **kw)
+by_category["category"] = by_category["category"].map(say.display_name)
 by_type = claims.claim_shares(data.claims, by="claim_type", **kw)
 by_year = claims.claim_shares(data.claims, by="filed_year", **kw)
 by_quarter = claims.claim_shares(data.claims, by="filed_quarter", **kw)
@@ -111,7 +112,7 @@ by_status
 
 # %%
 payers = claims.payer_split(data.claims, comparison, cap=cap, strict=strict_cap, statuses=statuses,
-                            non_compliant_share=non_compliant_share, seed=seed)
+                            non_compliant_share=non_compliant_share, seed=bootstrap_seed)
 payers
 
 # %%

@@ -84,7 +84,7 @@ fig = charts.line_chart(
     title=f"Raising the cap to ${max(caps):,.0f} covers {say.pct(cap_grid['count_share'].iloc[-1], 0)} of claims "
           f"but {say.pct(cap_grid['amount_share'].iloc[-1], 0)} of claimed dollars",
     ylabel="share of claims at or under the cap", footnote=say.claims_footnote(data.description),
-    x_is_month=False, value_format="{:.0%}")
+    x_is_month=False, value_format="{:.0%}", x_format="${:,.0f}", xlabel="claim cap (USD)")
 charts.save_figure(fig, "sensitivity_cap", FIG)
 cap_grid
 

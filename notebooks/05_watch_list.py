@@ -28,7 +28,7 @@ horizon = 3  # months ahead: predict a first trigger within t+1 .. t+horizon
 top_k = 100  # size of the watch-list an account manager can call
 threshold = None  # None: each site's default threshold; a number applies to every site (local currency)
 inclusive = False  # False: sales must exceed the threshold; True: reach it
-seed = 0  # seed of the models and of training-row sampling
+model_seed = 0  # seed of the models and of training-row sampling
 
 # %%
 from IPython.display import Markdown, display
@@ -41,7 +41,7 @@ RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"
 charts.use_style()
 data = load_run_data(RUN)
-params = forecast.ForecastParams(horizon=horizon, top_k=top_k, threshold=threshold, inclusive=inclusive, seed=seed)
+params = forecast.ForecastParams(horizon=horizon, top_k=top_k, threshold=threshold, inclusive=inclusive, seed=model_seed)
 result = forecast.evaluate_by_time(data.monthly_sales, data.sellers, params)
 result.metrics
 

@@ -60,7 +60,10 @@ def test_trigger_month_profile_counts_changed_sellers_only():
 
 
 def test_lead_distribution():
-    assert impact.lead_distribution(_comparison()).to_dict("records") == [{"lead_months": 2, "sellers": 2}]
+    assert impact.lead_distribution(_comparison()).to_dict("records") == [
+        {"lead_months": 1, "sellers": 0}, {"lead_months": 2, "sellers": 2}]
+    none = _comparison().assign(status="unaffected")
+    assert impact.lead_distribution(none).empty
 
 
 def test_premium_burden_uses_12_months_ending_at_trigger_in_usd():
@@ -75,7 +78,7 @@ def test_premium_burden_uses_12_months_ending_at_trigger_in_usd():
     b = impact.premium_burden(comp, sales, annual_premium_usd=1_000.0).set_index("seller_id")
     assert b.loc["b", "sales_usd_12m"] == 25_000.0
     assert b.loc["b", "premium_share"] == pytest.approx(0.04)
-    assert b.loc["f", "sales_usd_12m"] == pytest.approx(13_757.0)  # GBP 10,000 at 1.3757
+    assert b.loc["f", "sales_usd_12m"] == pytest.approx(10_000 / 0.727)  # GBP 10,000 at 0.727 GBP per USD
 
 
 def test_observed_size_band_counts_missing_months_as_zero():

@@ -90,7 +90,7 @@ def observed_size_band(monthly_sales: pd.DataFrame, sellers: pd.DataFrame) -> pd
 
     Annualised sales = mean monthly sales over the months the seller was live in the data (from its first month
     with sales, or its launch month if earlier, to the last month of the data; months without a row count as zero)
-    x 12, converted to USD at ``policy.FX_USD_PER_UNIT``. Bands: ``schema.SIZE_BAND_LABELS`` (lower edge
+    x 12, converted to USD at ``policy.FX_PER_USD``. Bands: ``schema.SIZE_BAND_LABELS`` (lower edge
     inclusive). Returns seller_id, marketplace, annual_sales_usd, size_band.
     """
     keys = ["seller_id", "marketplace"]
@@ -202,5 +202,9 @@ def calibration_for(data: RunData) -> pd.DataFrame | None:
     from seller_insurance.generate import Dataset, GeneratorParams, calibration_table
 
     params = GeneratorParams.from_dict(json.loads(manifest.read_text())["params"])
-    raw = Dataset(*(schema.read_parquet(data.path / f"{t}.parquet") for t in ("sellers", "monthly_sales", "claims")))
+    tables = []
+    for t in ("sellers", "monthly_sales", "claims"):  # a partitioned dataset keeps a table in a folder of parts
+        folder = data.path / t
+        tables.append(schema.read_parquet(folder if folder.is_dir() else data.path / f"{t}.parquet"))
+    raw = Dataset(*tables)
     return calibration_table(raw, params)

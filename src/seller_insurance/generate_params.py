@@ -38,23 +38,11 @@ DEFAULT_MARKETPLACE_WEIGHTS: tuple[tuple[str, float], ...] = (
 )
 DEFAULT_MARKETPLACES: tuple[str, ...] = ("US", "UK", "DE", "CA", "JP", "FR", "IT", "ES")
 
-# Fixed FX rates, local currency per US dollar: IRS "Yearly Average Currency Exchange Rates", 2021 (rounded).
-# Sales are generated on a USD scale and converted with these rates, so a seller's size means the same on
+# Fixed FX rates, local currency per US dollar: policy.FX_PER_USD (IRS "Yearly Average Currency Exchange Rates",
+# 2021). Sales are generated on a USD scale and converted with these rates, so a seller's size means the same on
 # every site; the rule engine compares local-currency sales with the site's threshold.
-DEFAULT_FX_PER_USD: tuple[tuple[str, float], ...] = (
-    ("US", 1.0),
-    ("CA", 1.254),
-    ("MX", 20.284),
-    ("JP", 109.817),
-    ("UK", 0.727),
-    ("DE", 0.845),
-    ("FR", 0.845),
-    ("IT", 0.845),
-    ("ES", 0.845),
-    ("NL", 0.845),
-    ("BE", 0.845),
-    ("SE", 8.584),
-    ("PL", 3.862),
+DEFAULT_FX_PER_USD: tuple[tuple[str, float], ...] = tuple(
+    (site, policy.FX_PER_USD[policy.SITE_CURRENCY[site]]) for site in policy.KNOWN_MARKETPLACES
 )
 
 # Categories: (name, share of sellers, claim risk multiplier, mean order value USD). Choice, guided by broker

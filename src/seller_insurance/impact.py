@@ -75,9 +75,15 @@ def impact_table(comparison: pd.DataFrame, by: str | list[str] | None = None,
 
 
 def lead_distribution(comparison: pd.DataFrame) -> pd.DataFrame:
-    """Number of accelerated sellers by lead (months earlier under the new rule)."""
+    """Number of accelerated sellers by lead (months earlier under the new rule), for every lead 1..max.
+
+    Leads that no seller has appear with 0, so a chart shows the gaps. Empty when nobody is accelerated.
+    """
     acc = comparison.loc[comparison["status"] == "accelerated", "lead_months"].astype(int)
-    return acc.value_counts().sort_index().rename_axis("lead_months").reset_index(name="sellers")
+    if acc.empty:
+        return pd.DataFrame({"lead_months": pd.Series(dtype=int), "sellers": pd.Series(dtype=int)})
+    counts = acc.value_counts().reindex(range(1, int(acc.max()) + 1), fill_value=0)
+    return counts.rename_axis("lead_months").reset_index(name="sellers")
 
 
 def trigger_month_profile(comparison: pd.DataFrame, statuses: tuple[str, ...] = CHANGED) -> pd.DataFrame:
@@ -99,7 +105,7 @@ def trailing_sales_usd(monthly_sales: pd.DataFrame, at: pd.DataFrame, column: st
     """Gross sales in USD over the ``months`` calendar months ending with ``at[column]``, per row of ``at``.
 
     ``at`` has seller_id, marketplace and a month column; rows with NaT get NaN. Months without a sales row count
-    as zero. Converted at ``policy.FX_USD_PER_UNIT``.
+    as zero. Converted at ``policy.FX_PER_USD``.
     """
     at = _as_str_keys(at[KEYS + [column]]).reset_index(drop=True)
     s = _as_str_keys(monthly_sales[KEYS + ["month", "gross_sales"]])

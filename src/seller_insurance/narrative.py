@@ -41,6 +41,12 @@ def text(value: Any) -> str:
     return html.escape(str(value))
 
 
+def display_name(code: Any) -> str:
+    """A category code as people read it: ``home_kitchen`` -> ``Home kitchen`` (other text unchanged)."""
+    value = str(code)
+    return value.replace("_", " ").capitalize() if value.islower() and " " not in value else value
+
+
 def threshold_text(threshold: float | Mapping[str, float] | None) -> str:
     if threshold is None:
         return f"site defaults (US ${policy.DEFAULT_THRESHOLDS['US']:,.0f})"

@@ -108,16 +108,16 @@ def threshold_for(marketplace: str, threshold: float | dict[str, float] | None =
     return DEFAULT_THRESHOLDS[marketplace]
 
 
-# --- Currency conversion (for reporting only: rules always compare in the site's own currency) ------------------
-# US dollars per unit of each currency: 2021 annual averages of the Federal Reserve H.10 / ECB reference rates
-# (USD/CAD 1.2535, USD/MXN 20.27, USD/JPY 109.8, GBP 1.3757, EUR 1.1827, USD/SEK 8.58, USD/PLN 3.86). Used to put
-# sellers of different sites in common USD size bands and to express premiums as a share of sales.
-FX_USD_PER_UNIT: Final = MappingProxyType(
-    {"USD": 1.0, "CAD": 0.7978, "MXN": 0.04933, "JPY": 0.009107, "GBP": 1.3757, "EUR": 1.1827, "SEK": 0.1166,
-     "PLN": 0.2591}
+# --- Currency conversion (for reporting and generation only: rules always compare in the site's own currency) ---
+# Units of each currency per US dollar: IRS "Yearly Average Currency Exchange Rates", 2021 (rounded). Used by the
+# generator to turn a USD sales scale into local-currency sales, and by reports to put sellers of different sites in
+# common USD size bands and to express premiums as a share of sales.
+FX_PER_USD: Final = MappingProxyType(
+    {"USD": 1.0, "CAD": 1.254, "MXN": 20.284, "JPY": 109.817, "GBP": 0.727, "EUR": 0.845, "SEK": 8.584,
+     "PLN": 3.862}
 )
 
 
 def usd_per_unit(marketplace: str) -> float:
-    """US dollars per unit of the site's currency (2021 average; see FX_USD_PER_UNIT)."""
-    return FX_USD_PER_UNIT[SITE_CURRENCY[marketplace]]
+    """US dollars per unit of the site's currency (IRS 2021 yearly average; see FX_PER_USD)."""
+    return 1.0 / FX_PER_USD[SITE_CURRENCY[marketplace]]

@@ -1,0 +1,131 @@
+"""Every notebook runs under papermill (pyhf/pudl style) and its numbers match the helpers called directly.
+
+One report run on the user-data path (the committed sample, written out as CSV with a hostile category name and a
+formula-like seller id), one run of the data notebook on the synthetic path in a temporary project root.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import papermill as pm
+import pytest
+import yaml
+
+from seller_insurance import claims, impact, report, rules, schema
+from seller_insurance.datasets import load_run_data
+from seller_insurance.paths import NOTEBOOKS_DIR, PARAMS_DIR, SAMPLE_DATA_DIR
+
+pytestmark = pytest.mark.slow
+HOSTILE_CATEGORY = "<b>bold</b>"
+HOSTILE_ID = "=HYPERLINK(\"http://x\")"
+
+
+@pytest.fixture(scope="module")
+def user_data(tmp_path_factory):
+    """The committed sample as the user's own CSV exports, with hostile text in it."""
+    folder = tmp_path_factory.mktemp("user_data")
+    sellers = schema.read_parquet(SAMPLE_DATA_DIR / "sellers.parquet")
+    sales = schema.read_parquet(SAMPLE_DATA_DIR / "monthly_sales.parquet")
+    claim_rows = schema.read_parquet(SAMPLE_DATA_DIR / "claims.parquet")
+    first = sellers["seller_id"].iloc[0]
+    sellers.loc[sellers["category"] == sellers["category"].iloc[1], "category"] = HOSTILE_CATEGORY
+    for df in (sellers, sales, claim_rows):
+        df["seller_id"] = df["seller_id"].astype(object).where(df["seller_id"] != first, HOSTILE_ID)
+    sellers.to_csv(folder / "sellers.csv", index=False)
+    sales.to_csv(folder / "monthly_sales.csv", index=False)
+    claim_rows.to_csv(folder / "claims.csv", index=False)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run(user_data, tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    params = {"input_dir": str(user_data), "top_k": 10, "thresholds": [5000, 10000, 20000], "windows": [1, 3],
+              "caps": [500, 1000, 2000]}
+    return report.run_report(params, "pytest", reports_dir=reports, progress_bar=False, log=lambda m: None)
+
+
+def test_run_folder_has_every_output(run):
+    names = [p.name for p in report.notebooks()]
+    for nb in names:
+        assert (run / nb).exists() and (run / nb.replace(".ipynb", ".html")).exists()
+    for f in ("metrics.json", "manifest.json", "slides.pptx", "dataset.json", "watch_list.csv"):
+        assert (run / f).exists(), f
+    figures = list((run / "figures").glob("*.png"))
+    assert figures and all(p.with_suffix(".svg").exists() for p in figures)
+
+
+def test_metrics_match_the_helpers(run, user_data):
+    m = json.loads((run / "metrics.json").read_text())["metrics"]
+    data = load_run_data(run)
+    comparison = rules.compare_rules(data.monthly_sales, start="2021-09")
+    overall = impact.impact_table(comparison).iloc[0]
+    assert m["rules.newly_affected"]["value"] == overall["newly_affected"]
+    assert m["rules.accelerated"]["value"] == overall["accelerated"]
+    assert m["rules.population"]["value"] == overall["population"]
+    shares = claims.claim_shares(data.claims).iloc[0]
+    assert m["claims.n_claims"]["value"] == shares["n_claims"]
+    assert m["claims.count_share_under_cap"]["value"] == pytest.approx(shares["count_share"], abs=1e-12)
+    assert m["claims.value_share_under_cap"]["value"] == pytest.approx(shares["amount_share"], abs=1e-12)
+    # independent of the helpers: the sample's valid claims counted by hand
+    raw = pd.read_csv(user_data / "claims.csv")
+    valid = raw[raw["status"] == "valid"]
+    assert m["claims.n_claims"]["value"] == len(valid)
+    assert m["claims.count_share_under_cap"]["value"] == pytest.approx((valid["amount"] <= 1000).mean())
+    assert m["data.sellers"]["value"] == len(pd.read_csv(user_data / "sellers.csv"))
+
+
+def test_html_has_no_code_and_escapes_data(run):
+    html = "".join((run / nb.name.replace(".ipynb", ".html")).read_text() for nb in report.notebooks())
+    assert "from seller_insurance import" not in html
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert HOSTILE_CATEGORY not in html
+
+
+def test_deck_numbers_come_from_metrics(run):
+    from pptx import Presentation
+
+    metrics = json.loads((run / "metrics.json").read_text())
+    deck = Presentation(str(run / "slides.pptx"))
+    assert len(deck.slides) == 1 + len(metrics["slides"])
+    text = "\n".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
+    from seller_insurance.run_metrics import format_metric
+
+    for s in metrics["slides"]:
+        assert format_metric(metrics["metrics"][s["metric"]]) in text
+
+
+def test_manifest_records_parameters_and_checksums(run):
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["parameters"]["top_k"] == 10
+    assert "metrics.json" in manifest["outputs"] and len(manifest["outputs"]["metrics.json"]) == 64
+    assert set(manifest["timings_seconds"]) >= {p.name for p in report.notebooks()} | {"total"}
+
+
+def test_data_notebook_generates_synthetic_data(tmp_path, monkeypatch):
+    """The synthetic path in a temporary project root: generated once, calibrated, recorded."""
+    root = tmp_path / "project"
+    shutil.copytree(PARAMS_DIR, root / "params")
+    monkeypatch.setenv("SELLER_INSURANCE_ROOT", str(root))
+    run_dir = tmp_path / "run"
+    pm.execute_notebook(str(NOTEBOOKS_DIR / "01_generate_data.ipynb"), str(tmp_path / "out.ipynb"),
+                        parameters={"run_dir": str(run_dir), "dataset_name": "tiny", "n_sellers": 200,
+                                    "n_months": 24, "start_month": "2020-09"},
+                        kernel_name=report.KERNEL_NAME, progress_bar=False, cwd=str(NOTEBOOKS_DIR))
+    record = json.loads((run_dir / "dataset.json").read_text())
+    assert record["source"] == "synthetic"
+    assert record["path"] == str(root / "data" / "raw" / "tiny")
+    assert record["rows_read"]["sellers"] == 200 and record["rejected"]["monthly_sales"] == 0
+    assert (run_dir / "figures" / "data_size_bands.png").exists()
+
+
+def test_notebook_defaults_match_params_default_yaml():
+    """`make report` and a notebook opened in JupyterLab with its defaults analyse the same thing."""
+    defaults = yaml.safe_load((PARAMS_DIR / "default.yaml").read_text())
+    for nb, params in report.notebook_parameters().items():
+        for name, p in params.items():
+            if name in defaults and name != "run_name":  # the runner passes run_name explicitly
+                assert yaml.safe_load(p["default"]) == defaults[name], f"{nb}: {name}"
