@@ -1,0 +1,236 @@
+"""The Dask path gives the pandas path's results, on a LocalCluster with two workers.
+
+Most tests share one in-process LocalCluster (``processes=False``: two workers with one thread each, the same
+scheduler, task graph, partitioning and shuffle as with processes, without ~3 s of process start-up per cluster);
+``test_real_worker_processes`` runs the split-files case on real worker processes through ``client_for("local")``.
+The reference is the pandas function on the same rows (its own semantics are tested in test_rules.py /
+test_claims.py) plus hand-worked cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from distributed import Client, LocalCluster
+from pandas.testing import assert_frame_equal
+
+from seller_insurance import claims as cl
+from seller_insurance import distributed as sd
+from seller_insurance import rules, schema
+from seller_insurance.errors import RunError
+from seller_insurance.generate import GeneratorParams, write_dataset
+from seller_insurance.policy import NEW_RULE_START
+
+
+@pytest.fixture(scope="module")
+def client():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                      memory_limit="1GiB") as cluster, Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """A generated partitioned dataset: 3,000 sellers x 36 months in 3 part files (8 marketplaces)."""
+    root = tmp_path_factory.mktemp("dask") / "ds"
+    params = GeneratorParams(n_sellers=3000, n_months=36, start_month="2019-10", chunk_size=1000, seed=7)
+    return write_dataset(root, params, partitioned=True)
+
+
+@pytest.fixture(scope="module")
+def tables(dataset):
+    return {
+        "sales": schema.read_parquet(dataset / "monthly_sales"),
+        "claims": schema.read_parquet(dataset / "claims"),
+        "sellers": schema.read_parquet(dataset / "sellers.parquet"),
+    }
+
+
+@pytest.fixture(scope="module")
+def split_folder(tables, tmp_path_factory):
+    """The same sales rows in 4 files where every seller's rows are spread over several files, rows shuffled."""
+    folder = tmp_path_factory.mktemp("split")
+    sales = tables["sales"]
+    rng = np.random.default_rng(3)
+    order = rng.permutation(len(sales))
+    file_of = rng.integers(0, 4, len(sales))
+    for i in range(4):
+        part = sales.iloc[order[file_of[order] == i]]
+        pq.write_table(pa.Table.from_pandas(part, preserve_index=False), folder / f"part-{i}.parquet")
+    return folder
+
+
+def _spread(folder) -> int:
+    """Sellers whose rows sit in more than one file of ``folder``."""
+    seen = pd.concat([pd.read_parquet(f, columns=["seller_id"]).drop_duplicates().assign(f=f.name)
+                      for f in sorted(folder.glob("*.parquet"))])
+    return int((seen.groupby("seller_id")["f"].nunique() > 1).sum())
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rules
+# ---------------------------------------------------------------------------------------------------------------
+def test_generated_dataset_is_read_one_partition_per_part_and_matches_pandas(client, dataset, tables):
+    ddf = sd.read_sales(dataset)
+    assert ddf.npartitions == 3  # trusted layout: no shuffle
+    expected = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
+    got = sd.compare_rules_dask(dataset, start=NEW_RULE_START)
+    assert set(expected["status"]) >= {"already_required", "newly_affected", "accelerated", "unaffected"}
+    assert expected["marketplace"].nunique() > 1
+    assert_frame_equal(got, expected)  # exact: same rows, order, months and dtypes
+
+
+def test_sellers_split_across_files_are_repartitioned(client, split_folder, tables):
+    assert _spread(split_folder) > 2500  # the layout really splits sellers
+    expected = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
+    assert_frame_equal(sd.compare_rules_dask(split_folder, start=NEW_RULE_START), expected)
+    # asserting a layout that is not there is caught, not answered wrongly
+    with pytest.raises(ValueError, match="more than one partition"):
+        sd.compare_rules_dask(split_folder, start=NEW_RULE_START, partitioned=True)
+
+
+def test_hand_worked_seller_whose_months_are_in_different_files(client, tmp_path):
+    # A: 2021-01..03 over 10,000 USD, 2021-02 in another file -> old rule 2021-03, new rule 2021-01.
+    # B: 2021-01 and 2021-03 over, 2021-02 missing (zero sales) in no file -> old never, new 2021-01.
+    # C (CA, threshold 10,000 CAD): exactly 10,000 in 2021-05 -> never (strict "exceeds").
+    rows = [
+        ("A", "US", "2021-01-01", 10_000.01), ("A", "US", "2021-03-01", 20_000.0), ("B", "US", "2021-01-01", 12_000.0),
+        ("A", "US", "2021-02-01", 15_000.0), ("B", "US", "2021-03-01", 12_000.0), ("C", "CA", "2021-05-01", 10_000.0),
+    ]
+    for i, chunk in enumerate((rows[:3], rows[3:])):
+        frame = pd.DataFrame(chunk, columns=["seller_id", "marketplace", "month", "gross_sales"])
+        frame["month"] = pd.to_datetime(frame["month"])
+        frame.to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    got = sd.compare_rules_dask(tmp_path)
+    assert list(got["seller_id"]) == ["A", "B", "C"]
+    assert list(got["old_trigger"]) == [pd.Timestamp("2021-03-01"), pd.NaT, pd.NaT]
+    assert list(got["new_trigger"]) == [pd.Timestamp("2021-01-01"), pd.Timestamp("2021-01-01"), pd.NaT]
+    assert list(got["status"]) == ["accelerated", "newly_affected", "unaffected"]
+    assert list(got["lead_months"].astype(object)) == [2, pd.NA, pd.NA]
+    assert got["new_insurance_due"].iloc[0] == pd.Timestamp("2021-03-02")  # 31 Jan + 30 days
+
+
+def test_pandas_input_and_every_parameter(client, tables):
+    sales = tables["sales"].sample(frac=1.0, random_state=1)  # unsorted, sellers spread over partitions
+    kw = dict(old_months=2, new_months=1, threshold={"US": 8000, "UK": 3000}, inclusive=True, start="2021-01",
+              end="2022-06")
+    expected = rules.compare_rules(sales, **kw)
+    assert_frame_equal(sd.compare_rules_dask(sales, **kw), expected)
+
+
+def test_bad_rows_raise_the_engines_error(client, tables):
+    sales = tables["sales"].copy()
+    sales.loc[sales.index[10], "gross_sales"] = np.nan
+    with pytest.raises(ValueError, match="gross_sales is NaN"):
+        sd.compare_rules_dask(sales)
+    dup = pd.concat([tables["sales"], tables["sales"].iloc[[5]]])
+    with pytest.raises(ValueError, match="duplicated"):
+        sd.compare_rules_dask(dup)  # the copy may land in another input partition: the shuffle brings them together
+
+
+@pytest.mark.parametrize("by", [None, "category", ["marketplace", "size_band"], "status"])
+def test_required_over_time_from_lazy_partitions(client, split_folder, tables, by):
+    expected_cmp = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
+    expected = rules.required_over_time(expected_cmp, sellers=tables["sellers"], by=by)
+    lazy = sd.compare_rules_lazy(split_folder, start=NEW_RULE_START)
+    assert lazy.npartitions > 1
+    got = sd.required_over_time_dask(lazy, sellers=tables["sellers"], by=by)
+    assert_frame_equal(got, expected)
+    window = ("2020-06", "2021-12")
+    assert_frame_equal(sd.required_over_time_dask(lazy, window, sellers=tables["sellers"], by=by),
+                       rules.required_over_time(expected_cmp, window, sellers=tables["sellers"], by=by))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Claims
+# ---------------------------------------------------------------------------------------------------------------
+EXACT = ["n_claims", "n_under_cap", "count_share", "count_share_low", "count_share_high", "amount_total",
+         "amount_under_cap", "value_interval"]
+
+
+def _check_shares(got: pd.DataFrame, expected: pd.DataFrame) -> None:
+    assert list(got.columns) == list(expected.columns)
+    keys = [c for c in expected.columns if c not in cl.SHARE_COLUMNS]
+    assert_frame_equal(got[keys + EXACT], expected[keys + EXACT])  # counts, cents, Wilson bounds: exact
+    # ratios of sums and delta-method bounds: the same up to summation order
+    assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("by", [None, "filed_quarter", ["claim_type", "filed_year"], "filed_month", "category",
+                                "rule_status", ["marketplace", "status"]])
+def test_claim_shares_match_pandas(client, dataset, tables, by):
+    comparison = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
+    kw = dict(by=by, sellers=tables["sellers"], comparison=comparison, n_boot=300, bootstrap_below=150, seed=4)
+    if by == ["marketplace", "status"]:
+        kw["statuses"] = None
+    expected = cl.claim_shares(tables["claims"], **kw)
+    got = sd.claim_shares_dask(dataset, **kw)
+    _check_shares(got, expected)
+    if by is not None:
+        assert len(expected) > 1
+
+
+def test_claim_shares_both_interval_methods_and_missing_keys(client, tables):
+    # claims of sellers that are not in the sellers table form a missing-key group (never dropped)
+    claims = tables["claims"].sample(frac=1.0, random_state=2).reset_index(drop=True)
+    sellers = tables["sellers"][tables["sellers"]["seller_id"] > "S0001500"]
+    kw = dict(by="size_band", sellers=sellers, n_boot=200, bootstrap_below=300, seed=9)
+    expected = cl.claim_shares(claims, **kw)
+    assert expected["size_band"].isna().any()
+    assert set(expected["value_interval"]) == {"bootstrap", "delta"}
+    import dask.dataframe as dd
+
+    got = sd.claim_shares_dask(dd.from_pandas(claims, npartitions=4, sort=False), **kw)
+    _check_shares(got, expected)
+
+
+def test_delta_interval_from_merged_statistics_hand_case(client):
+    # 10 claims in 3 partitions, cap 1,000: x = amounts, y = x if x <= 1000 else 0; R = 4,600 / 10,300
+    x = np.array([200.0, 1500.0, 800.0, 1000.0, 3000.0, 400.0, 600.0, 900.0, 1200.0, 700.0])
+    y = np.where(x <= 1000.0, x, 0.0)
+    r = 4600.0 / 10300.0
+    se = np.sqrt(((y - r * x) ** 2).sum() * 10 / 9) / 10300.0  # textbook ratio-estimator variance, one pass
+    claims = pd.DataFrame({"seller_id": list("abcdefghij"), "filed_date": pd.to_datetime(["2022-01-05"] * 10),
+                           "amount": x, "status": "valid"})
+    import dask.dataframe as dd
+
+    got = sd.claim_shares_dask(dd.from_pandas(claims, npartitions=3, sort=False), bootstrap_below=0)
+    assert got["n_claims"].tolist() == [10] and got["n_under_cap"].tolist() == [7]
+    assert got["amount_share"].iloc[0] == pytest.approx(r, rel=1e-14)
+    assert got["amount_share_low"].iloc[0] == pytest.approx(r - 1.959963984540054 * se, rel=1e-12)
+    assert got["amount_share_high"].iloc[0] == pytest.approx(r + 1.959963984540054 * se, rel=1e-12)
+    assert 0.0 < got["amount_share_low"].iloc[0] < r < got["amount_share_high"].iloc[0] < 1.0  # not clipped
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cluster plumbing
+# ---------------------------------------------------------------------------------------------------------------
+def test_real_worker_processes(split_folder, tables):
+    expected = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
+    with sd.client_for("local", memory_limit="1GiB") as c:
+        info = c.scheduler_info()["workers"]
+        assert len(info) == 2 and all(w["nthreads"] == 1 for w in info.values())
+        assert all(w["memory_limit"] == 2**30 for w in info.values())
+        pids = set(c.run(lambda: __import__("os").getpid()).values())
+        assert len(pids) == 2 and __import__("os").getpid() not in pids  # separate processes
+        assert_frame_equal(sd.compare_rules_dask(split_folder, start=NEW_RULE_START), expected)
+
+
+def test_client_for_plain_pandas_and_unreachable_scheduler():
+    with sd.client_for(None) as c:
+        assert c is None
+    with pytest.raises(RunError, match="cannot reach"), sd.client_for("tcp://127.0.0.1:9", timeout="1s"):
+        pass
+
+
+def test_add_scheduler_argument():
+    p = argparse.ArgumentParser()
+    sd.add_scheduler_argument(p)
+    assert p.parse_args([]).scheduler is None
+    assert p.parse_args(["--scheduler", "tcp://h:8786"]).scheduler == "tcp://h:8786"
+    assert "'local' for a LocalCluster" in p.format_help().replace("\n", " ").replace("  ", " ")
