@@ -66,7 +66,7 @@ def main() -> int:
         f"feature panel ({len(train_c) + len(test_c)} cut-offs, {len(X):,} rows)":
             (panel_s, _peak_mib(lambda: fc._panel(hist, train_c + test_c))),
         "evaluate_by_time (3 models)": (eval_s, nan),
-        "watch_list (gradient boosting)": (wl_s, nan),
+        "watch_list (logistic)": (wl_s, nan),
     }
     print(f"sellers {args.sellers:,}; sales rows {len(sales):,}; training rows cap {params.max_train_rows:,}")
     print(f"{'step':<60} {'seconds':>9} {'x ref':>7} {'peak MiB':>9}")

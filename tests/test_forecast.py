@@ -280,6 +280,13 @@ def test_end_to_end_synthetic(tmp_path):
     for name in m.index:
         assert curve.loc[p.top_k - 1, name] == pytest.approx(m.loc[name, "precision_at_k"])
 
+    # One segment holding every row reproduces the pooled metrics; two segments split the rows.
+    seg = fc.metrics_by_segment(res, np.ones(len(res.predictions), dtype=bool)).set_index("model")
+    for col in ("roc_auc", "average_precision", "precision_at_k"):
+        np.testing.assert_allclose(seg[col].to_numpy(), m.loc[seg.index, col].to_numpy())
+    young = fc.metrics_by_segment(res, res.predictions["months_since_launch"] < 6)
+    assert young.groupby("model")["n_rows"].sum().tolist() == [len(res.predictions)] * 3
+
     wl = fc.watch_list(sales, sellers, p)
     # Exactly the sellers launched by 2022-12 whose sales never exceeded US$10,000 in any month.
     over = set(sales.loc[sales["gross_sales"] > 10_000, "seller_id"])

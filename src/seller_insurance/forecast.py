@@ -57,6 +57,7 @@ __all__ = [
     "build_panel",
     "evaluate_by_time",
     "first_triggers",
+    "metrics_by_segment",
     "model_pipelines",
     "plot_calibration",
     "plot_precision_at_k",
@@ -539,7 +540,8 @@ class EvaluationResult:
     the precision of each month's top ``k``), recall_at_k, base_rate, n_rows, n_positive, fit_seconds.
     ``by_cutoff``: the same per model and test cut-off. ``calibration``: model, mean_predicted,
     fraction_positive, count per quantile bin (pooled test rows). ``predictions``: test rows with seller_id,
-    marketplace, cutoff, label and one probability column per model. ``train_cutoffs``/``test_cutoffs``:
+    marketplace, cutoff, label, last_month_share, months_since_launch (for segment analysis) and one probability
+    column per model. ``train_cutoffs``/``test_cutoffs``:
     'YYYY-MM'.
     """
 
@@ -631,6 +633,8 @@ def evaluate_by_time(sales: pd.DataFrame, sellers: pd.DataFrame, params: Forecas
     preds = meta.copy()
     preds["cutoff"] = month_index_to_timestamp(meta["cutoff"].to_numpy())
     preds["label"] = y_te
+    preds["last_month_share"] = X_te["mean_1"].to_numpy() if "mean_1" in X_te else np.nan
+    preds["months_since_launch"] = X_te["months_since_launch"].to_numpy().astype(np.int64)
     rows, by_cut, calib = [], [], []
     k = params.top_k
     for name, model in models.items():
@@ -678,8 +682,11 @@ WATCH_LIST_COLUMNS: tuple[str, ...] = (
 
 
 def watch_list(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams | None = None,
-               model: str = "gradient_boosting", limit: int | None = None) -> pd.DataFrame:
+               model: str = "logistic", limit: int | None = None) -> pd.DataFrame:
     """Ranked watch-list at the last month of data: who is most likely to first trigger in the next H months.
+
+    ``model`` defaults to ``"logistic"``: on the default synthetic data it ranks at least as well as gradient
+    boosting (precision@100 0.83 vs 0.82, AP 0.50 vs 0.49; ``docs/forecast.md``) and fits ~10x faster.
 
     The model is trained on the ``n_train_cutoffs`` latest cut-offs whose labels are known (``<= last - H``),
     then scores every seller-marketplace not yet required at the last month. Sorted by probability (highest
@@ -741,6 +748,29 @@ def write_watch_list(df: pd.DataFrame, out_stem: str | Path) -> tuple[Path, Path
 
 _LABELS = {"baseline": "baseline (last month / threshold)", "logistic": "logistic regression",
            "gradient_boosting": "gradient boosting"}
+
+
+def metrics_by_segment(result: EvaluationResult, segment: pd.Series | np.ndarray) -> pd.DataFrame:
+    """ROC AUC, average precision and precision@k per model within each segment of the test rows.
+
+    ``segment`` labels each row of ``result.predictions`` (e.g. ``predictions["months_since_launch"] < 6``).
+    precision@k is per test month within the segment (top ``params.top_k`` of that segment), averaged. Segments
+    with a single label class get NaN for the ranking metrics.
+    """
+    preds = result.predictions.assign(_segment=np.asarray(segment))
+    models = [m for m in result.metrics.index if m in preds.columns]
+    rows = []
+    for seg, grp in preds.groupby("_segment", sort=True):
+        y = grp["label"].to_numpy()
+        for name in models:
+            p = grp[name].to_numpy()
+            pk = [precision_at_k(g["label"].to_numpy(), g[name].to_numpy(), result.params.top_k)
+                  for _, g in grp.groupby("cutoff", sort=True)]
+            rows.append({"segment": seg, "model": name, "n_rows": len(y), "n_positive": int(y.sum()),
+                         "base_rate": float(y.mean()), "roc_auc": _safe_metric(roc_auc_score, y, p),
+                         "average_precision": _safe_metric(average_precision_score, y, p),
+                         "precision_at_k": float(np.mean(pk))})
+    return pd.DataFrame(rows)
 
 
 def precision_curve(result: EvaluationResult, max_k: int | None = None) -> pd.DataFrame:
