@@ -208,3 +208,39 @@ def test_load_dataset_reads_what_exists(tmp_path):
     assert list(out) == ["monthly_sales"]
     with pytest.raises(InputError):
         load_dataset(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("order", ["sorted", "shuffled"])
+def test_parquet_row_groups_give_the_same_frame_as_pandas(tmp_path, order):
+    """Multi-row-group Parquet (one seller spanning two groups): the no-hash categorical path for sorted data and
+    the general path must both equal a plain pandas computation."""
+    rng = np.random.default_rng(3)
+    sellers = np.repeat([f"s{i:03d}" for i in range(40)], 7)
+    months = np.tile(pd.date_range("2021-01-01", periods=7, freq="MS").date, 40)
+    gross = np.round(rng.uniform(0, 100, len(sellers)), 2)
+    df = pd.DataFrame({"seller_id": sellers, "month": months, "gross_sales": gross})
+    if order == "shuffled":
+        df = df.sample(frac=1, random_state=1).reset_index(drop=True)
+    p = tmp_path / "m.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), p, row_group_size=17)
+    r = load_monthly_sales(p)
+    assert r.rejects.empty
+    got = pd.DataFrame({"seller_id": r.frame["seller_id"].astype(str), "month": r.frame["month"].dt.strftime("%Y-%m"),
+                        "gross_sales": r.frame["gross_sales"]})
+    first_seen = {s: i for i, s in reversed(list(enumerate(df["seller_id"])))}
+    exp = df.assign(month=pd.to_datetime(df["month"]).dt.strftime("%Y-%m"), rank=df["seller_id"].map(first_seen))
+    exp = exp.sort_values(["rank", "month"]).drop(columns="rank").reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, exp, check_dtype=False)
+    assert list(r.frame["seller_id"].cat.categories) == list(dict.fromkeys(df["seller_id"]))
+
+
+def test_strictly_increasing_reference():
+    from seller_insurance.loading import _strictly_increasing
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(0, 12))
+        a, b = rng.integers(0, 3, n), rng.integers(0, 3, n)
+        keys = list(zip(a.tolist(), b.tolist(), strict=True))
+        expected = all(keys[i] < keys[i + 1] for i in range(n - 1))
+        assert _strictly_increasing([a, b], block=int(rng.integers(1, 5))) == expected

@@ -263,8 +263,10 @@ def _categorical(col, report_missing: bool = False):
     if col.num_chunks == 0:
         cat = pd.Categorical([], categories=pd.Index([], dtype="str"))
         return (cat, False) if report_missing else cat
-    cat = col.to_pandas()
-    cat = cat.array if isinstance(cat, pd.Series) else cat
+    cat = _sorted_chunks_categorical(col) if not nulls else None
+    if cat is None:
+        cat = col.to_pandas()
+        cat = cat.array if isinstance(cat, pd.Series) else cat
     cats_pa = pa.array(cat.categories.array) if len(cat.categories) else pa.array([], pa.string())
     if not parsing.is_text(cats_pa):
         cats_pa = pc.cast(cats_pa, pa.string())
@@ -281,6 +283,59 @@ def _categorical(col, report_missing: bool = False):
     new_codes = inv[np.where(codes < 0, len(inv) - 1, codes)]
     out = pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq, dtype="str"), validate=False)
     return (out, True) if report_missing else out
+
+
+def _sorted_chunks_categorical(col: pa.ChunkedArray) -> pd.Categorical | None:
+    """Categorical from dictionary chunks without hashing any string, when the data are sorted by this column.
+
+    Parquet gives each row group its own dictionary in order of first appearance; for data sorted by seller id
+    every dictionary is strictly increasing and each starts at or after the previous one's last value (equal only
+    for a seller spanning two row groups). Then the global categories are the dictionaries laid end to end (the
+    shared boundary value once) and each chunk's codes are its indices plus an offset: no unification hash table
+    over a million ids. Returns None when the condition does not hold (the caller unifies the general way).
+    """
+    if not col.num_chunks:
+        return None
+    pieces, bases, total, prev_last, prev_d, prev_base = [], [], 0, None, None, 0
+    for ch in col.chunks:
+        d = ch.dictionary
+        if not parsing.is_text(d):
+            return None
+        if len(d) == 0:
+            bases.append(total)
+            continue
+        if prev_d is not None and (d is prev_d or d.equals(prev_d)):  # batches of one row group share it
+            bases.append(prev_base)
+            continue
+        prev_d = d
+        if len(d) > 1 and not pc.all(pc.greater(d.slice(1), d.slice(0, len(d) - 1))).as_py():
+            return None
+        first = d[0].as_py()
+        if prev_last is not None and first < prev_last:
+            return None
+        if prev_last is not None and first == prev_last:
+            prev_base = total - 1
+            pieces.append(d.slice(1))
+            total += len(d) - 1
+        else:
+            prev_base = total
+            pieces.append(d)
+            total += len(d)
+        bases.append(prev_base)
+        prev_last = d[len(d) - 1].as_py()
+    codes = np.empty(len(col), dtype=np.int32)
+    at = 0
+    for ch, base in zip(col.chunks, bases, strict=True):
+        n = len(ch)
+        np.add(ch.indices.to_numpy(zero_copy_only=False), base, out=codes[at:at + n], casting="unsafe")
+        at += n
+    values = pa.concat_arrays([p.cast(pa.string()) for p in pieces]) if pieces else pa.array([], pa.string())
+    cats = pd.Index(values.to_pandas(), dtype="str")
+    try:  # the categories are strictly increasing, hence unique: skip pandas' uniqueness re-check
+        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        dtype = pd.CategoricalDtype(cats)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _union(cats: list[pd.Categorical]) -> pd.Categorical:
@@ -448,6 +503,8 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
         tm, maybe_bad = parsing.parse_days(cols["order_date"]), True
     bad_time = (tm == NO_MONTH) if maybe_bad else None
     amount, ok_amount = parsing.parse_money(cols[amount_field], lazy_ok=True)
+    if monthly:  # cents before duplicate comparison (5.001 and 5.00 are the same monthly figure); in place
+        amount = _round_cents(amount, inplace=True)
     if not allow_negative and bool((amount >= 0).all()) and (not len(amount) or np.isfinite(amount.max())):
         bad_amount = negative = None  # the common clean case: two quick passes instead of four
     else:
@@ -553,12 +610,45 @@ def _month_datetime(idx: np.ndarray) -> np.ndarray:
     return table[idx - lo]
 
 
-def _round_cents(x: np.ndarray) -> np.ndarray:
-    """Round to cents (as ``np.round(x, 2)``: x*100, round half to even, /100) with one buffer."""
-    out = np.multiply(x, 100.0)
+def _round_cents(x: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Round to cents exactly as ``np.round(x, 2)`` (x*100, round half to even, /100), in place if asked."""
+    out = x if (inplace and x.flags.writeable) else np.multiply(x, 100.0)
+    if out is x:
+        np.multiply(out, 100.0, out=out)
     np.rint(out, out=out)
     np.divide(out, 100.0, out=out)
     return out
+
+
+def _strictly_increasing(levels: list[np.ndarray], block: int = 1 << 18) -> bool:
+    """Whether rows are strictly increasing in lexicographic order of ``levels`` (sorted, no equal keys).
+
+    Evaluated in cache-sized blocks with reused byte buffers: no combined int64 key and no row-sized temporaries,
+    and the common case (data already sorted by seller, marketplace, month without duplicates) needs nothing more.
+    """
+    n = len(levels[0])
+    if n < 2:
+        return True
+    gt, eq, tmp = (np.empty(min(block, n - 1), dtype=bool) for _ in range(3))
+    for s in range(0, n - 1, block):
+        e = min(s + block, n - 1)
+        m = e - s
+        g, q, t = gt[:m], eq[:m], tmp[:m]
+        for i, a in enumerate(levels):
+            hi, lo = a[s + 1:e + 1], a[s:e]
+            if i == 0:
+                np.greater(hi, lo, out=g)
+                np.equal(hi, lo, out=q)
+                continue
+            np.greater(hi, lo, out=t)
+            t &= q
+            g |= t
+            if i < len(levels) - 1:
+                np.equal(hi, lo, out=t)
+                q &= t
+        if not g.all():
+            return False
+    return True
 
 
 def _group_duplicates(key: np.ndarray, values: list[np.ndarray]):
@@ -641,7 +731,8 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     # duplicates: key = (seller code, marketplace, month start day), O(n) when already sorted by it
     key = np.empty(0, np.int64)
     order, keep, copies, conflicts = None, np.ones(0, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
-    if len(month_g):
+    levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
+    if len(month_g) and not _strictly_increasing(levels):
         # key = (seller code, marketplace, month start); the constant offset of month starts does not change order
         # or equality, so no subtraction pass. Month starts are seconds; if the product could overflow int64, use
         # days instead.
@@ -683,7 +774,7 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
         "seller_id": seller_out,
         "marketplace": pd.Categorical.from_codes(mp_f, dtype=_MP_DTYPE, validate=False),
         "month": fin(month_g).view("datetime64[s]"),
-        "gross_sales": _round_cents(fin(gross_g)),
+        "gross_sales": fin(gross_g),  # rounded to cents when parsed
     }
     if cur_g is not None:
         data["currency"] = pd.Categorical.from_codes(fin(cur_g), categories=list(_CURRENCIES), validate=False)

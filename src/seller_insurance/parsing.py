@@ -138,8 +138,12 @@ def parse_money(arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False) -> tuple
         if pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or pa.types.is_decimal(arr.type):
             if arr.type != pa.float64():
                 arr = pc.cast(arr, pa.float64())
-            vals = arr.to_numpy(zero_copy_only=False)
-            vals = np.asarray(vals, dtype=np.float64)
+            chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+            vals = np.empty(len(arr), dtype=np.float64)  # one fresh, writable buffer (callers round in place)
+            at = 0
+            for c in chunks:
+                vals[at:at + len(c)] = c.to_numpy(zero_copy_only=False)
+                at += len(c)
             return vals, (None if lazy_ok else np.isfinite(vals))
         n = len(arr)
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
