@@ -234,3 +234,11 @@ def test_add_scheduler_argument():
     assert p.parse_args([]).scheduler is None
     assert p.parse_args(["--scheduler", "tcp://h:8786"]).scheduler == "tcp://h:8786"
     assert "'local' for a LocalCluster" in p.format_help().replace("\n", " ").replace("  ", " ")
+
+
+def test_required_over_time_when_nothing_triggers(client, tables):
+    kw = dict(threshold=1e12, start=NEW_RULE_START)
+    expected = rules.required_over_time(rules.compare_rules(tables["sales"], **kw), by="marketplace")
+    assert len(expected) == 0
+    got = sd.required_over_time_dask(sd.compare_rules_lazy(tables["sales"], **kw), by="marketplace")
+    assert_frame_equal(got, expected)

@@ -183,11 +183,22 @@ def _plain_dates(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     for col in part.columns:
         s = part[col]
         if col in columns and not (isinstance(s.dtype, np.dtype) and s.dtype.kind == "M"):
-            s = pd.Series(pd.to_datetime(s).to_numpy().astype("datetime64[s]"), index=part.index, name=col)
+            s = pd.Series(_datetime_seconds(s), index=part.index, name=col)
         elif _is_text(s.dtype) and str(s.dtype) != "str":
             s = s.astype("str")  # pandas' default string dtype, as schema.read_parquet gives
         out[col] = s
     return pd.DataFrame(out, index=part.index)
+
+
+def _datetime_seconds(s: pd.Series) -> np.ndarray:
+    """``datetime64[s]`` values of a date column; Parquet ``date32`` is cast by pyarrow (pandas' parser: ~1 s per
+    million rows, the cast ~1 ms)."""
+    if isinstance(s.dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_date(s.dtype.pyarrow_dtype) or pa.types.is_timestamp(s.dtype.pyarrow_dtype):
+            return pa.array(s.array).cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
+    return pd.to_datetime(s).to_numpy().astype("datetime64[s]")
 
 
 def _is_text(dtype) -> bool:
@@ -351,23 +362,22 @@ def required_over_time_dask(
 
     With a Dask ``comparison``, each partition is counted by ``rules.required_over_time`` over the same list of
     months (the global first..last trigger when ``months_range`` is None, found by one min/max pass) and the counts,
-    which are additive across disjoint seller sets, are summed per month and group. Same result as pandas.
+    which are additive across disjoint seller sets, are summed per month and group. Same result as pandas. The
+    first/last trigger are dask scalars fed to the per-partition step, so the comparison is computed once (its
+    partitions wait in worker memory until the scalars are known: about 100 bytes per seller-marketplace).
     """
     if isinstance(comparison, pd.DataFrame):
         return rules.required_over_time(comparison, months_range, sellers=sellers, by=by)
     import dask
 
-    if months_range is None:
+    first = last = None
+    if months_range is None:  # global first..last trigger as dask scalars: one pass computes everything
         trig = comparison[["old_trigger", "new_trigger"]]
-        lo, hi = dask.compute(trig.min(), trig.max())
-        lo, hi = lo.min(), hi.max()
-        if pd.isna(lo):  # no trigger at all: pandas gives an empty table
-            return rules.required_over_time(comparison._meta, None, sellers=sellers, by=by)
-        months_range = (lo, hi)
+        first, last = trig.min().min(), trig.max().max()
     by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
     meta = rules.required_over_time(comparison._meta, months_range, sellers=sellers, by=by)
     seller_arg = dask.delayed(sellers) if sellers is not None else None
-    parts = comparison.map_partitions(_required_part, months_range, seller_arg, by, meta=meta).compute()
+    parts = comparison.map_partitions(_required_part, months_range, first, last, seller_arg, by, meta=meta).compute()
     counts = ["n_required_old", "n_required_new", "n_total"]
     keys = ["month", *by_cols]
     summed = parts.groupby(keys, dropna=False, sort=False, observed=True)[counts].sum().reset_index()
@@ -380,7 +390,9 @@ def required_over_time_dask(
     return summed[list(meta.columns)]
 
 
-def _required_part(part, months_range, sellers, by) -> pd.DataFrame:
+def _required_part(part, months_range, first, last, sellers, by) -> pd.DataFrame:
+    if months_range is None and not pd.isna(first):  # no trigger anywhere: None gives pandas' empty table
+        months_range = (first, last)
     return rules.required_over_time(part, months_range, sellers=sellers, by=by)
 
 
