@@ -327,3 +327,23 @@ def test_orders_with_site_currency_and_units(tmp_path):
                     f["units"].astype(object), strict=True)) == [
         ("US", "2021-04", 7.0, 1, pd.NA), ("DE", "2021-03", 15.0, 1, 3)]
     assert _codes(r) == ["currency_mismatch"]
+
+
+def test_committed_sample_dataset_loads_clean_and_unchanged():
+    """The generator's committed sample: nothing rejected, and the values equal a plain pyarrow read."""
+    from seller_insurance.paths import SAMPLE_DATA_DIR
+
+    ds = load_dataset(SAMPLE_DATA_DIR)
+    assert set(ds) == {"sellers", "monthly_sales", "claims"}
+    for table, res in ds.items():
+        assert res.rejects.empty, table
+        raw = pq.read_table(SAMPLE_DATA_DIR / f"{table}.parquet").to_pandas()
+        assert res.rows_read == len(raw) == len(res.frame)
+    m, raw = ds["monthly_sales"].frame, pq.read_table(SAMPLE_DATA_DIR / "monthly_sales.parquet").to_pandas()
+    raw = raw.assign(seller_id=raw["seller_id"].astype(str), month=pd.to_datetime(raw["month"]).dt.strftime("%Y-%m"))
+    got = m.assign(seller_id=m["seller_id"].astype(str), marketplace=m["marketplace"].astype(str),
+                   month=m["month"].dt.strftime("%Y-%m"))
+    key = ["seller_id", "marketplace", "month"]
+    merged = got.merge(raw, on=key, suffixes=("", "_raw"), validate="one_to_one")
+    assert len(merged) == len(raw)
+    np.testing.assert_array_equal(merged["gross_sales"], merged["gross_sales_raw"])
