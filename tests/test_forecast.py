@@ -72,6 +72,23 @@ def test_labels_by_hand():
     assert fc.build_labels(SMALL_SALES, X8.index, "2022-08", p1, sellers=SMALL_SELLERS).tolist() == [1, 0, 0]
 
 
+def test_threshold_override():
+    # One number applies to every site. At 8,500 B's 9,000 in 2022-01 already exceeds (B drops out), and C's
+    # 4,100 (UK) no longer does (C stays in).
+    p = fc.ForecastParams(horizon=3, threshold=8_500.0)
+    X = fc.build_features(SMALL_SALES, SMALL_SELLERS, "2022-06", p)
+    assert list(X.index) == [("A", "US"), ("C", "UK"), ("D", "US")]
+    assert X.loc[("A", "US"), "mean_1"] == pytest.approx(5_000 / 8_500)
+    # A mapping overrides the named site only: UK at 5,000 means C's 4,100 no longer triggers.
+    pm = fc.ForecastParams(horizon=3, threshold={"UK": 5_000.0})
+    assert ("C", "UK") in fc.build_features(SMALL_SALES, SMALL_SELLERS, "2022-06", pm).index
+
+
+def test_too_little_history_is_a_clear_error():
+    with pytest.raises(InputError, match="not enough months of sales data"):
+        fc.evaluate_by_time(SMALL_SALES, SMALL_SELLERS, fc.ForecastParams())
+
+
 def test_labels_need_the_whole_horizon():
     X = fc.build_features(SMALL_SALES, SMALL_SELLERS, "2022-10", fc.ForecastParams(horizon=3))
     with pytest.raises(ValueError, match="after the last month of data"):
@@ -300,6 +317,8 @@ def test_end_to_end_synthetic(tmp_path):
     pd.testing.assert_frame_equal(wl, fc.watch_list(sales, sellers, p))
 
     csv, parquet = fc.write_watch_list(wl, tmp_path / "watch")
+    csv2, _ = fc.write_watch_list(fc.watch_list(sales, sellers, p), tmp_path / "again")
+    assert csv.read_bytes() == csv2.read_bytes()
     text = csv.read_text()
     assert "\n=cmd0" not in text and ",=cmd0" not in text and "'=cmd0" in text
     back = pd.read_parquet(parquet)

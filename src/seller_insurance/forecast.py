@@ -144,7 +144,8 @@ class _History:
     keys: pd.DataFrame  # seller_id, marketplace, category, fulfilment_channel (categoricals); one row per key
     launch: np.ndarray  # month index of launch per key
     threshold: np.ndarray  # threshold per key (local currency)
-    first_month: int  # month index of column 0
+    first_month: int  # month index of column 0 (earliest launch or sales month)
+    data_first_month: int  # first month with a sales row (months before it are unobserved, shown as zero)
     last_month: int  # last month of data (month index)
     sales: np.ndarray  # float64 [n_keys, n_months] gross sales, 0 where no row
     ratio: np.ndarray  # sales / threshold
@@ -281,7 +282,9 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
         "category": _cat("category"),
         "fulfilment_channel": _cat("fulfilment_channel"),
     })
-    return _History(keys=keys, launch=launch, threshold=threshold, first_month=first, last_month=last,
+    data_first = int(sales_month.min()) if len(sales_month) else first
+    return _History(keys=keys, launch=launch, threshold=threshold, first_month=first, data_first_month=data_first,
+                    last_month=last,
                     sales=matrix, ratio=ratio, trigger=trigger, params=params)
 
 
@@ -558,7 +561,9 @@ def _cutoff_plan(hist: _History, params: ForecastParams, for_watch_list: bool = 
     """Training and test cut-offs (month indices). The test set is empty for the watch-list plan."""
     h = params.horizon
     last_labelled = hist.last_month - h
-    earliest = hist.first_month + 1  # at least one month of history before a cut-off
+    # Sellers launched before the sales data start look like zero sales there: a cut-off needs its longest
+    # window inside the data. Earlier cut-offs are skipped.
+    earliest = hist.data_first_month + params.span - 1
     if for_watch_list:
         test: list[int] = []
         train_end = last_labelled
@@ -567,9 +572,10 @@ def _cutoff_plan(hist: _History, params: ForecastParams, for_watch_list: bool = 
         train_end = test[0] - h
     train = [t for t in range(train_end - params.n_train_cutoffs + 1, train_end + 1) if t >= earliest]
     if not train or (not for_watch_list and test[0] < earliest):
-        need = params.n_train_cutoffs * 0 + 1 + h + (0 if for_watch_list else params.n_test_cutoffs + h)
-        raise InputError(f"not enough months of data for horizon {h}: {hist.last_month - hist.first_month + 1} "
-                         f"months, need at least {need + 1}", path="monthly_sales", column="month")
+        need = params.span + h + (0 if for_watch_list else params.n_test_cutoffs + h - 1)
+        raise InputError(f"not enough months of sales data for windows up to {params.span} months and horizon "
+                         f"{h}: {hist.last_month - hist.data_first_month + 1} months, need at least {need}",
+                         path="monthly_sales", column="month")
     return train, test
 
 
