@@ -242,3 +242,13 @@ def test_required_over_time_when_nothing_triggers(client, tables):
     assert len(expected) == 0
     got = sd.required_over_time_dask(sd.compare_rules_lazy(tables["sales"], **kw), by="marketplace")
     assert_frame_equal(got, expected)
+
+
+def test_compare_arrays_for_the_command_line(client, split_folder, tables):
+    expected = rules.compare_arrays(tables["sales"], start=NEW_RULE_START)
+    got = sd.compare_arrays_dask(split_folder, start=NEW_RULE_START)
+    assert list(got.seller_id) == list(expected.seller_id)
+    assert list(got.marketplace) == list(expected.marketplace)
+    for name in ("old", "new", "status"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
+    assert got.status.dtype == expected.status.dtype

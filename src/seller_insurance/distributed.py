@@ -57,6 +57,7 @@ from seller_insurance.claims_groups import (
 )
 from seller_insurance.errors import InputError, RunError
 from seller_insurance.intervals import BOOTSTRAP_BELOW, ratio_bootstrap_interval, wilson_interval, z_value
+from seller_insurance.months import NO_MONTH
 from seller_insurance.policy import (
     CLAIM_CAP_USD,
     DEFAULT_INCLUSIVE,
@@ -71,6 +72,7 @@ __all__ = [
     "add_scheduler_argument",
     "claim_shares_dask",
     "client_for",
+    "compare_arrays_dask",
     "compare_rules_dask",
     "compare_rules_lazy",
     "read_claims",
@@ -349,6 +351,25 @@ def compare_rules_dask(
     lazy = compare_rules_lazy(sales, old_months=old_months, new_months=new_months, threshold=threshold,
                               inclusive=inclusive, start=start, end=end, partitioned=partitioned)
     return _sorted_by_key(lazy.compute())
+
+
+def compare_arrays_dask(sales, **kw) -> rules.Comparison:
+    """``rules.compare_arrays`` on a Dask cluster (same keyword arguments as :func:`compare_rules_dask`).
+
+    The raw arrays the ``evaluate`` command formats: ids, old/new trigger month indices (``NO_MONTH`` when none)
+    and status codes (index into ``rules.STATUSES``), in (seller_id, marketplace) order.
+    """
+    frame = compare_rules_dask(sales, **kw)
+    status = pd.Index(rules.STATUSES).get_indexer(frame["status"]).astype(np.int8)
+    return rules.Comparison(frame["seller_id"].array, frame["marketplace"].array,
+                            _month_index(frame["old_trigger"]), _month_index(frame["new_trigger"]), status)
+
+
+def _month_index(col: pd.Series) -> np.ndarray:
+    values = col.to_numpy()
+    idx = values.astype("datetime64[M]").astype(np.int64)
+    idx[np.isnat(values)] = NO_MONTH
+    return idx
 
 
 def required_over_time_dask(
