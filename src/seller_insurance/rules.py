@@ -143,19 +143,19 @@ def resolve_thresholds(marketplaces: Iterable[str], threshold: Threshold = None)
 # ---------------------------------------------------------------------------------------------------------------
 # Input to arrays
 # ---------------------------------------------------------------------------------------------------------------
-def _codes(col: pd.Series | None, name: str, n_rows: int) -> tuple[np.ndarray, pd.Index, bool]:
-    """Integer codes (order = sorted categories), the categories and whether the input was Categorical."""
+def _codes(col: pd.Series | None, name: str, n_rows: int) -> tuple[np.ndarray, pd.Index, bool, np.ndarray | None]:
+    """Integer codes, the categories, whether the input was Categorical, and the rank of each code in value order
+    (None when the codes are already in value order). Categorical codes are used as they are (no per-row remap);
+    the output is put in value order at the end, on one row per seller-marketplace."""
+    rank = None
     if col is None:
-        return np.zeros(n_rows, dtype=np.int8), pd.Index([DEFAULT_MARKETPLACE]), False
+        return np.zeros(n_rows, dtype=np.int8), pd.Index([DEFAULT_MARKETPLACE]), False, None
     if isinstance(col.dtype, pd.CategoricalDtype):
         codes = col.array.codes
         cats = col.cat.categories
-        if not cats.is_monotonic_increasing:  # make code order = value order (deterministic output order)
-            order = cats.argsort()
-            rank = np.empty(len(order), dtype=codes.dtype if len(order) < np.iinfo(codes.dtype).max else np.int64)
-            rank[order] = np.arange(len(order))
-            cats = cats.take(order)
-            codes = np.where(codes < 0, codes, rank[np.maximum(codes, 0)])
+        if not cats.is_monotonic_increasing:
+            rank = np.empty(len(cats), dtype=np.int64)
+            rank[cats.argsort()] = np.arange(len(cats))
         categorical = True
     else:
         try:
@@ -167,7 +167,7 @@ def _codes(col: pd.Series | None, name: str, n_rows: int) -> tuple[np.ndarray, p
     if n_rows and codes.min() < 0:
         row = int(np.flatnonzero(codes < 0)[0])
         raise ValueError(f"{name} is missing in {int((codes < 0).sum())} row(s), e.g. row {col.index[row]!r}")
-    return codes, cats, categorical
+    return codes, cats, categorical, rank
 
 
 def _month_codes(col: pd.Series) -> np.ndarray:
@@ -234,6 +234,7 @@ class _Prepared:
     stride: int
     month_lo: int
     q_keys: np.ndarray  # keys of the qualifying rows (month counts and is <= end), strictly increasing
+    order: np.ndarray | None = None  # permutation putting groups in value order (None: code order is value order)
 
     def first_trigger(self, months: int) -> np.ndarray:
         """Month index of the first trigger of an N-month rule per group (``NO_MONTH`` when none).
@@ -246,7 +247,7 @@ class _Prepared:
         w = months - 1
         if w:
             if len(q) <= w:
-                return out
+                return out  # all NO_MONTH: order does not matter
             keys = q[w:][(q[w:] - q[:-w]) == w]
         else:
             keys = q
@@ -257,12 +258,13 @@ class _Prepared:
         np.not_equal(g[1:], g[:-1], out=first[1:])
         g, keys = g[first], keys[first]
         out[np.searchsorted(self.groups, g)] = (keys - g * self.stride).astype(np.int64) + self.month_lo
-        return out
+        return out if self.order is None else out[self.order]
 
     def ids(self):
         """seller_id and marketplace values of each group, in the input's kind (Categorical stays Categorical)."""
-        s_codes = self.groups // self.n_mp
-        m_codes = self.groups - s_codes * self.n_mp
+        groups = self.groups if self.order is None else self.groups[self.order]
+        s_codes = groups // self.n_mp
+        m_codes = groups - s_codes * self.n_mp
         return (_values(s_codes, self.seller_cats, self.seller_categorical, self.seller_ordered),
                 _values(m_codes, self.mp_cats, self.mp_categorical, False))
 
@@ -280,9 +282,9 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
     if missing:
         raise ValueError(f"sales is missing column(s) {', '.join(missing)} (has: {', '.join(map(str, sales.columns))})")
     n = len(sales)
-    s_codes, s_cats, s_cat = _codes(sales["seller_id"], "seller_id", n)
+    s_codes, s_cats, s_cat, s_rank = _codes(sales["seller_id"], "seller_id", n)
     mp_col = sales["marketplace"] if "marketplace" in sales.columns else None
-    m_codes, m_cats, m_cat = _codes(mp_col, "marketplace", n)
+    m_codes, m_cats, m_cat, m_rank = _codes(mp_col, "marketplace", n)
     months = _month_codes(sales["month"])
     values = _money(sales["gross_sales"])
     if n and np.isnan(values).any():
@@ -356,7 +358,21 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
     if end is not None:
         counts &= (keys % kt(stride)) <= (end - month_lo)
     q_keys = keys[counts]
-    return _Prepared(groups, s_cats, s_cat, seller_ordered, m_cats, m_cat, n_mp, stride, month_lo, q_keys)
+    del keys, counts
+    return _Prepared(groups, s_cats, s_cat, seller_ordered, m_cats, m_cat, n_mp, stride, month_lo, q_keys,
+                     _value_order(groups, n_mp, s_rank, m_rank))
+
+
+def _value_order(groups: np.ndarray, n_mp: int, s_rank, m_rank) -> np.ndarray | None:
+    """Permutation sorting groups by (seller_id value, marketplace value); None when code order already is."""
+    if s_rank is None and m_rank is None:
+        return None
+    s = groups // n_mp
+    m = groups - s * n_mp
+    key = (s if s_rank is None else s_rank[s]) * n_mp + (m if m_rank is None else m_rank[m])
+    if len(key) < 2 or bool(np.all(key[1:] > key[:-1])):
+        return None
+    return np.argsort(key, kind="stable")
 
 
 def _has_threshold(site: str, threshold: Threshold) -> bool:
