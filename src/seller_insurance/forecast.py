@@ -46,6 +46,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from . import policy
 from .errors import InputError
 from .months import NO_MONTH, format_month, month_index_to_timestamp, parse_month, to_month_index
+from .rules import trigger_months
 from .safe_export import spreadsheet_safe
 
 __all__ = [
@@ -56,7 +57,6 @@ __all__ = [
     "build_labels",
     "build_panel",
     "evaluate_by_time",
-    "first_triggers",
     "metrics_by_segment",
     "model_pipelines",
     "plot_calibration",
@@ -144,7 +144,7 @@ class _History:
     keys: pd.DataFrame  # seller_id, marketplace, category, fulfilment_channel (categoricals); one row per key
     launch: np.ndarray  # month index of launch per key
     threshold: np.ndarray  # threshold per key (local currency)
-    first_month: int  # month index of column 0 (earliest launch or sales month)
+    first_month: int  # month index of column 0 (the first month with a sales row)
     data_first_month: int  # first month with a sales row (months before it are unobserved, shown as zero)
     last_month: int  # last month of data (month index)
     sales: np.ndarray  # float64 [n_keys, n_months] gross sales, 0 where no row
@@ -177,29 +177,16 @@ def _check_columns(df: pd.DataFrame, needed: tuple[str, ...], table: str) -> Non
                          path=table, column=missing[0])
 
 
-def _first_trigger_from_rules(sales: pd.DataFrame, keys: pd.MultiIndex, params: ForecastParams) -> np.ndarray | None:
-    """First single-month trigger per key from ``rules.trigger_months``; ``None`` when rules.py is not there."""
-    try:
-        from .rules import trigger_months
-    except ImportError:
-        return None
+def _first_triggers(sales: pd.DataFrame, keys: pd.MultiIndex, params: ForecastParams) -> np.ndarray:
+    """Month index of the first single-month trigger per key (``rules.trigger_months``), ``NO_MONTH`` if none."""
     trig = trigger_months(sales, months=policy.NEW_RULE_MONTHS, threshold=params.threshold,
                           inclusive=params.inclusive)
     out = np.full(len(keys), NO_MONTH, dtype=np.int64)
     trig = trig[trig["trigger"].notna()]
     if len(trig):
-        mp = _marketplace(trig)
-        pos = keys.get_indexer(pd.MultiIndex.from_arrays([trig["seller_id"].astype(str), mp]))
-        ok = pos >= 0
-        out[pos[ok]] = to_month_index(trig["trigger"][ok])
+        pos = keys.get_indexer(pd.MultiIndex.from_arrays([trig["seller_id"].astype(str), _marketplace(trig)]))
+        out[pos] = to_month_index(trig["trigger"])  # every key of sales is in keys (checked before)
     return out
-
-
-def first_triggers(ratio_over: np.ndarray, first_month: int) -> np.ndarray:
-    """Month index of the first ``True`` column per row of a boolean matrix, ``NO_MONTH`` if none (vectorised)."""
-    any_over = ratio_over.any(axis=1)
-    first = np.argmax(ratio_over, axis=1).astype(np.int64) + first_month
-    return np.where(any_over, first, NO_MONTH)
 
 
 def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams) -> _History:
@@ -246,7 +233,9 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
 
     data_last = int(sales_month.max()) if len(sales_month) else int(launch.max())
     last = parse_month(params.last_month) if params.last_month else data_last
-    first = int(min(launch.min(), sales_month.min() if len(sales_month) else launch.min()))
+    # The matrix starts at the first month with sales: earlier months (sellers launched before the data) are
+    # unobserved and read as zero through the windows' zero padding.
+    first = int(sales_month.min()) if len(sales_month) else int(launch.min())
     keep = sales_month <= last  # months after last_month are outside the analysed data
     n_months = last - first + 1
     if n_months < 1:
@@ -262,10 +251,7 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
         len(key_index), n_months)
     ratio = matrix / threshold[:, None]
 
-    trigger = _first_trigger_from_rules(sales[keep] if not keep.all() else sales, key_index, params)
-    if trigger is None:  # rules.py not available: the same definition, on the matrix
-        over = matrix >= threshold[:, None] if params.inclusive else matrix > threshold[:, None]
-        trigger = first_triggers(over, first)
+    trigger = _first_triggers(sales[keep] if not keep.all() else sales, key_index, params)
 
     def _cat(col: str) -> pd.Categorical:
         """A static attribute as a categorical; missing column or value -> 'unknown'."""
