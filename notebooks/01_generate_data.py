@@ -68,7 +68,7 @@ fig = charts.bar_chart(
     bands, "size_band", "sellers",
     title=f"{say.pct((sellers['annual_sales_usd'] >= 100_000).mean(), 0)} of sellers sell over $100k a year",
     value_label="seller-marketplaces", footnote=f"Source: {data.description}. Annualised gross sales in USD.")
-charts.save_figure(fig, "data_size_bands", FIG)
+charts.publish(fig, "data_size_bands", FIG)
 by_site = sellers.groupby("marketplace").size().rename("sellers").reset_index()
 display(bands, by_site)
 
@@ -79,7 +79,7 @@ fig = charts.line_chart(
     title="Sales peak every December, with a smaller July bump",
     ylabel="gross sales, USD millions", footnote=f"Source: {data.description}. Converted at 2021 average rates.",
     vline=("2021-09", "new rule"), value_format="{:,.0f}")
-charts.save_figure(fig, "data_monthly_sales", FIG)
+charts.publish(fig, "data_monthly_sales", FIG)
 
 # %%
 run_metrics.record(RUN, "data", {

@@ -49,7 +49,6 @@ comparison = rules.compare_rules(data.monthly_sales, old_months=old_months, new_
 note = say.rule_footnote(data.description, threshold=threshold, old_months=old_months, new_months=new_months,
                          start=rule_start, inclusive=inclusive, end=end)
 overall = impact.impact_table(comparison).iloc[0]
-overall
 
 # %% [markdown]
 # ## Headline
@@ -73,7 +72,21 @@ by_band = impact.impact_table(comparison, by="size_band", sellers=data.sellers)
 by_category = impact.impact_table(comparison, by="category", sellers=data.sellers)
 by_category["category"] = by_category["category"].map(say.display_name)
 by_marketplace = impact.impact_table(comparison, by="marketplace")
-display(by_band, by_category, by_marketplace)
+COUNTS = ("population", "already_required", "newly_affected", "accelerated", "unaffected")
+SHARES = ("newly_affected_share", "accelerated_share", "changed_share")
+HEADERS = {"population": "sellers (not already required)", "already_required": "already required",
+           "newly_affected": "newly required", "accelerated": "required earlier", "unaffected": "unaffected",
+           "newly_affected_share": "newly required %", "accelerated_share": "earlier %",
+           "changed_share": "either %", "median_lead_months": "median months earlier"}
+
+
+def table(df, key):
+    cols = [key, *COUNTS, *SHARES, "median_lead_months"]
+    return say.present(df[cols], integer=COUNTS, percent=SHARES, decimals={"median_lead_months": 0},
+                       rename=HEADERS, index=key)
+
+
+display(table(by_band, "size_band"), table(by_category, "category"), table(by_marketplace, "marketplace"))
 
 # %%
 top_band = by_band.loc[by_band["newly_affected"].idxmax()]
@@ -82,7 +95,7 @@ fig = charts.grouped_bar_chart(
     title=f"The single-month rule newly requires {say.n(overall.newly_affected)} sellers, "
           f"most in the {top_band['size_band']} band",
     value_label="sellers", footnote=note)
-charts.save_figure(fig, "rules_by_size_band", FIG)
+charts.publish(fig, "rules_by_size_band", FIG)
 
 # %%
 fig = charts.bar_chart(
@@ -90,7 +103,7 @@ fig = charts.bar_chart(
     title=f"Across categories, {say.pct(by_category['changed_share'].min(), 0)} to "
           f"{say.pct(by_category['changed_share'].max(), 0)} of sellers are required sooner or newly",
     value_label="share of sellers newly required or required earlier", footnote=note, value_format="{:.1%}")
-charts.save_figure(fig, "rules_by_category", FIG)
+charts.publish(fig, "rules_by_category", FIG)
 
 # %% [markdown]
 # ## When sellers first trigger: the Q4 effect
@@ -104,7 +117,7 @@ fig = charts.bar_chart(
     profile, "month_name", "sellers", horizontal=False,
     title=f"{say.pct(q4, 0)} of first single-month triggers fall in Oct-Dec; {peak['month_name']} peaks",
     value_label="sellers first over the threshold", footnote=note, highlight=[peak["month_name"]])
-charts.save_figure(fig, "rules_trigger_month", FIG)
+charts.publish(fig, "rules_trigger_month", FIG)
 display(Markdown(
     f"{say.pct(q4)} of first single-month triggers fall in October-December (a quarter of the year would be 25%); "
     f"the peak month is **{peak['month_name']}** with {say.n(peak['sellers'])} sellers."))
@@ -121,7 +134,7 @@ fig = charts.line_chart(
     title=f"By {over_time['month'].iloc[-1]:%b %Y}, {say.n(last['n_required_new'])} sellers are required under "
           f"the single-month rule vs {say.n(last['n_required_old'])} under the old rule",
     ylabel="sellers required (cumulative)", footnote=note, vline=(rule_start, "new rule"))
-charts.save_figure(fig, "rules_required_over_time", FIG)
+charts.publish(fig, "rules_required_over_time", FIG)
 
 # %% [markdown]
 # ## How much earlier
@@ -133,8 +146,7 @@ fig = charts.bar_chart(
     category_label="months earlier under the single-month rule",
     title=f"Accelerated sellers are required a median {say.n(overall.median_lead_months)} months earlier",
     value_label="sellers", footnote=note + " Lead = old trigger month - new trigger month.")
-charts.save_figure(fig, "rules_lead_months", FIG)
-leads.head(12)
+charts.publish(fig, "rules_lead_months", FIG)
 
 # %% [markdown]
 # ## The premium burden on newly affected sellers
@@ -151,8 +163,12 @@ fig = charts.bar_chart(
           f"{say.pct(median_burden)} of a year's sales",
     value_label="median premium as share of 12-month sales", value_format="{:.2%}",
     footnote=note + f" Premium {say.usd(annual_premium_usd)} a year (broker range $500-$2,000).")
-charts.save_figure(fig, "rules_premium_burden", FIG)
-burden_by_band
+charts.publish(fig, "rules_premium_burden", FIG)
+say.present(burden_by_band, integer=("sellers",),
+            percent=("median_premium_share", "p25_premium_share", "p75_premium_share", "share_over_1pct"),
+            rename={"median_premium_share": "median premium / sales", "p25_premium_share": "25th percentile",
+                    "p75_premium_share": "75th percentile", "share_over_1pct": "sellers paying over 1%"},
+            index="size_band")
 
 # %%
 run_metrics.record(RUN, "rules", {

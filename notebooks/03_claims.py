@@ -50,7 +50,6 @@ statuses = None if all_statuses else ("valid",)
 note = say.claims_footnote(data.description, cap=cap, strict=strict_cap, statuses=statuses)
 kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
 overall = claims.claim_shares(data.claims, **kw).iloc[0]
-overall
 
 # %%
 display(Markdown(
@@ -70,7 +69,20 @@ by_category["category"] = by_category["category"].map(say.display_name)
 by_type = claims.claim_shares(data.claims, by="claim_type", **kw)
 by_year = claims.claim_shares(data.claims, by="filed_year", **kw)
 by_quarter = claims.claim_shares(data.claims, by="filed_quarter", **kw)
-display(by_category, by_type, by_year)
+SHARE_COLS = ("count_share", "count_share_low", "count_share_high", "amount_share", "amount_share_low",
+              "amount_share_high")
+HEADERS = {"n_claims": "claims", "n_under_cap": "under cap", "count_share": "share by count",
+           "count_share_low": "low", "count_share_high": "high", "amount_total": "claimed",
+           "amount_share": "share by value", "amount_share_low": "low ", "amount_share_high": "high "}
+
+
+def table(df, key):
+    cols = [key, "n_claims", "n_under_cap", *SHARE_COLS, "amount_total"]
+    return say.present(df[cols], integer=("n_claims", "n_under_cap"), percent=SHARE_COLS,
+                       money=("amount_total",), rename=HEADERS, index=key)
+
+
+display(table(by_category, "category"), table(by_type, "claim_type"), table(by_year, "filed_year"))
 
 # %%
 ordered = by_category.sort_values("count_share")
@@ -80,14 +92,14 @@ fig = charts.interval_chart(
           f"{say.usd(cap)}; every category is within "
           f"{say.pct(ordered['count_share'].min(), 0)}-{say.pct(ordered['count_share'].max(), 0)}",
     value_label="share of claims by count", footnote=note, reference=(0.80, "Amazon: more than 80%"))
-charts.save_figure(fig, "claims_share_by_category", FIG)
+charts.publish(fig, "claims_share_by_category", FIG)
 
 # %%
 fig = charts.interval_chart(
     by_category.sort_values("amount_share"), "category", "amount_share", "amount_share_low", "amount_share_high",
     title=f"By value, claims under the cap are only {say.pct(overall.amount_share, 0)} of claimed dollars",
     value_label="share of claimed dollars", footnote=note)
-charts.save_figure(fig, "claims_value_share_by_category", FIG)
+charts.publish(fig, "claims_value_share_by_category", FIG)
 
 # %%
 by_year_chart = by_year.astype({"filed_year": str})
@@ -95,7 +107,7 @@ fig = charts.interval_chart(
     by_year_chart, "filed_year", "count_share", "count_share_low", "count_share_high",
     title="The share of claims under the cap is stable from year to year",
     value_label="share of claims by count", footnote=note, reference=(0.80, "Amazon: more than 80%"))
-charts.save_figure(fig, "claims_share_by_year", FIG)
+charts.publish(fig, "claims_share_by_year", FIG)
 
 # %% [markdown]
 # ## Claims by the seller's rule status
@@ -105,7 +117,7 @@ charts.save_figure(fig, "claims_share_by_year", FIG)
 comparison = rules.compare_rules(data.monthly_sales, old_months=old_months, new_months=new_months,
                                  threshold=threshold, inclusive=inclusive, start=rule_start)
 by_status = claims.claim_shares(data.claims, by="rule_status", comparison=comparison, **kw)
-by_status
+table(by_status, "rule_status")
 
 # %% [markdown]
 # ## Who pays, old rule vs new rule
@@ -113,7 +125,8 @@ by_status
 # %%
 payers = claims.payer_split(data.claims, comparison, cap=cap, strict=strict_cap, statuses=statuses,
                             non_compliant_share=non_compliant_share, seed=bootstrap_seed)
-payers
+say.present(payers[["rule", "payer", "n_claims", "amount", "amount_share"]], integer=("n_claims",),
+            money=("amount",), percent=("amount_share",), index="rule")
 
 # %%
 wide = payers.pivot_table(index="rule", columns="payer", values="amount_share", aggfunc="sum").fillna(0.0)
@@ -127,7 +140,7 @@ fig = charts.stacked_share_chart(
     wide, "rule", {"Amazon": "amazon", "Insurer": "insurer", "Seller (uninsured)": "seller"},
     title=f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
     value_label="share of claim dollars", footnote=note + f" Non-compliant share {say.pct(non_compliant_share)}.")
-charts.save_figure(fig, "claims_who_pays", FIG)
+charts.publish(fig, "claims_who_pays", FIG)
 display(Markdown(
     f"Uninsured sellers pay {say.usd(seller_old)} of claims under the three-month rule and {say.usd(seller_new)} "
     f"under the single-month rule: **{say.usd(moved)}** moves to insurers and Amazon."))

@@ -42,7 +42,9 @@ charts.use_style()
 data = load_run_data(RUN)
 grid = sensitivity.rule_sensitivity(data.monthly_sales, thresholds, windows, old_months=old_months,
                                     start=rule_start, inclusive=inclusive)
-grid
+say.present(grid, integer=("population", "newly_affected", "accelerated", "already_required"),
+            percent=("newly_affected_share", "accelerated_share"), money=("threshold_usd",),
+            decimals={"median_lead_months": 0}, index="threshold_usd")
 
 # %%
 heat = grid.pivot(index="new_months", columns="threshold_usd", values="newly_affected")
@@ -57,7 +59,7 @@ fig = charts.heatmap(
     xlabel="US-site threshold (other sites scaled alike)", ylabel="new rule window", value_format="{:,.0f}",
     footnote=say.rule_footnote(data.description, old_months=old_months, start=rule_start, inclusive=inclusive)
     + " Cells: sellers newly required.")
-charts.save_figure(fig, "sensitivity_heatmap", FIG)
+charts.publish(fig, "sensitivity_heatmap", FIG)
 
 # %% [markdown]
 # ## Exceed or reach?
@@ -85,8 +87,10 @@ fig = charts.line_chart(
           f"but {say.pct(cap_grid['amount_share'].iloc[-1], 0)} of claimed dollars",
     ylabel="share of claims at or under the cap", footnote=say.claims_footnote(data.description),
     x_is_month=False, value_format="{:.0%}", x_format="${:,.0f}", xlabel="claim cap (USD)")
-charts.save_figure(fig, "sensitivity_cap", FIG)
-cap_grid
+charts.publish(fig, "sensitivity_cap", FIG)
+say.present(cap_grid, money=("cap_usd",), integer=("n_claims",),
+            percent=("count_share", "count_share_low", "count_share_high", "amount_share", "amount_share_low",
+                     "amount_share_high"), index="cap_usd")
 
 # %%
 run_metrics.record(RUN, "sensitivity", {

@@ -43,7 +43,10 @@ charts.use_style()
 data = load_run_data(RUN)
 params = forecast.ForecastParams(horizon=horizon, top_k=top_k, threshold=threshold, inclusive=inclusive, seed=model_seed)
 result = forecast.evaluate_by_time(data.monthly_sales, data.sellers, params)
-result.metrics
+say.present(result.metrics.reset_index(), decimals={"roc_auc": 3, "average_precision": 3, "brier": 4,
+                                                   "precision_at_k": 3, "recall_at_k": 3, "base_rate": 4,
+                                                   "fit_seconds": 1},
+            index="model")
 
 # %%
 m = result.metrics
@@ -68,11 +71,11 @@ display(Markdown(
 fig = forecast.plot_precision_at_k(
     result, footnote=f"Source: {data.description}. Horizon {horizon} months; test cut-offs "
                      f"{result.test_cutoffs[0]}..{result.test_cutoffs[-1]}.")
-charts.save_figure(fig, "forecast_precision_at_k", FIG)
+charts.publish(fig, "forecast_precision_at_k", FIG)
 
 # %%
 fig = forecast.plot_calibration(result, footnote=f"Source: {data.description}. Horizon {horizon} months.")
-charts.save_figure(fig, "forecast_calibration", FIG)
+charts.publish(fig, "forecast_calibration", FIG)
 
 # %% [markdown]
 # ## The watch-list for the last month of data

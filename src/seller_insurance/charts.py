@@ -894,3 +894,17 @@ def histogram(
             fontweight="bold",
         )
     return _finish(fig, title, footnote)
+
+
+def publish(fig: Figure, name: str, out_dir: str | Path, *, width: int = 960) -> None:
+    """Save a figure (:func:`save_figure`), close it, and show the saved PNG in the notebook.
+
+    Notebooks call this instead of relying on the inline backend, so the report shows exactly the image the deck
+    uses (also under ``MPLBACKEND=agg``), and the cell prints no file paths. ``width`` is the display width in
+    pixels (the PNG itself stays 2000 x 1125).
+    """
+    from IPython.display import Image, display
+
+    paths = save_figure(fig, name, out_dir)
+    plt.close(fig)
+    display(Image(filename=str(paths["png"]), width=width))

@@ -72,3 +72,26 @@ def claims_footnote(data_description: str, *, cap: float = policy.CLAIM_CAP_USD,
     cmp = "<" if strict else "<="
     st = "all statuses" if statuses is None else "status " + "/".join(statuses)
     return f"Source: {data_description}. Claims {cmp} ${cap:,.0f} (USD), {st}; 95% intervals."
+
+
+def present(df, *, percent: tuple[str, ...] = (), integer: tuple[str, ...] = (), money: tuple[str, ...] = (),
+            decimals: dict[str, int] | None = None, rename: dict[str, str] | None = None, index: str | None = None):
+    """A table for people: chosen columns formatted as text (12.3%, 12,345, $1,234), readable headers.
+
+    Returns a new DataFrame of strings (pandas escapes its HTML when displayed, so data stay text). Columns not
+    named keep their values; NaN shows as an empty cell. ``index`` names a column to use as the row labels.
+    """
+    import pandas as pd
+
+    out = df.copy()
+    for c in percent:
+        out[c] = [pct(v) if pd.notna(v) else "" for v in out[c]]
+    for c in integer:
+        out[c] = [n(v) if pd.notna(v) else "" for v in out[c]]
+    for c in money:
+        out[c] = [usd(v) if pd.notna(v) else "" for v in out[c]]
+    for c, d in (decimals or {}).items():
+        out[c] = [f"{v:,.{d}f}" if pd.notna(v) else "" for v in out[c]]
+    if index:
+        out = out.set_index(index)
+    return out.rename(columns=rename or {})

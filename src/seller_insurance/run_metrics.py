@@ -56,14 +56,13 @@ def slide(figure: str | Path, title: str, metric_key: str, notes: str = "") -> d
 
 
 def record(run_dir: str | Path, section: str, metrics: Mapping[str, dict], slides: list[dict] | None = None,
-           extra: Mapping[str, Any] | None = None) -> Path:
+           extra: Mapping[str, Any] | None = None) -> None:
     """Write one notebook's key numbers to ``<run_dir>/metrics/<section>.json`` (replacing an earlier version)."""
     out = Path(run_dir) / "metrics" / f"{section}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"metrics": {f"{section}.{k}": v for k, v in metrics.items()}, "slides": slides or [],
                "extra": _plain(dict(extra or {}))}
     out.write_text(json.dumps(_plain(payload), indent=2, sort_keys=False) + "\n")
-    return out
 
 
 def load_sections(run_dir: str | Path) -> dict[str, dict]:
