@@ -51,6 +51,7 @@ class Source:
     dictionary_columns: list[str] = field(default_factory=list)
     read_columns: list[str] | None = None  # Parquet: the subset to read (None = all)
     malformed: list[tuple[str, int, str]] = field(default_factory=list)
+    has_quotes: bool = True  # CSV: any '"' in the file (else no value can hold a line break: faster parsing)
 
     def batches(self) -> Iterator[Batch]:
         self.malformed = []
@@ -81,8 +82,8 @@ class Source:
             return "skip"
 
         read_opts = pcsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES, encoding=self.encoding)
-        parse_opts = pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False,
-                                       invalid_row_handler=on_invalid)
+        parse_opts = pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=self.has_quotes,
+                                       ignore_empty_lines=False, invalid_row_handler=on_invalid)
         conv_opts = pcsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
                                         strings_can_be_null=False, quoted_strings_can_be_null=False)
         try:
@@ -108,7 +109,7 @@ class Source:
             for rec, text in new_skips:
                 if text.count("\n"):
                     nl_events.append((rec, text.count("\n")))
-            if n:
+            if n and self.has_quotes:  # line breaks inside quoted values shift the physical line numbers
                 nl = None
                 for col in table.columns:
                     c = pc.count_substring(col, "\n")
@@ -200,7 +201,19 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
         raise InputError(f"cannot read the header row ({exc})", path=p) from None
     if not header or not any(h.strip() for h in header):
         raise InputError("file has no header row", path=p)
-    return Source(p, [p], "csv", header, encoding=encoding, delimiter=delimiter)
+    return Source(p, [p], "csv", header, encoding=encoding, delimiter=delimiter, has_quotes=_contains(p, b'"'))
+
+
+def _contains(path: Path, needle: bytes) -> bool:
+    """Whether the file contains ``needle`` (a memory-mapped C-speed search; stops at the first hit)."""
+    import mmap
+
+    with open(path, "rb") as fh:
+        try:
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                return mm.find(needle) >= 0
+        except (ValueError, OSError):  # empty or unmappable file: assume the worst
+            return True
 
 
 def _decode_sample(data: bytes, encoding: str, *, complete: bool) -> str:

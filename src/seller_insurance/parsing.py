@@ -123,7 +123,7 @@ def trimmed(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
 # --- money -------------------------------------------------------------------------------------------------------
 
 _SYMBOLS = r"[\s\x{00a0}\x{202f}$€£¥₹']|(?i:usd|cad|mxn|jpy|gbp|eur|sek|pln|us|zł|kr)"
-_PLAIN = r"^(\d+(\.\d*)?|\.\d+)$"
+_PLAIN = r"^(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"  # scientific notation as spreadsheets write large numbers
 _THOUSANDS = r"^\d{1,3}(,\d{3})+(\.\d*)?$"
 _DECIMAL_COMMA = r"^(\d+,\d{1,2}|\d{1,3}(\.\d{3})+,\d{1,2})$"
 
@@ -150,13 +150,15 @@ def parse_money(arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False) -> tuple
     if pa.types.is_dictionary(arr.type):
         arr = arr.cast(arr.type.value_type) if isinstance(arr, pa.Array) else pa.chunked_array(
             [c.dictionary_decode() for c in arr.chunks], type=arr.type.value_type)
-    s = trimmed(arr)
-    try:  # fast path: plain numbers only (the common case for machine-written exports)
-        if pc.all(pc.match_substring_regex(s, r"^-?(\d+(\.\d*)?|\.\d+)$")).as_py() is not False:
-            vals = np.asarray(pc.cast(s, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
-            return vals, np.isfinite(vals)
-    except pa.ArrowInvalid:
+    try:  # fast path: every value a plain number (the common case for machine-written exports)
+        vals = np.array(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+        ok = np.isfinite(vals)  # "nan", "inf" and nulls are not amounts
+        if not ok.all():
+            vals[~ok] = np.nan
+        return vals, ok
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
+    s = trimmed(arr)
     s = pc.replace_substring_regex(s, _SYMBOLS, "")
     paren = pc.fill_null(pc.match_substring_regex(s, r"^\(.*\)$"), False)
     s = pc.if_else(paren, pc.utf8_slice_codeunits(s, 1, -1), s)
