@@ -138,6 +138,9 @@ charts.publish(fig, "rules_required_over_time", FIG)
 
 # %% [markdown]
 # ## How much earlier
+# Lead = old-rule trigger month minus new-rule trigger month. With the default windows (3 and 1) a lead of 1 or 3
+# months cannot happen: if the first month over the threshold starts a three-month streak the lead is 2; otherwise
+# the streak that triggers the old rule starts at least two months after it, so the lead is at least 4.
 
 # %%
 leads = impact.lead_distribution(comparison)

@@ -156,10 +156,10 @@ run_metrics.record(RUN, "claims", {
                                                 "share"),
     "value_share_low": run_metrics.metric(overall.amount_share_low, "lower 95% bound", ".1%", "share"),
     "value_share_high": run_metrics.metric(overall.amount_share_high, "upper 95% bound", ".1%", "share"),
-    "seller_paid_old": run_metrics.metric(seller_old, "USD paid by uninsured sellers, three-month rule", ",.0f", "USD"),
-    "seller_paid_new": run_metrics.metric(seller_new, "USD paid by uninsured sellers, single-month rule", ",.0f",
+    "seller_paid_old": run_metrics.metric(seller_old, "paid by uninsured sellers, three-month rule", "$,.0f", "USD"),
+    "seller_paid_new": run_metrics.metric(seller_new, "paid by uninsured sellers, single-month rule", "$,.0f",
                                           "USD"),
-    "moved_from_sellers": run_metrics.metric(moved, "USD of claims moved off uninsured sellers", ",.0f", "USD"),
+    "moved_from_sellers": run_metrics.metric(moved, "of claims moved off uninsured sellers", "$,.0f", "USD"),
 }, slides=[
     run_metrics.slide("figures/claims_share_by_category.png",
                       f"{say.pct(overall.count_share, 0)} of claims are {say.usd(cap)} or less",

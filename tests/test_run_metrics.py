@@ -31,5 +31,6 @@ def test_slide_naming_an_unrecorded_metric_fails(tmp_path):
 def test_nan_becomes_null_and_bad_format_fails_early():
     assert run_metrics.metric(float("nan"), "x", ".1%")["value"] is None
     assert run_metrics.format_metric(run_metrics.metric(float("nan"), "x", ".1%")) == "n/a"
+    assert run_metrics.format_metric(run_metrics.metric(13668923.4, "x", "$,.0f")) == "$13,668,923"
     with pytest.raises(ValueError):
-        run_metrics.metric(1.0, "x", "$,.0f")
+        run_metrics.metric(1.0, "x", ",.0q")

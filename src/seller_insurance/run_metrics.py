@@ -10,7 +10,8 @@ number shown to a stakeholder is always the computed one, never typed by hand.
      "metrics": {"<section>.<name>": {"value", "label", "format", "unit"}},
      "slides": [{"figure": "figures/<name>.png", "title", "metric": "<section>.<name>", "notes"}]}
 
-``format`` is a Python format spec (``",.0f"``, ``".1%"``) applied to ``value``.
+``format`` is a Python format spec (``",.0f"``, ``".1%"``) applied to ``value``; a leading ``$`` is written before
+the number (``"$,.0f"`` -> ``$13,668,923``), as the deck (``slides.format_metric``) does.
 """
 
 from __future__ import annotations
@@ -39,15 +40,21 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _format(value: Any, fmt: str) -> str:
+    if fmt.startswith("$"):
+        return "$" + format(value, fmt[1:])
+    return format(value, fmt)
+
+
 def metric(value: Any, label: str, fmt: str = ",.0f", unit: str = "") -> dict[str, Any]:
     """One key number: ``value`` shown with ``format(value, fmt)`` and its ``label``."""
-    format(_plain(value) if _plain(value) is not None else 0, fmt)  # fail early on a bad format spec
+    _format(_plain(value) if _plain(value) is not None else 0, fmt)  # fail early on a bad format spec
     return {"value": _plain(value), "label": label, "format": fmt, "unit": unit}
 
 
 def format_metric(entry: Mapping[str, Any]) -> str:
     """The number as a stakeholder sees it (``"n/a"`` for a missing value)."""
-    return "n/a" if entry["value"] is None else format(entry["value"], entry["format"])
+    return "n/a" if entry["value"] is None else _format(entry["value"], entry["format"])
 
 
 def slide(figure: str | Path, title: str, metric_key: str, notes: str = "") -> dict[str, str]:
