@@ -252,3 +252,48 @@ def test_compare_arrays_for_the_command_line(client, split_folder, tables):
     for name in ("old", "new", "status"):
         np.testing.assert_array_equal(getattr(got, name), getattr(expected, name))
     assert got.status.dtype == expected.status.dtype
+
+
+def test_delta_from_moments_equals_the_claim_level_function():
+    # the claim-level function of intervals.py on random groups vs the moment form, moments merged from 3 parts
+    from seller_insurance.intervals import ratio_delta_interval
+
+    rng = np.random.default_rng(5)
+    codes = rng.integers(0, 3, 400)  # groups 0..2 large, 3: one claim, 4: two claims, 5: none, 6: none
+    codes[[7, 150, 390]] = [3, 4, 4]
+    x = np.round(rng.lognormal(6, 1.2, 400), 2)
+    y = np.where(x <= 1000, x, 0.0)
+    parts = []
+    for rows in np.array_split(np.arange(400), 3):
+        frame = pd.DataFrame({"code": codes[rows], "amount": x[rows], "seller_id": "s",
+                              "filed_date": pd.Timestamp("2022-01-01")})
+        stats = sd._claim_stats_part(frame, ["code"], 1000.0, False, None, None, None)
+        parts.append(stats)
+    merged = sd._merge_stats(pd.concat(parts, ignore_index=True), ["code"]).sort_values("code")
+    full = np.zeros((7, 6))
+    full[merged["code"].to_numpy()] = merged[["n", "sx", "sy", "cxx", "cxy", "cyy"]].to_numpy()
+    got = sd.ratio_delta_from_moments(*full.T[:6], confidence=0.9)
+    expected = ratio_delta_interval(codes, y, x, 7, confidence=0.9)
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-12, equal_nan=True)
+    assert np.isnan(got[0][5]) and np.isnan(got[1][3])  # empty group: no ratio; one claim: no bounds
+
+
+def test_lazy_comparison_writes_parquet_from_the_workers(client, split_folder, tables, tmp_path):
+    expected = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
+    sd.compare_rules_lazy(split_folder, start=NEW_RULE_START).to_parquet(tmp_path / "out", write_index=False)
+    back = schema.read_parquet(tmp_path / "out").sort_values(["seller_id", "marketplace"], ignore_index=True)
+    for col in back.columns:  # Parquet keeps timestamps in ms
+        if back[col].dtype.kind == "M":
+            back[col] = back[col].astype("datetime64[s]")
+    assert_frame_equal(back, expected)
+
+
+def test_importing_the_module_does_not_import_pandas():
+    import subprocess
+    import sys
+
+    code = ("import sys, argparse; import seller_insurance.distributed as d; "
+            "d.add_scheduler_argument(argparse.ArgumentParser()); print('pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

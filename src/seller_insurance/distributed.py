@@ -35,29 +35,16 @@ duplicate check is complete). Validate files with ``seller-insurance validate`` 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from seller_insurance import rules
-from seller_insurance.claims import SHARE_COLUMNS
-from seller_insurance.claims_groups import (
-    DERIVED_PERIODS,
-    check_columns,
-    group_codes,
-    key_frame,
-    normalise_by,
-    plain_periods,
-    select_claims,
-    under_cap,
-)
 from seller_insurance.errors import InputError, RunError
 from seller_insurance.intervals import BOOTSTRAP_BELOW, ratio_bootstrap_interval, wilson_interval, z_value
-from seller_insurance.months import NO_MONTH
 from seller_insurance.policy import (
     CLAIM_CAP_USD,
     DEFAULT_INCLUSIVE,
@@ -65,6 +52,24 @@ from seller_insurance.policy import (
     OLD_RULE_MONTHS,
     VALID_CLAIM_STATUSES,
 )
+
+
+class _Lazy:
+    """A module imported on first attribute access: the command line imports this module to add ``--scheduler``
+    to every command's parser, and must not pay for pandas (~0.5 s) when it only prints ``--help``."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str):
+        return getattr(importlib.import_module(self._name), attr)
+
+
+pd = _Lazy("pandas")
+rules = _Lazy("seller_insurance.rules")
+cg = _Lazy("seller_insurance.claims_groups")
+_claims = _Lazy("seller_insurance.claims")
+_months = _Lazy("seller_insurance.months")
 
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
@@ -76,6 +81,7 @@ __all__ = [
     "compare_rules_dask",
     "compare_rules_lazy",
     "read_claims",
+    "ratio_delta_from_moments",
     "read_sales",
     "required_over_time_dask",
 ]
@@ -356,7 +362,7 @@ def compare_rules_dask(
 def compare_arrays_dask(sales, **kw) -> rules.Comparison:
     """``rules.compare_arrays`` on a Dask cluster (same keyword arguments as :func:`compare_rules_dask`).
 
-    The raw arrays the ``evaluate`` command formats: ids, old/new trigger month indices (``NO_MONTH`` when none)
+    The raw arrays the ``evaluate`` command formats: ids, old/new trigger month indices (``months.NO_MONTH`` when none)
     and status codes (index into ``rules.STATUSES``), in (seller_id, marketplace) order.
     """
     frame = compare_rules_dask(sales, **kw)
@@ -368,7 +374,7 @@ def compare_arrays_dask(sales, **kw) -> rules.Comparison:
 def _month_index(col: pd.Series) -> np.ndarray:
     values = col.to_numpy()
     idx = values.astype("datetime64[M]").astype(np.int64)
-    idx[np.isnat(values)] = NO_MONTH
+    idx[np.isnat(values)] = _months.NO_MONTH
     return idx
 
 
@@ -431,9 +437,9 @@ def _plain_keys(chosen: pd.DataFrame, by_cols: list[str], sellers, comparison) -
     Categories and the full range of periods are restored once, on the client (:func:`_final_keys`), so every
     partition's keys mean the same thing whatever it holds.
     """
-    derived = [b for b in by_cols if b in DERIVED_PERIODS and b not in chosen.columns]
+    derived = [b for b in by_cols if b in cg.DERIVED_PERIODS and b not in chosen.columns]
     other = [b for b in by_cols if b not in derived]
-    keys = key_frame(chosen, other, sellers=sellers, comparison=comparison) if other else \
+    keys = cg.key_frame(chosen, other, sellers=sellers, comparison=comparison) if other else \
         pd.DataFrame(index=chosen.index)
     out = pd.DataFrame(index=chosen.index)
     for b in by_cols:
@@ -446,17 +452,17 @@ def _plain_keys(chosen: pd.DataFrame, by_cols: list[str], sellers, comparison) -
 
 
 def _chosen(part, statuses, by_cols, sellers, comparison):
-    chosen = select_claims(part, statuses)
+    chosen = cg.select_claims(part, statuses)
     return chosen, _plain_keys(chosen, by_cols, sellers, comparison)
 
 
 def _claim_stats_part(part, by_cols, cap, strict, statuses, sellers, comparison) -> pd.DataFrame:
     """Per-group sufficient statistics of one partition (one row per observed key combination)."""
     chosen, keys = _chosen(part, statuses, by_cols, sellers, comparison)
-    codes, groups = group_codes(keys)
+    codes, groups = cg.group_codes(keys)
     g = len(groups) if len(chosen) else 0
     x = chosen["amount"].to_numpy(dtype=float)
-    under = under_cap(x, cap, strict)
+    under = cg.under_cap(x, cap, strict)
     y = np.where(under, x, 0.0)
     n = np.bincount(codes, minlength=g).astype(float)
     sx = np.bincount(codes, weights=x, minlength=g)
@@ -471,6 +477,26 @@ def _claim_stats_part(part, by_cols, cap, strict, statuses, sellers, comparison)
         "cyy": np.bincount(codes, weights=dy * dy, minlength=g),
     })
     return pd.concat([groups.iloc[:g].reset_index(drop=True), stats], axis=1) if by_cols else stats
+
+
+def ratio_delta_from_moments(n, sx, sy, cxx, cxy, cyy, confidence: float = 0.95):
+    """Delta-method interval for ``R = sum(y) / sum(x)`` per group from sufficient statistics.
+
+    The same estimator as ``intervals.ratio_delta_interval`` (variance ``sum((y - R x)^2) / (n (n - 1) xbar^2)``,
+    bounds ``R +- z se`` clipped to [0, 1], NaN bounds for ``n < 2``, NaN ratio for ``n == 0``), computed from per-group
+    counts ``n``, sums ``sx``, ``sy`` and centred second moments ``cxx = sum((x - xbar)^2)``, ``cxy``, ``cyy``
+    instead of the claims: ``sum((y - R x)^2) = cyy - 2 R cxy + R^2 cxx`` because ``sum(y - R x) = 0``. The
+    moments of disjoint parts merge exactly (:func:`_merge_stats`), which is what makes the interval computable
+    from partitions. Returns ``(ratio, low, high)``.
+    """
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.asarray(sy, dtype=float) / np.asarray(sx, dtype=float)
+        ss = np.asarray(cyy) - 2.0 * ratio * np.asarray(cxy) + ratio * ratio * np.asarray(cxx)
+        se = np.sqrt(np.maximum(ss, 0.0) * n / (n - 1.0)) / np.asarray(sx, dtype=float)
+    se = np.where(n >= 2, se, np.nan)
+    z = z_value(confidence)
+    return ratio, np.clip(ratio - z * se, 0.0, 1.0), np.clip(ratio + z * se, 0.0, 1.0)
 
 
 def _merge_stats(stats: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
@@ -507,7 +533,7 @@ def _final_keys(merged: pd.DataFrame, by_cols: list[str], key_meta: pd.DataFrame
     for b in by_cols:
         v = merged[b]
         meta = key_meta[b] if b in key_meta.columns else None
-        if b in DERIVED_PERIODS and meta is None:
+        if b in cg.DERIVED_PERIODS and meta is None:
             idx = v.to_numpy(dtype=np.int64)
             lo, hi = (int(idx.min()), int(idx.max())) if len(idx) else (0, -1)
             if b == "filed_month":
@@ -526,13 +552,13 @@ def _final_keys(merged: pd.DataFrame, by_cols: list[str], key_meta: pd.DataFrame
 
 def _key_meta(claims_meta: pd.DataFrame, by_cols, sellers, comparison) -> pd.DataFrame:
     """Dtypes of the key columns as the pandas path builds them (Categorical with known categories kept)."""
-    other = [b for b in by_cols if not (b in DERIVED_PERIODS and b not in claims_meta.columns)]
+    other = [b for b in by_cols if not (b in cg.DERIVED_PERIODS and b not in claims_meta.columns)]
     if not other:
         return pd.DataFrame()
     sample = claims_meta.iloc[:0]
     if "status" not in sample.columns:
         sample = sample.assign(status=pd.Series([], dtype="str"))
-    keys = key_frame(select_claims(sample, None), other, sellers=sellers, comparison=comparison)
+    keys = cg.key_frame(cg.select_claims(sample, None), other, sellers=sellers, comparison=comparison)
     return keys
 
 
@@ -562,9 +588,9 @@ def claim_shares_dask(
     import dask
 
     z_value(confidence)  # validate before sending work
-    by_cols = normalise_by(by)
+    by_cols = cg.normalise_by(by)
     ddf = read_claims(claims)
-    check_columns(ddf._meta, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
+    cg.check_columns(ddf._meta, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
                   "claims")
     s_arg = dask.delayed(sellers) if sellers is not None else None
     c_arg = dask.delayed(comparison) if comparison is not None else None
@@ -577,7 +603,7 @@ def claim_shares_dask(
         merged = pd.DataFrame({c: [0.0] for c in _STATS})
 
     keys = _final_keys(merged, by_cols, key_meta)
-    codes, groups = group_codes(keys)
+    codes, groups = cg.group_codes(keys)
     n_groups = len(groups)
 
     def per_group(col):
@@ -587,15 +613,10 @@ def claim_shares_dask(
     k = per_group("k").round().astype(np.int64)
     sx, sy = per_group("sx"), per_group("sy")
     count_low, count_high = wilson_interval(k, n, confidence)
+    ratio, low, high = ratio_delta_from_moments(n, sx, sy, per_group("cxx"), per_group("cxy"), per_group("cyy"),
+                                                confidence)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = sy / sx
-        ss = per_group("cyy") - 2.0 * ratio * per_group("cxy") + ratio * ratio * per_group("cxx")
-        se = np.sqrt(np.maximum(ss, 0.0) * n / (n - 1.0)) / sx
         count_share = k / n
-    se = np.where(n >= 2, se, np.nan)
-    z = z_value(confidence)
-    low = np.clip(ratio - z * se, 0.0, 1.0)
-    high = np.clip(ratio + z * se, 0.0, 1.0)
 
     boot = (n >= 1) & (n < int(bootstrap_below))
     boot_groups = np.flatnonzero(boot)
@@ -607,7 +628,7 @@ def claim_shares_dask(
         low[boot_groups], high[boot_groups] = b_low, b_high
     method = np.where(n == 0, None, np.where(boot, "bootstrap", "delta")).astype(object)
 
-    out = plain_periods(groups).reset_index(drop=True)
+    out = cg.plain_periods(groups).reset_index(drop=True)
     stats = pd.DataFrame({
         "n_claims": n, "n_under_cap": k, "count_share": count_share,
         "count_share_low": count_low, "count_share_high": count_high,
@@ -615,7 +636,7 @@ def claim_shares_dask(
         "amount_share": ratio, "amount_share_low": low, "amount_share_high": high,
         "value_interval": pd.array(method, dtype="str"),
     })
-    return pd.concat([out, stats[SHARE_COLUMNS]], axis=1)
+    return pd.concat([out, stats[_claims.SHARE_COLUMNS]], axis=1)
 
 
 def _boot_part(part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, sellers, comparison) -> pd.DataFrame:
@@ -627,7 +648,7 @@ def _boot_part(part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, selle
     else:
         pos = np.full(len(chosen), wanted["_code"].iloc[0] if len(wanted) else -1, dtype=float)
     take = ~np.isnan(pos.astype(float))
-    y = np.where(under_cap(x, cap, strict), x, 0.0)
+    y = np.where(cg.under_cap(x, cap, strict), x, 0.0)
     return pd.DataFrame({"code": pos[take].astype(np.int64), "y": y[take], "x": x[take]})
 
 
@@ -638,7 +659,7 @@ def _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_
         chosen_groups = groups.iloc[boot_groups].reset_index(drop=True)
         for b in by_cols:
             v = chosen_groups[b]
-            if b in DERIVED_PERIODS and isinstance(v.dtype, pd.CategoricalDtype):
+            if b in cg.DERIVED_PERIODS and isinstance(v.dtype, pd.CategoricalDtype):
                 cats = v.cat.categories
                 first = _first_period_index(cats, b)
                 wanted[b] = v.cat.codes.to_numpy().astype(np.int64) + first
