@@ -26,7 +26,6 @@ Design (details in ``docs/forecast.md``):
 
 from __future__ import annotations
 
-import textwrap
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -663,6 +662,29 @@ def evaluate_by_time(sales: pd.DataFrame, sellers: pd.DataFrame, params: Forecas
                             test_cutoffs=list(format_month(test_c)), params=params)
 
 
+def metrics_by_segment(result: EvaluationResult, segment: pd.Series | np.ndarray) -> pd.DataFrame:
+    """ROC AUC, average precision and precision@k per model within each segment of the test rows.
+
+    ``segment`` labels each row of ``result.predictions`` (e.g. ``predictions["months_since_launch"] < 6``).
+    precision@k is per test month within the segment (top ``params.top_k`` of that segment), averaged. Segments
+    with a single label class get NaN for the ranking metrics.
+    """
+    preds = result.predictions.assign(_segment=np.asarray(segment))
+    models = [m for m in result.metrics.index if m in preds.columns]
+    rows = []
+    for seg, grp in preds.groupby("_segment", sort=True):
+        y = grp["label"].to_numpy()
+        for name in models:
+            p = grp[name].to_numpy()
+            pk = [precision_at_k(g["label"].to_numpy(), g[name].to_numpy(), result.params.top_k)
+                  for _, g in grp.groupby("cutoff", sort=True)]
+            rows.append({"segment": seg, "model": name, "n_rows": len(y), "n_positive": int(y.sum()),
+                         "base_rate": float(y.mean()), "roc_auc": _safe_metric(roc_auc_score, y, p),
+                         "average_precision": _safe_metric(average_precision_score, y, p),
+                         "precision_at_k": float(np.mean(pk))})
+    return pd.DataFrame(rows)
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Watch-list
 # --------------------------------------------------------------------------------------------------------------
@@ -734,120 +756,5 @@ def write_watch_list(df: pd.DataFrame, out_stem: str | Path) -> tuple[Path, Path
     return csv_path, pq_path
 
 
-# --------------------------------------------------------------------------------------------------------------
-# Charts (project slide style: seller_insurance.charts)
-# --------------------------------------------------------------------------------------------------------------
-
-_LABELS = {"baseline": "baseline (last month / threshold)", "logistic": "logistic regression",
-           "gradient_boosting": "gradient boosting"}
-
-
-def metrics_by_segment(result: EvaluationResult, segment: pd.Series | np.ndarray) -> pd.DataFrame:
-    """ROC AUC, average precision and precision@k per model within each segment of the test rows.
-
-    ``segment`` labels each row of ``result.predictions`` (e.g. ``predictions["months_since_launch"] < 6``).
-    precision@k is per test month within the segment (top ``params.top_k`` of that segment), averaged. Segments
-    with a single label class get NaN for the ranking metrics.
-    """
-    preds = result.predictions.assign(_segment=np.asarray(segment))
-    models = [m for m in result.metrics.index if m in preds.columns]
-    rows = []
-    for seg, grp in preds.groupby("_segment", sort=True):
-        y = grp["label"].to_numpy()
-        for name in models:
-            p = grp[name].to_numpy()
-            pk = [precision_at_k(g["label"].to_numpy(), g[name].to_numpy(), result.params.top_k)
-                  for _, g in grp.groupby("cutoff", sort=True)]
-            rows.append({"segment": seg, "model": name, "n_rows": len(y), "n_positive": int(y.sum()),
-                         "base_rate": float(y.mean()), "roc_auc": _safe_metric(roc_auc_score, y, p),
-                         "average_precision": _safe_metric(average_precision_score, y, p),
-                         "precision_at_k": float(np.mean(pk))})
-    return pd.DataFrame(rows)
-
-
-def precision_curve(result: EvaluationResult, max_k: int | None = None) -> pd.DataFrame:
-    """Precision of each month's top-k list for k = 1..max_k (default 3 x top_k), averaged over test cut-offs.
-
-    Columns: ``k``, one per model, ``base_rate`` (the precision of a random list).
-    """
-    preds = result.predictions
-    max_k = int(max_k or 3 * result.params.top_k)
-    out = {"k": np.arange(1, max_k + 1)}
-    for name in [c for c in result.metrics.index if c in preds.columns]:
-        curves = []
-        for _, grp in preds.groupby("cutoff", sort=True):
-            y = grp["label"].to_numpy()[np.argsort(-grp[name].to_numpy(), kind="stable")]
-            n = min(max_k, len(y))
-            c = np.full(max_k, np.nan)
-            c[:n] = np.cumsum(y[:n]) / np.arange(1, n + 1)
-            curves.append(c)
-        out[name] = np.nanmean(np.vstack(curves), axis=0)
-    out["base_rate"] = np.full(max_k, float(result.metrics["base_rate"].iloc[0]))
-    return pd.DataFrame(out)
-
-
-def _best_model(result: EvaluationResult) -> str:
-    return str(result.metrics["precision_at_k"].idxmax())
-
-
-def plot_precision_at_k(result: EvaluationResult, max_k: int | None = None, title: str | None = None,
-                        footnote: str | None = None):
-    """Line chart: precision of the monthly top-k list against k, per model, with the base rate.
-
-    The default title states the finding at ``top_k`` (computed from ``result``). Returns a Figure in the slide
-    style (``charts.save_figure`` writes it).
-    """
-    from . import charts
-
-    curve = precision_curve(result, max_k)
-    k, m = result.params.top_k, result.metrics
-    best = _best_model(result)
-    if title is None:
-        title = (f"Top {k} each month: {m.loc[best, 'precision_at_k']:.0%} of the {_LABELS.get(best, best)} list "
-                 f"first trigger within {result.params.horizon} months, vs {m.loc['baseline', 'precision_at_k']:.0%} "
-                 f"for the baseline" if "baseline" in m.index and best != "baseline" else
-                 f"Top {k} each month: {m.loc[best, 'precision_at_k']:.0%} first trigger within "
-                 f"{result.params.horizon} months")
-    series = {_LABELS.get(c, c): c for c in m.index} | {"random list (base rate)": "base_rate"}
-    return charts.line_chart(
-        curve, "k", series, title=title, ylabel="share of the list who first trigger", x_is_month=False,
-        xlabel="k (sellers on the monthly watch-list)", vline=(k, f"top {k}"), value_format="{:.0%}",
-        footnote=footnote or (f"Test cut-offs {result.test_cutoffs[0]} to {result.test_cutoffs[-1]}; trained on "
-                              f"{result.train_cutoffs[0]} to {result.train_cutoffs[-1]}."))
-
-
-def plot_calibration(result: EvaluationResult, title: str | None = None, footnote: str | None = None):
-    """Calibration: mean predicted probability vs observed share per quantile bin, per model, and the diagonal."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
-
-    from . import charts
-
-    with plt.style.context(charts.STYLE):
-        fig = plt.figure(figsize=charts.FIGSIZE)
-        ax = fig.add_subplot()
-        hi = 0.0
-        for i, (name, grp) in enumerate(result.calibration.groupby("model", sort=False)):
-            color = charts.PALETTE[i % len(charts.PALETTE)]
-            ax.plot(grp["mean_predicted"], grp["fraction_positive"], marker="o", color=color,
-                    label=_LABELS.get(name, name))
-            hi = max(hi, float(grp["mean_predicted"].max()), float(grp["fraction_positive"].max()))
-        lim = min(1.0, hi * 1.15 + 0.01)
-        ax.plot([0, lim], [0, lim], color=charts.MUTED, linestyle="--", linewidth=1.5, zorder=1)
-        ax.plot([], [], color=charts.MUTED, linestyle="--", label="perfect calibration")
-        ax.legend(loc="upper left", frameon=False, fontsize=charts.LABEL_SIZE - 1)
-        ax.set(xlim=(0, lim), ylim=(0, lim), xlabel="mean predicted probability (quantile bins)",
-               ylabel="observed share that first triggered")
-        fmt = PercentFormatter(1.0, decimals=0)
-        ax.xaxis.set_major_formatter(fmt)
-        ax.yaxis.set_major_formatter(fmt)
-        if title is None:
-            b = result.metrics["brier"].sort_values()
-            title = (f"Calibration of the {result.params.horizon}-month first-trigger probability: Brier "
-                     + ", ".join(f"{v:.4f} ({_LABELS.get(n, n).split(' (')[0]})" for n, v in b.items()))
-        fig.suptitle(textwrap.fill(title, charts.TITLE_WRAP), x=0.012, ha="left", fontsize=charts.TITLE_SIZE,
-                     fontweight="bold")
-        charts.footnote(fig, footnote or f"Pooled test cut-offs {result.test_cutoffs[0]} to "
-                        f"{result.test_cutoffs[-1]}; {result.params.calibration_bins} bins per model, each the lower half of "
-                        f"the rows left (the last is the top {0.5 ** (result.params.calibration_bins - 1):.1%}).")
-    return fig
+# Charts live in forecast_charts (kept small); re-exported here so notebooks need one import.
+from .forecast_charts import plot_calibration, plot_precision_at_k, precision_curve  # noqa: E402
