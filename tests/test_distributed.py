@@ -297,3 +297,16 @@ def test_importing_the_module_does_not_import_pandas():
             "d.add_scheduler_argument(argparse.ArgumentParser()); print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_fsspec_url_and_input_errors(client, dataset, tables, tmp_path):
+    from seller_insurance.errors import InputError
+
+    url = f"file://{dataset}"
+    assert sd.read_sales(url).npartitions == 3  # the manifest is read through fsspec too: no shuffle
+    assert_frame_equal(sd.compare_rules_dask(url), rules.compare_rules(tables["sales"]))
+    with pytest.raises(InputError, match="no such file"):
+        sd.read_sales(tmp_path / "missing")
+    tables["sales"].drop(columns="gross_sales").to_parquet(tmp_path / "x.parquet")
+    with pytest.raises(InputError, match="missing column.*gross_sales"):
+        sd.read_sales(tmp_path / "x.parquet")
