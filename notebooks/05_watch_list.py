@@ -31,6 +31,7 @@ inclusive = False  # False: sales must exceed the threshold; True: reach it
 model_seed = 0  # seed of the models and of training-row sampling
 
 # %%
+import numpy as np
 from IPython.display import Markdown, display
 
 from seller_insurance import charts, forecast, run_metrics
@@ -76,6 +77,27 @@ charts.publish(fig, "forecast_precision_at_k", FIG)
 # %%
 fig = forecast.plot_calibration(result, footnote=f"Source: {data.description}. Horizon {horizon} months.")
 charts.publish(fig, "forecast_calibration", FIG)
+
+# %% [markdown]
+# ## Where the model helps, and where it does not
+# The same measures within segments of the test rows: sellers launched less than six months before the cut-off vs
+# established ones, and sellers already at 80% or more of the threshold last month vs the rest.
+
+# %%
+preds = result.predictions
+segments = {
+    "history": np.where(preds["months_since_launch"] < 6, "launched < 6 months ago", "6+ months of history"),
+    "closeness": np.where(preds["last_month_share"] >= 0.8, "last month >= 80% of threshold",
+                          "last month < 80% of threshold"),
+}
+seg_tables = {name: forecast.metrics_by_segment(result, seg) for name, seg in segments.items()}
+display(*seg_tables.values())
+established = seg_tables["history"].query("segment == '6+ months of history'").set_index("model")
+display(Markdown(
+    f"For established sellers (6+ months of history), precision at {top_k} is "
+    f"{say.pct(established.loc[best, 'precision_at_k'])} for {best} against "
+    f"{say.pct(established.loc['baseline', 'precision_at_k'])} for the baseline."
+    if {"baseline", best} <= set(established.index) else "Too few established sellers to compare."))
 
 # %% [markdown]
 # ## The watch-list for the last month of data
