@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from seller_insurance import parsing
 from seller_insurance.errors import InputError
+from seller_insurance.loading_buffers import Accumulator
 from seller_insurance.loading_io import NotUtf8, Source, open_source
 from seller_insurance.loading_rejects import (
     REJECT_COLUMNS,
@@ -543,9 +545,28 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
     return dict(seller=seller, mp=mp, time=tm, amount=amount, cur=cur, counts=counts), checks
 
 
-def _iterate(src: Source, rejects: Rejects, per_batch):
-    """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read)."""
+def _row_estimate(src: Source, first_batch_rows: int) -> int:
+    """Generous estimate of the rows in ``src`` (buffer capacity; untouched pages cost no memory)."""
+    if src.fmt == "parquet":
+        try:
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in src.files) + 16
+        except (OSError, pa.ArrowException):
+            return first_batch_rows * max(len(src.files), 1)
+    from seller_insurance import loading_io
+
+    size = sum(f.stat().st_size for f in src.files)
+    return int(first_batch_rows * max(size / loading_io.CSV_BLOCK_BYTES, 1.0) * 1.3) + 1024
+
+
+def _iterate(src: Source, rejects: Rejects, per_batch, accumulate: bool = False):
+    """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read).
+
+    With ``accumulate`` the per-batch arrays are appended into growable buffers as they come (``parts`` and
+    ``oks`` then hold one merged entry): the columns are never held twice, which is what bounds the peak memory
+    of a large CSV.
+    """
     parts, oks, metas = [], [], []
+    acc = None
     pos = 0
     for batch in src.batches():
         table = batch.table
@@ -558,10 +579,19 @@ def _iterate(src: Source, rejects: Rejects, per_batch):
             rejects.add(table, idx, batch.file, _line_of(batch.lines, idx),
                         reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
                         np.array([c for _, c, _ in checks], dtype=object)[w])
-        parts.append(parsed)
-        oks.append(~bad)
+        if accumulate:
+            if acc is None:
+                acc = Accumulator(_row_estimate(src, n))
+            acc.add({"parsed": parsed, "ok": ~bad})
+        else:
+            parts.append(parsed)
+            oks.append(~bad)
         metas.append((batch.file, pos, n, batch.lines, table if src.fmt == "parquet" else None))
         pos += n
+        del table, parsed, checks, bad, which
+    if acc is not None:
+        merged = acc.finish()
+        parts, oks = [merged["parsed"]], [merged["ok"]]
     if not parts:  # a header without rows: parse an empty table so every array exists (length 0)
         table = pa.table({c: pa.array([], pa.string()) for c in dict.fromkeys(src.columns)})
         parsed, _ = per_batch(table, 0)
@@ -710,7 +740,7 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     def per_batch(table, n):
         return _sales_checks(table, use, n, "gross_sales", allow_negative=False)
 
-    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch)
+    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch, accumulate=True)
     rows_read += rejects.add_malformed(src.malformed, src.delimiter)
     ok = _cat(oks) if oks else np.zeros(0, dtype=bool)
     seller = _union([p["seller"] for p in parts])
@@ -839,9 +869,9 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
             parsed["order_id"] = _categorical(_col(table, use["order_id"], []))
         return parsed, checks
 
-    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch)
+    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch, accumulate=True)
     rows_read += rejects.add_malformed(src.malformed, src.delimiter)
-    ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
+    ok = _cat(oks) if oks else np.zeros(0, dtype=bool)
     n = len(ok)
     seller = _union([p["seller"] for p in parts])
     df = pd.DataFrame({
