@@ -129,3 +129,16 @@ def test_seller_columns_and_rejects(files, tmp_path):
     rejects = pd.read_csv(tmp_path / "cat.rejects.csv")
     assert len(rejects) == 1 and "amount" in rejects["reason"].item()
     assert (tmp_path / "cat.sellers.rejects.csv").exists()
+
+
+def test_scheduler_local_gives_the_same_tables(tmp_path):
+    """--scheduler local (a LocalCluster, claims and sales read as Parquet by the workers) = plain pandas."""
+    from seller_insurance.paths import SAMPLE_DATA_DIR
+
+    claims, sales = SAMPLE_DATA_DIR / "claims.parquet", SAMPLE_DATA_DIR / "monthly_sales.parquet"
+    base = ["claims", str(claims), "--by", "filed_year,rule_status", "--sales", str(sales)]
+    assert main([*base, "--out", str(tmp_path / "pandas.csv")]) == 0
+    assert main([*base, "--out", str(tmp_path / "dask.csv"), "--scheduler", "local"]) == 0
+    a, b = pd.read_csv(tmp_path / "pandas.csv"), pd.read_csv(tmp_path / "dask.csv")
+    pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+    assert (tmp_path / "pandas.payers.csv").read_bytes() == (tmp_path / "dask.payers.csv").read_bytes()

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from seller_insurance.distributed import add_scheduler_argument
 from seller_insurance.errors import InputError
 from seller_insurance.intervals import BOOTSTRAP_BELOW
 from seller_insurance.policy import CLAIM_CAP_USD, CLAIMS_START, NEW_RULE_START, VALID_CLAIM_STATUSES
@@ -61,6 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=f"groups with fewer claims get a bootstrap value-share interval, the others the delta "
                         f"method (default {BOOTSTRAP_BELOW:,})")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and of the non-compliance draw")
+    add_scheduler_argument(p)
     p.set_defaults(func=_run)
 
 
@@ -108,6 +110,8 @@ def _run(args: argparse.Namespace) -> int:
         raise InputError("--n-boot must be >= 1 and --non-compliant-share in [0, 1]")
     claims_start = None if str(args.claims_start).lower() == "none" else args.claims_start
     statuses = None if args.all_statuses else VALID_CLAIM_STATUSES
+    if args.scheduler:
+        return _run_dask(args, out, by, statuses, claims_start)
 
     loaded = _load(loading.load_claims, args.claims, out, "claims")
     sellers = _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame \
@@ -131,7 +135,10 @@ def _run(args: argparse.Namespace) -> int:
                                    claims_start=claims_start, statuses=statuses, by=by, sellers=sellers)
     except ValueError as exc:  # a bad --by, --confidence, duplicate sellers rows, ...
         raise InputError(str(exc)) from exc
+    return _write_outputs(shares, split, out)
 
+
+def _write_outputs(shares, split, out: Path) -> int:
     _write(shares, out)
     print(f"wrote {out} ({len(shares)} groups, {int(shares['n_claims'].sum()):,} claims)", file=sys.stderr)
     if split is not None:
@@ -139,3 +146,33 @@ def _run(args: argparse.Namespace) -> int:
         _write(split, payers_out)
         print(f"wrote {payers_out} (payer split, old rule vs new rule)", file=sys.stderr)
     return 0
+
+
+def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, claims_start) -> int:
+    """``--scheduler``: claims and sales are Parquet read by the Dask workers (no loader pass, so no rejects files
+    for them); the sellers table (one row per seller) still goes through the loader. The payer split has no Dask
+    version: with ``--sales`` the claims are collected and split in pandas. See docs/scale-out.md."""
+    from seller_insurance import claims as cl
+    from seller_insurance import distributed, loading
+
+    sellers = _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame \
+        if args.sellers else None
+    split = None
+    try:
+        with distributed.client_for(args.scheduler):
+            comparison = None
+            if args.sales:
+                print("rule engine: comparing the three-month and single-month rules on dask", file=sys.stderr)
+                comparison = distributed.compare_rules_dask(args.sales, start=args.rule_start)
+            shares = distributed.claim_shares_dask(
+                args.claims, cap=args.cap, strict=args.strict, by=by, statuses=statuses, sellers=sellers,
+                comparison=comparison, confidence=args.confidence, n_boot=args.n_boot,
+                bootstrap_below=args.bootstrap_below, seed=args.seed)
+            if comparison is not None:
+                claims = distributed.read_claims(args.claims).compute()
+                split = cl.payer_split(claims, comparison, cap=args.cap, strict=args.strict,
+                                       non_compliant_share=args.non_compliant_share, seed=args.seed,
+                                       claims_start=claims_start, statuses=statuses, by=by, sellers=sellers)
+    except ValueError as exc:  # a bad --by, --confidence, duplicate sellers rows, ...
+        raise InputError(str(exc)) from exc
+    return _write_outputs(shares, split, out)
