@@ -347,3 +347,16 @@ def test_committed_sample_dataset_loads_clean_and_unchanged():
     merged = got.merge(raw, on=key, suffixes=("", "_raw"), validate="one_to_one")
     assert len(merged) == len(raw)
     np.testing.assert_array_equal(merged["gross_sales"], merged["gross_sales_raw"])
+
+
+def test_take_rows_and_drop_unused_match_pyarrow_and_pandas():
+    from seller_insurance.loading import _drop_unused
+    from seller_insurance.loading_rejects import take_rows
+
+    t = pa.Table.from_batches([pa.record_batch({"a": [1, 2, 3], "b": ["x", "y", "z"]}),
+                               pa.record_batch({"a": [4, 5], "b": ["u", "v"]})])
+    idx = np.array([4, 0, 3, 3, 1])
+    assert take_rows(t, idx).to_pydict() == t.take(pa.array(idx)).to_pydict()
+    cat = pd.Categorical(["b", None, "d", "b"], categories=["a", "b", "c", "d"])
+    got, exp = _drop_unused(cat), cat.remove_unused_categories()
+    assert list(got.categories) == list(exp.categories) and got.codes.tolist() == exp.codes.tolist()

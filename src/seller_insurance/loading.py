@@ -340,6 +340,24 @@ def _sorted_chunks_categorical(col: pa.ChunkedArray) -> pd.Categorical | None:
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
+def _drop_unused(cat: pd.Categorical) -> pd.Categorical:
+    """``remove_unused_categories`` in O(rows) (pandas sorts all codes with np.unique); order kept."""
+    codes = np.asarray(cat.codes)
+    n_cat = len(cat.categories)
+    used = np.bincount(codes[codes >= 0] if (codes < 0).any() else codes, minlength=n_cat) > 0
+    if used.all():
+        return cat
+    remap = np.cumsum(used, dtype=np.int64) - 1
+    remap = np.append(remap, -1).astype(codes.dtype)  # code -1 stays -1
+    new_codes = remap[np.where(codes < 0, n_cat, codes)]
+    cats = cat.categories[used]
+    try:
+        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        dtype = pd.CategoricalDtype(cats)
+    return pd.Categorical.from_codes(new_codes, dtype=dtype, validate=False)
+
+
 def _union(cats: list[pd.Categorical]) -> pd.Categorical:
     if len(cats) == 1:
         return cats[0]
@@ -797,8 +815,7 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     if take is None and good is None:
         seller_out = seller  # untouched: no copy, no re-validation of a million categories
     else:
-        seller_out = pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
-        seller_out = seller_out.remove_unused_categories()
+        seller_out = _drop_unused(pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False))
     mp_f = fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
     data = {
         "seller_id": seller_out,
@@ -932,8 +949,7 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     agg = agg.reset_index()
     used_codes = agg["seller"].to_numpy().astype(np.int32)
     data = {
-        "seller_id": pd.Categorical.from_codes(used_codes, categories=seller.categories,
-                                               validate=False).remove_unused_categories(),
+        "seller_id": _drop_unused(pd.Categorical.from_codes(used_codes, dtype=seller.dtype, validate=False)),
         "marketplace": pd.Categorical.from_codes(agg["mp"].to_numpy().astype(np.int8),
                                                  categories=list(KNOWN_MARKETPLACES), validate=False),
         "month": _month_datetime(agg["month"].to_numpy()),

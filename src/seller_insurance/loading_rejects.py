@@ -65,6 +65,31 @@ def reasons_with_number(prefix: str, numbers: np.ndarray, suffix: str) -> pa.Arr
     return pc.binary_join_element_wise(prefix, nums, suffix, "")
 
 
+def take_rows(table: pa.Table, idx: np.ndarray) -> pa.Table:
+    """``table.take(idx)`` chunk by chunk: a few rows out of a many-chunk table without concatenating columns."""
+    cols = []
+    for col in table.columns:
+        if col.num_chunks <= 1:
+            cols.append(col.take(pa.array(idx)))
+            continue
+        bounds = np.cumsum([0] + [len(c) for c in col.chunks])
+        which = np.searchsorted(bounds, idx, side="right") - 1
+        order = np.argsort(which, kind="stable")
+        pieces = []
+        for k in np.unique(which):
+            sel = order[which[order] == k]
+            piece = col.chunk(int(k)).take(pa.array(idx[sel] - bounds[k]))
+            if pa.types.is_dictionary(piece.type):  # decode: concatenating many dictionaries would unify them
+                piece = piece.dictionary_decode()
+            pieces.append(piece)
+        value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+        merged = pa.concat_arrays(pieces) if pieces else pa.array([], value_type)
+        inverse = np.empty(len(idx), dtype=np.int64)
+        inverse[order] = np.arange(len(idx))
+        cols.append(merged.take(pa.array(inverse)))
+    return pa.table(cols, names=table.column_names) if cols else table.slice(0, 0)
+
+
 class Rejects:
     """Collects rejected rows (positions in the read order, file, line, reason, original values) and counts."""
 
@@ -82,7 +107,7 @@ class Rejects:
         """Rows ``idx`` of ``table`` (a batch as read), with their lines, reason texts and reason codes."""
         if not len(idx):
             return
-        taken = table.take(pa.array(np.asarray(idx, dtype=np.int64)))
+        taken = take_rows(table, np.asarray(idx, dtype=np.int64))
         data = {"source_file": pa.array([file] * len(idx), pa.string()),
                 "source_line": pa.array(np.asarray(lines, dtype=np.int64)),
                 "reason": reasons}
