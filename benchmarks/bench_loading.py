@@ -11,10 +11,11 @@ best of ``--repeat`` is kept. Two variants: clean, and "dirty" (0.01% negative o
 duplicate rows appended at the end, so the file is no longer sorted and the loader must sort: the worst case).
 
 CSV: the clean table written as text (``seller_id,marketplace,month,gross_sales`` with ``YYYY-MM`` months) and
-repeated up to ``--csv-gb``. Each load runs in a fresh child process, which reports its wall time and its peak
-resident set (``ru_maxrss``) above the level after imports: ``load_monthly_sales`` (streamed in 16 MB blocks, text
-columns read once) against the reference ``pyarrow.csv.read_csv`` of the whole file as text (not streamed). Peak
-memory is the child's peak resident set above its level just before the call (sampled every 5 ms, and ru_maxrss).
+repeated up to ``--csv-gb`` (seller ids prefixed per repetition, so no row is a duplicate). Each load runs in a
+fresh child process, which reports its wall and CPU time and its peak resident set above its level just before
+the call (sampled every 5 ms; ``ru_maxrss`` is not used, it survives ``exec`` from this large parent):
+``load_monthly_sales`` (streamed in 4 MB blocks into final column buffers, text columns read once) against the
+reference ``pyarrow.csv.read_csv`` of the whole file as text (multi-threaded, not streamed, nothing validated).
 
 Results are printed and written to ``reports/benchmarks/loading.json``. Nothing is asserted.
 """
