@@ -64,8 +64,11 @@ from seller_insurance.policy import (
 
 __all__ = [
     "STATUSES",
+    "Comparison",
     "Threshold",
+    "compare_arrays",
     "compare_rules",
+    "insurance_due",
     "required_over_time",
     "resolve_thresholds",
     "trigger_months",
