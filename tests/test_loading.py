@@ -360,3 +360,14 @@ def test_take_rows_and_drop_unused_match_pyarrow_and_pandas():
     cat = pd.Categorical(["b", None, "d", "b"], categories=["a", "b", "c", "d"])
     got, exp = _drop_unused(cat), cat.remove_unused_categories()
     assert list(got.categories) == list(exp.categories) and got.codes.tolist() == exp.codes.tolist()
+
+
+def test_duplicate_and_empty_header_names_keep_their_own_values(tmp_path):
+    """A pandas index column (empty name) and two columns of one name: the rejects show each column's value."""
+    p = _write(tmp_path, "m.csv", ",note,note,seller_id,month,gross_sales\n0,x,y,a,2021-01,5\n1,u,v,b,bad,6\n")
+    r = load_monthly_sales(p)
+    assert r.frame["seller_id"].astype(str).tolist() == ["a"]
+    rej = r.rejects
+    assert list(rej.columns) == ["source_file", "source_line", "reason", "", "note", "note_original", "seller_id",
+                                 "month", "gross_sales"]
+    assert rej.iloc[0, 3:].tolist() == ["1", "u", "v", "b", "bad", "6"]

@@ -112,8 +112,11 @@ class Rejects:
                 "source_line": pa.array(np.asarray(lines, dtype=np.int64)),
                 "reason": reasons}
         names_in_table = taken.column_names
-        for name, orig in zip(self.names, self.columns, strict=True):
-            if orig in names_in_table:
+        positional = names_in_table == self.columns  # CSV: every column, in order (duplicate names allowed)
+        for i, (name, orig) in enumerate(zip(self.names, self.columns, strict=True)):
+            if positional:
+                data[name] = as_text(taken.column(i))
+            elif orig in names_in_table:
                 data[name] = as_text(taken.column(names_in_table.index(orig)))
             else:
                 data[name] = pa.array([""] * len(idx), pa.string())
