@@ -31,11 +31,12 @@ rule_start = "2021-09"  # month the new rule took effect (YYYY-MM)
 end_month = ""  # as-of month (YYYY-MM); empty: the last month of the data
 inclusive = False  # False: sales must exceed the threshold (contract); True: reach it (seller notice)
 annual_premium_usd = 1250.0  # annual premium for US$1M cover (broker range $500-$2,000)
+scheduler = ""  # rule engine on Dask: tcp://host:8786, or local for a LocalCluster here; empty: plain pandas
 
 # %%
 from IPython.display import Markdown, display
 
-from seller_insurance import charts, impact, rules, run_metrics
+from seller_insurance import charts, distributed, impact, rules, run_metrics
 from seller_insurance import narrative as say
 from seller_insurance.datasets import load_run_data, resolve_run_dir
 
@@ -44,8 +45,11 @@ FIG = RUN / "figures"
 charts.use_style()
 data = load_run_data(RUN)
 end = end_month or None
-comparison = rules.compare_rules(data.monthly_sales, old_months=old_months, new_months=new_months,
-                                 threshold=threshold, inclusive=inclusive, start=rule_start, end=end)
+rule_kw = {"old_months": old_months, "new_months": new_months, "threshold": threshold, "inclusive": inclusive,
+           "start": rule_start, "end": end}
+with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
+    comparison = (distributed.compare_rules_dask(data.monthly_sales, **rule_kw) if client
+                  else rules.compare_rules(data.monthly_sales, **rule_kw))
 note = say.rule_footnote(data.description, threshold=threshold, old_months=old_months, new_months=new_months,
                          start=rule_start, inclusive=inclusive, end=end)
 overall = impact.impact_table(comparison).iloc[0]

@@ -34,11 +34,12 @@ new_months = 1  # window of the new rule
 rule_start = "2021-09"  # month the new rule took effect (YYYY-MM)
 inclusive = False  # False: sales must exceed the threshold; True: reach it
 bootstrap_seed = 0  # seed of the bootstrap and of the non-compliance draw
+scheduler = ""  # rule engine on Dask: tcp://host:8786, or local for a LocalCluster here; empty: plain pandas
 
 # %%
 from IPython.display import Markdown, display
 
-from seller_insurance import charts, claims, rules, run_metrics
+from seller_insurance import charts, claims, distributed, rules, run_metrics
 from seller_insurance import narrative as say
 from seller_insurance.datasets import load_run_data, resolve_run_dir
 
@@ -114,8 +115,11 @@ charts.publish(fig, "claims_share_by_year", FIG)
 # Claims against sellers the single-month rule newly requires to insure, or requires earlier.
 
 # %%
-comparison = rules.compare_rules(data.monthly_sales, old_months=old_months, new_months=new_months,
-                                 threshold=threshold, inclusive=inclusive, start=rule_start)
+rule_kw = {"old_months": old_months, "new_months": new_months, "threshold": threshold, "inclusive": inclusive,
+           "start": rule_start}
+with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
+    comparison = (distributed.compare_rules_dask(data.monthly_sales, **rule_kw) if client
+                  else rules.compare_rules(data.monthly_sales, **rule_kw))
 by_status = claims.claim_shares(data.claims, by="rule_status", comparison=comparison, **kw)
 table(by_status, "rule_status")
 

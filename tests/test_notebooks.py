@@ -129,3 +129,15 @@ def test_notebook_defaults_match_params_default_yaml():
         for name, p in params.items():
             if name in defaults and name != "run_name":  # the runner passes run_name explicitly
                 assert yaml.safe_load(p["default"]) == defaults[name], f"{nb}: {name}"
+
+
+def test_rule_notebook_on_a_local_dask_cluster_gives_the_same_numbers(run, tmp_path):
+    """The scheduler parameter: notebook 02 on a LocalCluster records the same metrics as the pandas run."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    pm.execute_notebook(str(NOTEBOOKS_DIR / "02_rule_impact.ipynb"), str(tmp_path / "02.ipynb"),
+                        parameters={"run_dir": str(copy), "scheduler": "local"}, kernel_name=report.KERNEL_NAME,
+                        progress_bar=False, cwd=str(NOTEBOOKS_DIR))
+    pandas_run = json.loads((run / "metrics" / "rules.json").read_text())["metrics"]
+    dask_run = json.loads((copy / "metrics" / "rules.json").read_text())["metrics"]
+    assert dask_run == pandas_run
