@@ -175,3 +175,15 @@ def test_command_runs_as_a_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "timings: load" in proc.stderr
     assert len(pd.read_csv(tmp_path / "o.csv")) == 4
+
+
+def test_scheduler_local_writes_the_same_bytes(tmp_path):
+    """--scheduler local (LocalCluster workers read the Parquet) writes exactly what the pandas path writes."""
+    from seller_insurance.cli import main
+    from seller_insurance.paths import SAMPLE_DATA_DIR
+
+    sales = str(SAMPLE_DATA_DIR / "monthly_sales.parquet")
+    assert main(["evaluate", sales, "--out", str(tmp_path / "pandas.csv"), "--start", "2021-09"]) == 0
+    assert main(["evaluate", sales, "--out", str(tmp_path / "dask.csv"), "--start", "2021-09",
+                 "--scheduler", "local"]) == 0
+    assert (tmp_path / "pandas.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()

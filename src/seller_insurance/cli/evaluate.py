@@ -1,7 +1,8 @@
 """``seller-insurance evaluate SALES --out OUT``: old three-month rule vs new single-month rule per seller-marketplace.
 
 Reads SALES through the loading layer (``seller_insurance.loading``: CSV or Parquet, rejects written to
-``<OUT without extension>.rejects.csv`` always), runs :func:`seller_insurance.rules.compare_arrays` and writes one
+``<OUT without extension>.rejects.csv`` always; with ``--scheduler`` the Dask workers read Parquet directly, the
+loader does not run and no rejects file is written, see docs/scale-out.md), runs :func:`seller_insurance.rules.compare_arrays` and writes one
 row per seller-marketplace with at least one accepted row: ``seller_id, marketplace, old_trigger, new_trigger``
 (``YYYY-MM``, empty when none), ``status``, ``lead_months`` (empty unless both rules trigger) and
 ``insurance_due`` (``YYYY-MM-DD``, new rule: last day of the trigger month + 30 days; empty when none).
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seller_insurance.distributed import add_scheduler_argument
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     DEFAULT_THRESHOLDS,
@@ -69,6 +71,7 @@ def register(subparsers) -> None:
     p.add_argument("--map", metavar="SRC=DEST", action="append", default=[],
                    help="use source column SRC as contract column DEST (repeatable)")
     p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
+    add_scheduler_argument(p)
     p.set_defaults(func=run)
 
 
@@ -139,16 +142,30 @@ def run(args: argparse.Namespace) -> int:
     from seller_insurance import loading, rules
 
     t0 = time.perf_counter()
-    result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
-    loading.write_rejects(result, out)
-    print(f"{args.sales}: {result.summary()}", file=sys.stderr)
-    loading.ensure_usable(result)
-    t1 = time.perf_counter()
-    try:
-        comparison = rules.compare_arrays(result.frame, old_months=args.old_months, new_months=args.new_months,
-                                          threshold=threshold, inclusive=args.inclusive, start=start, end=end)
-    except ValueError as exc:
-        raise InputError(str(exc), path=args.sales) from None
+    kw = {"old_months": args.old_months, "new_months": args.new_months, "threshold": threshold,
+          "inclusive": args.inclusive, "start": start, "end": end}
+    if args.scheduler:  # Dask: Parquet read by the workers, no loader pass, no rejects file (docs/scale-out.md)
+        from seller_insurance import distributed
+
+        if cmap:
+            raise InputError("--map cannot be used with --scheduler: the Parquet files must have the contract's "
+                             "column names (seller_id, marketplace, month, gross_sales)")
+        t1 = time.perf_counter()
+        try:
+            with distributed.client_for(args.scheduler):
+                comparison = distributed.compare_arrays_dask(args.sales, **kw)
+        except ValueError as exc:
+            raise InputError(str(exc), path=args.sales) from None
+    else:
+        result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
+        loading.write_rejects(result, out)
+        print(f"{args.sales}: {result.summary()}", file=sys.stderr)
+        loading.ensure_usable(result)
+        t1 = time.perf_counter()
+        try:
+            comparison = rules.compare_arrays(result.frame, **kw)
+        except ValueError as exc:
+            raise InputError(str(exc), path=args.sales) from None
     t2 = time.perf_counter()
     table = output_table(comparison)
     write_table(table, out)
