@@ -267,8 +267,7 @@ def _categorical(col, report_missing: bool = False):
         return (cat, False) if report_missing else cat
     cat = _sorted_chunks_categorical(col) if not nulls else None
     if cat is None:
-        cat = col.to_pandas()
-        cat = cat.array if isinstance(cat, pd.Series) else cat
+        cat = _unified_categorical(col)
     cats_pa = pa.array(cat.categories.array) if len(cat.categories) else pa.array([], pa.string())
     if not parsing.is_text(cats_pa):
         cats_pa = pc.cast(cats_pa, pa.string())
@@ -338,6 +337,31 @@ def _sorted_chunks_categorical(col: pa.ChunkedArray) -> pd.Categorical | None:
     except AttributeError:  # pragma: no cover - private pandas API gone
         dtype = pd.CategoricalDtype(cats)
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def _fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
+    """CategoricalDtype of categories known to be unique (skips pandas' re-check over millions of ids)."""
+    try:
+        return pd.CategoricalDtype._from_fastpath(cats, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        return pd.CategoricalDtype(cats)
+
+
+def _unified_categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    """Categorical of a chunked dictionary column: pyarrow unifies the dictionaries (unique values, first
+    appearance order), the codes are copied once into one int32 buffer (nulls -> -1)."""
+    u = col.unify_dictionaries()
+    dictionary = u.chunk(0).dictionary
+    if not parsing.is_text(dictionary) or not pa.types.is_string(dictionary.type):
+        dictionary = pc.cast(dictionary, pa.string())
+    codes = np.empty(len(u), dtype=np.int32)
+    at = 0
+    for ch in u.chunks:
+        ind = pc.fill_null(ch.indices, -1) if ch.null_count else ch.indices
+        codes[at:at + len(ch)] = ind.to_numpy(zero_copy_only=False)
+        at += len(ch)
+    cats = pd.Index(dictionary.to_pandas(), dtype="str")
+    return pd.Categorical.from_codes(codes, dtype=_fast_dtype(cats), validate=False)
 
 
 def _drop_unused(cat: pd.Categorical) -> pd.Categorical:
