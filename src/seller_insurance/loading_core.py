@@ -1,0 +1,496 @@
+"""Streaming machinery shared by the loaders: batches -> parsed arrays -> rejects, categoricals without per-row
+Python strings, duplicate runs, line numbers. Internal to the loading layer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from seller_insurance import parsing
+from seller_insurance.errors import InputError
+from seller_insurance.loading_buffers import Accumulator
+from seller_insurance.loading_io import NotUtf8, Source, open_source
+from seller_insurance.loading_rejects import (
+    Rejects,
+    reasons_from_table,
+)
+from seller_insurance.policy import (
+    KNOWN_MARKETPLACES,
+    SITE_CURRENCY,
+)
+
+
+def _col(table: pa.Table, name: str | None, columns: list[str]):
+    if name is None:
+        return None
+    names = table.column_names
+    return table.column(names.index(name)) if name in names else None
+
+
+def _empty_rows(table: pa.Table) -> np.ndarray:
+    """Rows whose every field is empty text (blank lines of a CSV)."""
+    n = table.num_rows
+    if not table.num_columns or any(not parsing.is_text(c) for c in table.columns):
+        return np.zeros(n, dtype=bool)
+    out = np.ones(n, dtype=bool)
+    for c in table.columns:
+        out &= np.asarray(pc.fill_null(pc.equal(pc.utf8_length(c), 0), True).to_numpy(zero_copy_only=False),
+                          dtype=bool)
+        if not out.any():
+            break
+    return out
+
+
+def _dict_column(col) -> pa.ChunkedArray:
+    """Text column as a chunked dictionary array with trimmed values (dictionary work only, never per row)."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    out = []
+    for ch in chunks:
+        if not pa.types.is_dictionary(ch.type):
+            if not parsing.is_text(ch):
+                ch = pc.cast(ch, pa.string())
+            ch = pc.dictionary_encode(ch)
+        d = ch.dictionary
+        td = pc.utf8_trim_whitespace(d)
+        if not pc.all(pc.equal(td, d)).as_py():
+            ch = pa.DictionaryArray.from_arrays(ch.indices, td)
+        out.append(ch)
+    return pa.chunked_array(out, type=out[0].type) if out else pa.chunked_array([], pa.dictionary(pa.int32(),
+                                                                                                   pa.string()))
+
+
+def _categorical(col, report_missing: bool = False):
+    """Text column -> Categorical of trimmed values; null, empty and blank values get code -1.
+
+    Parquet columns read with ``read_dictionary`` convert without making per-row Python strings; trimming and the
+    empty check run on the categories only (in pyarrow). With ``report_missing`` returns ``(categorical,
+    maybe_missing)`` where ``maybe_missing`` False guarantees no code is -1.
+    """
+    if not (pa.types.is_dictionary(col.type) and parsing.is_text(col)):
+        if not parsing.is_text(col):
+            col = pc.cast(col, pa.string())
+        col = pc.dictionary_encode(col)
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    nulls = col.null_count
+    if col.num_chunks == 0:
+        cat = pd.Categorical([], categories=pd.Index([], dtype="str"))
+        return (cat, False) if report_missing else cat
+    cat = _sorted_chunks_categorical(col) if not nulls else None
+    if cat is None:
+        cat = _unified_categorical(col)
+    cats_pa = pa.array(cat.categories.array) if len(cat.categories) else pa.array([], pa.string())
+    if not parsing.is_text(cats_pa):
+        cats_pa = pc.cast(cats_pa, pa.string())
+    stripped = pc.utf8_trim_whitespace(cats_pa)
+    changed = not pc.all(pc.equal(stripped, cats_pa)).as_py() if len(cats_pa) else False
+    any_empty = pc.any(pc.equal(pc.utf8_length(stripped), 0)).as_py() if len(cats_pa) else False
+    if not changed and not any_empty:
+        return (cat, bool(nulls)) if report_missing else cat
+    empty = np.asarray(pc.equal(pc.utf8_length(stripped), 0).to_numpy(zero_copy_only=False), dtype=bool)
+    codes = np.asarray(cat.codes)
+    stripped_idx = pd.Index(stripped.to_pandas(), dtype="str")
+    inv, uniq = pd.factorize(stripped_idx.where(~empty, None), use_na_sentinel=True)
+    inv = np.append(inv, -1).astype(np.int32)  # code -1 stays -1
+    new_codes = inv[np.where(codes < 0, len(inv) - 1, codes)]
+    out = pd.Categorical.from_codes(new_codes, categories=pd.Index(uniq, dtype="str"), validate=False)
+    return (out, True) if report_missing else out
+
+
+def _sorted_chunks_categorical(col: pa.ChunkedArray) -> pd.Categorical | None:
+    """Categorical from dictionary chunks without hashing any string, when the data are sorted by this column.
+
+    Parquet gives each row group its own dictionary in order of first appearance; for data sorted by seller id
+    every dictionary is strictly increasing and each starts at or after the previous one's last value (equal only
+    for a seller spanning two row groups). Then the global categories are the dictionaries laid end to end (the
+    shared boundary value once) and each chunk's codes are its indices plus an offset: no unification hash table
+    over a million ids. Returns None when the condition does not hold (the caller unifies the general way).
+    """
+    if not col.num_chunks:
+        return None
+    pieces, bases, total, prev_last, prev_d, prev_base = [], [], 0, None, None, 0
+    for ch in col.chunks:
+        d = ch.dictionary
+        if not parsing.is_text(d):
+            return None
+        if len(d) == 0:
+            bases.append(total)
+            continue
+        if prev_d is not None and (d is prev_d or d.equals(prev_d)):  # batches of one row group share it
+            bases.append(prev_base)
+            continue
+        prev_d = d
+        if len(d) > 1 and not pc.all(pc.greater(d.slice(1), d.slice(0, len(d) - 1))).as_py():
+            return None
+        first = d[0].as_py()
+        if prev_last is not None and first < prev_last:
+            return None
+        if prev_last is not None and first == prev_last:
+            prev_base = total - 1
+            pieces.append(d.slice(1))
+            total += len(d) - 1
+        else:
+            prev_base = total
+            pieces.append(d)
+            total += len(d)
+        bases.append(prev_base)
+        prev_last = d[len(d) - 1].as_py()
+    codes = np.empty(len(col), dtype=np.int32)
+    at = 0
+    for ch, base in zip(col.chunks, bases, strict=True):
+        n = len(ch)
+        np.add(ch.indices.to_numpy(zero_copy_only=False), base, out=codes[at:at + n], casting="unsafe")
+        at += n
+    values = pa.concat_arrays([p.cast(pa.string()) for p in pieces]) if pieces else pa.array([], pa.string())
+    cats = pd.Index(values.to_pandas(), dtype="str")
+    try:  # the categories are strictly increasing, hence unique: skip pandas' uniqueness re-check
+        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        dtype = pd.CategoricalDtype(cats)
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+
+
+def _fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
+    """CategoricalDtype of categories known to be unique (skips pandas' re-check over millions of ids)."""
+    try:
+        return pd.CategoricalDtype._from_fastpath(cats, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        return pd.CategoricalDtype(cats)
+
+
+def _unified_categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    """Categorical of a chunked dictionary column: pyarrow unifies the dictionaries (unique values, first
+    appearance order), the codes are copied once into one int32 buffer (nulls -> -1)."""
+    u = col.unify_dictionaries()
+    dictionary = u.chunk(0).dictionary
+    if not parsing.is_text(dictionary) or not pa.types.is_string(dictionary.type):
+        dictionary = pc.cast(dictionary, pa.string())
+    codes = np.empty(len(u), dtype=np.int32)
+    at = 0
+    for ch in u.chunks:
+        ind = pc.fill_null(ch.indices, -1) if ch.null_count else ch.indices
+        codes[at:at + len(ch)] = ind.to_numpy(zero_copy_only=False)
+        at += len(ch)
+    cats = pd.Index(dictionary.to_pandas(), dtype="str")
+    return pd.Categorical.from_codes(codes, dtype=_fast_dtype(cats), validate=False)
+
+
+def _drop_unused(cat: pd.Categorical) -> pd.Categorical:
+    """``remove_unused_categories`` in O(rows) (pandas sorts all codes with np.unique); order kept."""
+    codes = np.asarray(cat.codes)
+    n_cat = len(cat.categories)
+    used = np.bincount(codes[codes >= 0] if (codes < 0).any() else codes, minlength=n_cat) > 0
+    if used.all():
+        return cat
+    remap = np.cumsum(used, dtype=np.int64) - 1
+    remap = np.append(remap, -1).astype(codes.dtype)  # code -1 stays -1
+    new_codes = remap[np.where(codes < 0, n_cat, codes)]
+    cats = cat.categories[used]
+    try:
+        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
+    except AttributeError:  # pragma: no cover - private pandas API gone
+        dtype = pd.CategoricalDtype(cats)
+    return pd.Categorical.from_codes(new_codes, dtype=dtype, validate=False)
+
+
+def _union(cats: list[pd.Categorical]) -> pd.Categorical:
+    if len(cats) == 1:
+        return cats[0]
+    if not cats:
+        return pd.Categorical([], categories=pd.Index([], dtype="str"))
+    from pandas.api.types import union_categoricals
+
+    return union_categoricals(cats)
+
+
+def _cat_lookup(cat: pd.Categorical, fn, dtype, fill) -> np.ndarray:
+    """``fn`` applied to each category once, gathered per row (code -1 -> ``fill``)."""
+    table = np.array([fn(v) for v in cat.categories] + [fill], dtype=dtype)
+    codes = np.asarray(cat.codes)
+    return table[np.where(codes < 0, len(table) - 1, codes)]
+
+
+def _dict_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
+    """Apply ``fn`` to each dictionary value of each chunk once and gather per row (nulls -> ``fill``)."""
+    parts = []
+    for ch in dcol.chunks:
+        table = np.array([fn(v) for v in ch.dictionary.to_pylist()] + [fill], dtype=dtype)
+        ind = ch.indices.to_numpy(zero_copy_only=False)
+        if ch.null_count:
+            nulls = np.asarray(ch.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            ind = np.where(nulls, len(table) - 1, ind)
+        parts.append(table[ind])
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+_CURRENCIES = tuple(sorted(set(SITE_CURRENCY.values())))
+
+
+_MP_DTYPE = pd.CategoricalDtype(pd.Index(list(KNOWN_MARKETPLACES), dtype="str"))
+
+
+_SITE_CURRENCY_CODE = np.array([_CURRENCIES.index(SITE_CURRENCY[m]) for m in KNOWN_MARKETPLACES], dtype=np.int8)
+
+
+def _currency_code(v) -> int:
+    """Index into _CURRENCIES; -2 for blank (means: the site's currency); -1 for anything else."""
+    if v is None or not str(v).strip():
+        return -2
+    t = str(v).strip().upper()
+    return _CURRENCIES.index(t) if t in _CURRENCIES else -1
+
+
+def _first_reason(checks: list[tuple[np.ndarray | None, str, str]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bad mask, index of the first failing check per row) over ordered ``(mask, code, text)`` checks.
+
+    A row failing several checks is reported under the first (the order of ``checks``).
+    """
+    failing = [k for k, (m, _, _) in enumerate(checks) if m is not None and m.any()]
+    if not failing:
+        return np.zeros(n, dtype=bool), np.empty(0, dtype=np.int16)
+    which = np.full(n, -1, dtype=np.int16)
+    for k in reversed(failing):
+        which[checks[k][0]] = k
+    return which >= 0, which
+
+
+def _line_of(lines: np.ndarray | None, idx):
+    """Line (CSV) or row number (Parquet, ``lines`` None: row index + 1) of batch rows ``idx``."""
+    return np.asarray(idx, dtype=np.int64) + 1 if lines is None else lines[idx]
+
+
+def _run(path, dictionary_of, load_fn):
+    """Open ``path`` and run ``load_fn(src)``, restarting once with Latin-1 if the CSV is not UTF-8."""
+    src = open_source(path)
+    src.dictionary_columns = dictionary_of(src.columns)
+    try:
+        return load_fn(src)
+    except NotUtf8:
+        pass
+    src = open_source(path)
+    src.encoding = "latin1"
+    src.columns = _reheader(src)
+    src.dictionary_columns = dictionary_of(src.columns)
+    try:
+        return load_fn(src)
+    except NotUtf8 as exc:  # pragma: no cover - Latin-1 decodes any byte
+        raise InputError(f"cannot decode text ({exc})", path=path) from None
+
+
+def _reheader(src: Source) -> list[str]:
+    import csv
+    import io
+
+    with open(src.path, "rb") as fh:
+        head = fh.read(1 << 16)
+    text = head.decode("latin-1")
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=src.delimiter), src.columns)
+    except csv.Error:
+        return src.columns
+
+
+def _row_estimate(src: Source, first_batch_rows: int) -> int:
+    """Generous estimate of the rows in ``src`` (buffer capacity; untouched pages cost no memory)."""
+    if src.fmt == "parquet":
+        try:
+            return sum(pq.ParquetFile(f).metadata.num_rows for f in src.files) + 16
+        except (OSError, pa.ArrowException):
+            return first_batch_rows * max(len(src.files), 1)
+    from seller_insurance import loading_io
+
+    size = sum(f.stat().st_size for f in src.files)
+    return int(first_batch_rows * max(size / loading_io.CSV_BLOCK_BYTES, 1.0) * 1.3) + 1024
+
+
+def _iterate(src: Source, rejects: Rejects, per_batch, accumulate: bool = False):
+    """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read).
+
+    With ``accumulate`` the per-batch arrays are appended into growable buffers as they come (``parts`` and
+    ``oks`` then hold one merged entry): the columns are never held twice, which is what bounds the peak memory
+    of a large CSV.
+    """
+    parts, oks, metas = [], [], []
+    acc = None
+    pos = 0
+    for batch in src.batches():
+        table = batch.table
+        n = table.num_rows
+        parsed, checks = per_batch(table, n)
+        bad, which = _first_reason(checks, n)
+        if bad.any():
+            idx = np.flatnonzero(bad)
+            w = which[idx]
+            rejects.add(table, idx, batch.file, _line_of(batch.lines, idx),
+                        reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
+                        np.array([c for _, c, _ in checks], dtype=object)[w])
+        if accumulate:
+            if acc is None:
+                acc = Accumulator(_row_estimate(src, n))
+            acc.add({"parsed": parsed, "ok": ~bad})
+        else:
+            parts.append(parsed)
+            oks.append(~bad)
+        metas.append((batch.file, pos, n, batch.lines, table if src.fmt == "parquet" else None))
+        pos += n
+        del table, parsed, checks, bad, which
+    if acc is not None:
+        merged = acc.finish()
+        parts, oks = [merged["parsed"]], [merged["ok"]]
+    if not parts:  # a header without rows: parse an empty table so every array exists (length 0)
+        table = pa.table({c: pa.array([], pa.string()) for c in dict.fromkeys(src.columns)})
+        parsed, _ = per_batch(table, 0)
+        parts.append(parsed)
+        oks.append(np.zeros(0, dtype=bool))
+        metas.append((str(src.files[0]), 0, 0, np.zeros(0, np.int64), table))
+    return parts, oks, metas, pos
+
+
+def _originals_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, codes: np.ndarray,
+                  reasons: pa.Array) -> None:
+    """Add rejects for rows at read-order ``positions`` found bad after the read (duplicates, month totals).
+
+    Parquet: taken from the tables still in memory. CSV: a second streamed pass picks the rows (only when there
+    are such rejects), so the first pass never keeps text columns.
+    """
+    if not len(positions):
+        return
+    positions = np.asarray(positions, dtype=np.int64)
+    order = np.argsort(positions, kind="stable")
+    positions, codes, reasons = positions[order], np.asarray(codes, dtype=object)[order], reasons.take(
+        pa.array(order))
+    starts = np.array([m[1] for m in metas], dtype=np.int64)
+    which = np.searchsorted(starts, positions, side="right") - 1
+    batches = ((k, m[4], m[0], m[3]) for k, m in enumerate(metas)) if src.fmt == "parquet" else (
+        (k, b.table, b.file, b.lines) for k, b in enumerate(src.batches()))
+    for k, table, file, lines in batches:
+        sel = np.flatnonzero(which == k)
+        if len(sel):
+            local = positions[sel] - metas[k][1]
+            rejects.add(table, local, file, _line_of(lines, local), reasons.take(pa.array(sel)), codes[sel])
+
+
+def _month_datetime(idx: np.ndarray) -> np.ndarray:
+    """datetime64[s] first-of-month values from month indices, via a small lookup table."""
+    if not len(idx):
+        return np.empty(0, dtype="datetime64[s]")
+    lo, hi = int(idx.min()), int(idx.max())
+    table = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[M]").astype("datetime64[s]")
+    return table[idx - lo]
+
+
+def _round_cents(x: np.ndarray, inplace: bool = False) -> np.ndarray:
+    """Round to cents exactly as ``np.round(x, 2)`` (x*100, round half to even, /100), in place if asked."""
+    out = x if (inplace and x.flags.writeable) else np.multiply(x, 100.0)
+    if out is x:
+        np.multiply(out, 100.0, out=out)
+    np.rint(out, out=out)
+    np.divide(out, 100.0, out=out)
+    return out
+
+
+def _strictly_increasing(levels: list[np.ndarray], block: int = 1 << 18) -> bool:
+    """Whether rows are strictly increasing in lexicographic order of ``levels`` (sorted, no equal keys).
+
+    Evaluated in cache-sized blocks with reused byte buffers: no combined int64 key and no row-sized temporaries,
+    and the common case (data already sorted by seller, marketplace, month without duplicates) needs nothing more.
+    """
+    n = len(levels[0])
+    if n < 2:
+        return True
+    gt, eq, tmp = (np.empty(min(block, n - 1), dtype=bool) for _ in range(3))
+    for s in range(0, n - 1, block):
+        e = min(s + block, n - 1)
+        m = e - s
+        g, q, t = gt[:m], eq[:m], tmp[:m]
+        for i, a in enumerate(levels):
+            hi, lo = a[s + 1:e + 1], a[s:e]
+            if i == 0:
+                np.greater(hi, lo, out=g)
+                np.equal(hi, lo, out=q)
+                continue
+            np.greater(hi, lo, out=t)
+            t &= q
+            g |= t
+            if i < len(levels) - 1:
+                np.equal(hi, lo, out=t)
+                q &= t
+        if not g.all():
+            return False
+    return True
+
+
+def _group_duplicates(key: np.ndarray, values: list[np.ndarray]):
+    """Duplicate handling over a key array: returns (order, keep mask in order, copy positions, conflict positions).
+
+    ``order`` sorts ``key`` (identity when already sorted); within a run of equal keys, rows whose values all equal
+    the run's first row are copies (the first is kept); if any row differs, the whole run is a conflict.
+    Positions are indices into the original arrays.
+    """
+    n = len(key)
+    if n < 2:
+        return None, np.ones(n, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
+    if bool(np.all(key[1:] >= key[:-1])):
+        order, k = None, key
+    else:
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+    same = k[1:] == k[:-1]
+    if not same.any():
+        return order, np.ones(n, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
+    # rows in a duplicate run, in sorted order
+    in_run = np.zeros(n, dtype=bool)
+    in_run[1:] |= same
+    in_run[:-1] |= same
+    run_rows = np.flatnonzero(in_run)
+    starts_flag = np.ones(len(run_rows), dtype=bool)
+    starts_flag[1:] = ~same[run_rows[1:] - 1]
+    run_id = np.cumsum(starts_flag) - 1
+    first = run_rows[starts_flag][run_id]
+    src_rows = run_rows if order is None else order[run_rows]
+    src_first = first if order is None else order[first]
+    differ = np.zeros(len(run_rows), dtype=bool)
+    for v in values:
+        a, b = v[src_rows], v[src_first]
+        if a.dtype.kind == "f":
+            differ |= ~((a == b) | (np.isnan(a) & np.isnan(b)))
+        else:
+            differ |= a != b
+    conflict_run = np.zeros(run_id[-1] + 1, dtype=bool)
+    np.logical_or.at(conflict_run, run_id, differ)
+    conflict = conflict_run[run_id]
+    keep = np.ones(n, dtype=bool)  # in sorted order
+    keep[run_rows[conflict | ~starts_flag]] = False
+    copies = src_rows[~conflict & ~starts_flag]
+    conflicts = src_rows[conflict]
+    return order, keep, copies, conflicts
+
+
+def _cat(parts: list[np.ndarray | None]) -> np.ndarray | None:
+    """Concatenate per-batch arrays without copying the (common) single-batch case."""
+    if not parts or parts[0] is None:
+        return None
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _counts_out(v: np.ndarray):
+    """int64 counts, or nullable Int64 when some are blank (NaN)."""
+    missing = np.isnan(v)
+    if missing.any():
+        return pd.arrays.IntegerArray(np.where(missing, 0, v).astype(np.int64), missing)
+    return v.astype(np.int64)
+
+
+def _lines_at(metas, positions: np.ndarray) -> np.ndarray:
+    """Source line (or Parquet row number) of rows at read-order ``positions``."""
+    positions = np.asarray(positions, dtype=np.int64)
+    starts = np.array([m[1] for m in metas], dtype=np.int64)
+    which = np.searchsorted(starts, positions, side="right") - 1
+    out = np.empty(len(positions), dtype=np.int64)
+    for k in np.unique(which):
+        sel = which == k
+        out[sel] = _line_of(metas[k][3], positions[sel] - metas[k][1])
+    return out
