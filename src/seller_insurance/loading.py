@@ -12,6 +12,11 @@ writes the rejects first (:func:`write_rejects`) and then calls :func:`ensure_us
 
 The decisions (aliases, money and month formats, marketplaces, duplicates, refunds) are documented in
 ``docs/your-own-data.md``.
+
+Modules: this one holds the public API and the sales loaders; ``loading_result`` (LoadResult, rejects file),
+``loading_columns`` (names and aliases), ``loading_io`` (sniffing, streamed CSV, Parquet), ``parsing`` (money,
+months, dates), ``loading_core`` (batches -> arrays, categoricals, duplicate runs), ``loading_rejects``,
+``loading_buffers`` and ``loading_tables`` (claims, sellers).
 """
 
 from __future__ import annotations
