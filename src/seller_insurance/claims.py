@@ -13,6 +13,8 @@ The payer split lives in ``claims_payer`` and is re-exported here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -100,12 +102,34 @@ def claim_shares(
 
     n = np.bincount(codes, minlength=n_groups)
     k = np.bincount(codes, weights=under.astype(float), minlength=n_groups).astype(np.int64)
-    count_low, count_high = wilson_interval(k, n, confidence)
     ratio, low, high = ratio_delta_interval(codes, y, amount, n_groups, confidence)
+    return assemble_shares(
+        groups, n, k, np.bincount(codes, weights=amount, minlength=n_groups),
+        np.bincount(codes, weights=y, minlength=n_groups), ratio, low, high,
+        lambda boot_groups: (codes, y, amount), confidence=confidence, n_boot=n_boot,
+        bootstrap_below=bootstrap_below, seed=seed)
+
+
+def assemble_shares(groups: pd.DataFrame, n, k, amount_total, amount_under, ratio, low, high,
+                    bootstrap_rows: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]], *,
+                    confidence: float = 0.95, n_boot: int = 2000, bootstrap_below: int = BOOTSTRAP_BELOW,
+                    seed: int = 0) -> pd.DataFrame:
+    """The output table of :func:`claim_shares` from per-group totals (shared with ``distributed``).
+
+    ``n``/``k`` claims and claims under the cap, ``amount_total``/``amount_under`` their sums (USD), ``ratio``,
+    ``low``, ``high`` the value share and its delta-method bounds. Groups with ``1 <= n < bootstrap_below`` get the
+    percentile bootstrap instead: ``bootstrap_rows(boot_groups)`` returns ``(codes, y, x)`` of (at least) their
+    claims in row order, codes numbering ``groups``. Adds the Wilson count interval.
+    """
+    n = np.asarray(n, dtype=np.int64)
+    k = np.asarray(k, dtype=np.int64)
+    low, high = np.array(low, dtype=float), np.array(high, dtype=float)
+    count_low, count_high = wilson_interval(k, n, confidence)
     boot = (n >= 1) & (n < int(bootstrap_below))
     boot_groups = np.flatnonzero(boot)
     if len(boot_groups):
-        b_low, b_high = ratio_bootstrap_interval(codes, y, amount, boot_groups, confidence=confidence,
+        codes, y, x = bootstrap_rows(boot_groups)
+        b_low, b_high = ratio_bootstrap_interval(codes, y, x, boot_groups, confidence=confidence,
                                                  n_boot=n_boot, rng=np.random.default_rng(seed))
         low[boot_groups], high[boot_groups] = b_low, b_high
     method = np.where(n == 0, None, np.where(boot, "bootstrap", "delta")).astype(object)
@@ -114,13 +138,13 @@ def claim_shares(
         count_share = k / n
     out = plain_periods(groups).reset_index(drop=True)
     stats = pd.DataFrame({
-        "n_claims": n.astype(np.int64),
+        "n_claims": n,
         "n_under_cap": k,
         "count_share": count_share,
         "count_share_low": count_low,
         "count_share_high": count_high,
-        "amount_total": np.round(np.bincount(codes, weights=amount, minlength=n_groups), 2),
-        "amount_under_cap": np.round(np.bincount(codes, weights=y, minlength=n_groups), 2),
+        "amount_total": np.round(np.asarray(amount_total, dtype=float), 2),
+        "amount_under_cap": np.round(np.asarray(amount_under, dtype=float), 2),
         "amount_share": ratio,
         "amount_share_low": low,
         "amount_share_high": high,
@@ -130,6 +154,6 @@ def claim_shares(
 
 
 __all__ = [
-    "BOOTSTRAP_BELOW", "PAYERS", "SHARE_COLUMNS", "claim_shares", "non_compliant", "payer_per_claim",
+    "BOOTSTRAP_BELOW", "PAYERS", "SHARE_COLUMNS", "assemble_shares", "claim_shares", "non_compliant", "payer_per_claim",
     "payer_shift", "payer_split", "select_claims", "under_cap", "wilson_interval",
 ]

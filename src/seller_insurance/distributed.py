@@ -44,7 +44,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from seller_insurance.errors import InputError, RunError
-from seller_insurance.intervals import BOOTSTRAP_BELOW, ratio_bootstrap_interval, wilson_interval, z_value
+from seller_insurance.intervals import BOOTSTRAP_BELOW, ratio_delta_from_moments, z_value
 from seller_insurance.policy import (
     CLAIM_CAP_USD,
     DEFAULT_INCLUSIVE,
@@ -491,26 +491,6 @@ def _claim_stats_part(part, by_cols, cap, strict, statuses, sellers, comparison)
     return pd.concat([groups.iloc[:g].reset_index(drop=True), stats], axis=1) if by_cols else stats
 
 
-def ratio_delta_from_moments(n, sx, sy, cxx, cxy, cyy, confidence: float = 0.95):
-    """Delta-method interval for ``R = sum(y) / sum(x)`` per group from sufficient statistics.
-
-    The same estimator as ``intervals.ratio_delta_interval`` (variance ``sum((y - R x)^2) / (n (n - 1) xbar^2)``,
-    bounds ``R +- z se`` clipped to [0, 1], NaN bounds for ``n < 2``, NaN ratio for ``n == 0``), computed from per-group
-    counts ``n``, sums ``sx``, ``sy`` and centred second moments ``cxx = sum((x - xbar)^2)``, ``cxy``, ``cyy``
-    instead of the claims: ``sum((y - R x)^2) = cyy - 2 R cxy + R^2 cxx`` because ``sum(y - R x) = 0``. The
-    moments of disjoint parts merge exactly (:func:`_merge_stats`), which is what makes the interval computable
-    from partitions. Returns ``(ratio, low, high)``.
-    """
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.asarray(sy, dtype=float) / np.asarray(sx, dtype=float)
-        ss = np.asarray(cyy) - 2.0 * ratio * np.asarray(cxy) + ratio * ratio * np.asarray(cxx)
-        se = np.sqrt(np.maximum(ss, 0.0) * n / (n - 1.0)) / np.asarray(sx, dtype=float)
-    se = np.where(n >= 2, se, np.nan)
-    z = z_value(confidence)
-    return ratio, np.clip(ratio - z * se, 0.0, 1.0), np.clip(ratio + z * se, 0.0, 1.0)
-
-
 def _merge_stats(stats: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
     """Merge partition statistics of the same group (Chan et al.'s pairwise update, vectorised)."""
     if by_cols:
@@ -622,33 +602,17 @@ def claim_shares_dask(
         return np.bincount(codes, weights=merged[col].to_numpy(), minlength=n_groups)
 
     n = per_group("n").round().astype(np.int64)
-    k = per_group("k").round().astype(np.int64)
     sx, sy = per_group("sx"), per_group("sy")
-    count_low, count_high = wilson_interval(k, n, confidence)
     ratio, low, high = ratio_delta_from_moments(n, sx, sy, per_group("cxx"), per_group("cxy"), per_group("cyy"),
                                                 confidence)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        count_share = k / n
 
-    boot = (n >= 1) & (n < int(bootstrap_below))
-    boot_groups = np.flatnonzero(boot)
-    if len(boot_groups):
-        b_codes, y, x = _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg,
-                                        sellers, comparison)
-        b_low, b_high = ratio_bootstrap_interval(b_codes, y, x, boot_groups, confidence=confidence, n_boot=n_boot,
-                                                 rng=np.random.default_rng(seed))
-        low[boot_groups], high[boot_groups] = b_low, b_high
-    method = np.where(n == 0, None, np.where(boot, "bootstrap", "delta")).astype(object)
+    def rows_of(boot_groups):
+        return _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg, sellers,
+                               comparison)
 
-    out = cg.plain_periods(groups).reset_index(drop=True)
-    stats = pd.DataFrame({
-        "n_claims": n, "n_under_cap": k, "count_share": count_share,
-        "count_share_low": count_low, "count_share_high": count_high,
-        "amount_total": np.round(sx, 2), "amount_under_cap": np.round(sy, 2),
-        "amount_share": ratio, "amount_share_low": low, "amount_share_high": high,
-        "value_interval": pd.array(method, dtype="str"),
-    })
-    return pd.concat([out, stats[_claims.SHARE_COLUMNS]], axis=1)
+    return _claims.assemble_shares(groups, n, per_group("k").round().astype(np.int64), sx, sy, ratio, low, high,
+                                   rows_of, confidence=confidence, n_boot=n_boot, bootstrap_below=bootstrap_below,
+                                   seed=seed)
 
 
 def _boot_part(part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, sellers, comparison) -> pd.DataFrame:

@@ -148,3 +148,23 @@ def ratio_bootstrap_interval(
             ratios = ys[idx].sum(axis=2) / xs[idx].sum(axis=2)
             low[part], high[part] = np.quantile(ratios, q, axis=1)
     return low, high
+
+
+def ratio_delta_from_moments(n, sx, sy, cxx, cxy, cyy, confidence: float = 0.95):
+    """Delta-method interval for ``R = sum(y) / sum(x)`` per group from sufficient statistics.
+
+    The same estimator as ``intervals.ratio_delta_interval`` (variance ``sum((y - R x)^2) / (n (n - 1) xbar^2)``,
+    bounds ``R +- z se`` clipped to [0, 1], NaN bounds for ``n < 2``, NaN ratio for ``n == 0``), computed from per-group
+    counts ``n``, sums ``sx``, ``sy`` and centred second moments ``cxx = sum((x - xbar)^2)``, ``cxy``, ``cyy``
+    instead of the claims: ``sum((y - R x)^2) = cyy - 2 R cxy + R^2 cxx`` because ``sum(y - R x) = 0``. The
+    moments of disjoint parts merge exactly (``distributed._merge_stats``), which is what makes the interval computable
+    from partitions. Returns ``(ratio, low, high)``.
+    """
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.asarray(sy, dtype=float) / np.asarray(sx, dtype=float)
+        ss = np.asarray(cyy) - 2.0 * ratio * np.asarray(cxy) + ratio * ratio * np.asarray(cxx)
+        se = np.sqrt(np.maximum(ss, 0.0) * n / (n - 1.0)) / np.asarray(sx, dtype=float)
+    se = np.where(n >= 2, se, np.nan)
+    z = z_value(confidence)
+    return ratio, np.clip(ratio - z * se, 0.0, 1.0), np.clip(ratio + z * se, 0.0, 1.0)
