@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seller_insurance.cli._common import column_map
 from seller_insurance.distributed import add_scheduler_argument
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
@@ -104,16 +105,6 @@ def parse_threshold(text: str | None) -> float | dict[str, float] | None:
     return out
 
 
-def _column_map(items: list[str]) -> dict[str, str] | None:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise InputError(f"--map expects SRC=DEST, got {item!r}")
-        src, dest = item.split("=", 1)
-        out[src.strip()] = dest.strip()
-    return out or None
-
-
 def _month_option(text: str | None, name: str) -> str | None:
     from seller_insurance.months import parse_month
 
@@ -137,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{name} must be at least 1, got {value}")
     if args.new_months > args.old_months:
         raise InputError(f"--new-months ({args.new_months}) may not be longer than --old-months ({args.old_months})")
-    cmap = _column_map(args.map)
+    cmap = column_map(args.map)
 
     from seller_insurance import loading, rules
 

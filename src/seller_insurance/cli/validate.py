@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from seller_insurance.errors import InputError
+from seller_insurance.cli._common import column_map
 
 KINDS = ("auto", "monthly", "orders", "claims", "sellers")
 
@@ -39,20 +39,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _column_map(items: list[str]) -> dict[str, str] | None:
-    out = {}
-    for item in items:
-        if "=" not in item:
-            raise InputError(f"--map expects SRC=DEST, got {item!r}")
-        src, dest = item.split("=", 1)
-        out[src.strip()] = dest.strip()
-    return out or None
-
-
 def run(args: argparse.Namespace) -> int:
     from seller_insurance import loading
 
-    cmap = _column_map(args.map)
+    cmap = column_map(args.map)
     path = Path(args.file)
     if args.kind == "claims":
         result = loading.load_claims(path, column_map=cmap)
