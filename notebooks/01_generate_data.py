@@ -67,7 +67,9 @@ bands = sellers["size_band"].value_counts().reindex(sellers["size_band"].cat.cat
 fig = charts.bar_chart(
     bands, "size_band", "sellers",
     title=f"{say.pct((sellers['annual_sales_usd'] >= 100_000).mean(), 0)} of sellers sell over $100k a year",
-    value_label="seller-marketplaces", footnote=f"Source: {data.description}. Annualised gross sales in USD.")
+    value_label="seller-marketplaces",
+    footnote=f"Source: {data.description}. Annualised gross sales in USD over each seller's live months (the "
+             "calibration table counts sellers active throughout Sep 2020-Aug 2021, as Amazon's report does).")
 charts.publish(fig, "data_size_bands", FIG)
 by_site = sellers.groupby("marketplace").size().rename("sellers").reset_index()
 display(bands, by_site)

@@ -78,7 +78,16 @@ def test_premium_burden_uses_12_months_ending_at_trigger_in_usd():
     b = impact.premium_burden(comp, sales, annual_premium_usd=1_000.0).set_index("seller_id")
     assert b.loc["b", "sales_usd_12m"] == 25_000.0
     assert b.loc["b", "premium_share"] == pytest.approx(0.04)
-    assert b.loc["f", "sales_usd_12m"] == pytest.approx(10_000 / 0.727)  # GBP 10,000 at 0.727 GBP per USD
+    # f's history starts in its trigger month: one month available, annualised x12 (GBP at 0.727 per USD)
+    assert b.loc["f", "sales_usd_12m"] == pytest.approx(12 * 10_000 / 0.727)
+
+
+def test_trailing_sales_annualise_a_history_that_starts_inside_the_window():
+    at = pd.DataFrame({"seller_id": ["y"], "marketplace": ["US"], "new_trigger": [pd.Timestamp("2019-03-01")]})
+    sales = pd.DataFrame({"seller_id": ["y", "y"], "marketplace": ["US", "US"],
+                          "month": pd.to_datetime(["2019-01-01", "2019-03-01"]), "gross_sales": [3_000.0, 12_000.0]})
+    # window 2018-04..2019-03, history from 2019-01: 3 months available, 15,000 -> 60,000 a year
+    assert impact.trailing_sales_usd(sales, at).iloc[0] == pytest.approx(60_000.0)
 
 
 def test_observed_size_band_counts_missing_months_as_zero():

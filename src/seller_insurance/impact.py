@@ -12,7 +12,8 @@ old_trigger, new_trigger, status, lead_months). Definitions used in every table 
 - *Trigger month profile*: the calendar month (Jan..Dec) of each new-rule first trigger, to show the Q4 effect.
 - *Premium burden*: an annual premium (USD; default ``policy.ANNUAL_PREMIUM_USD``, broker figures) as a share of
   the seller's gross sales in USD over the 12 calendar months ending with its new-rule trigger month (months
-  without a row count as zero). That is what the seller sold in the year it became required.
+  without a row count as zero; annualised when the seller's history starts inside that window, see
+  :func:`trailing_sales_usd`). That is what the seller sold in the year it became required.
 """
 
 from __future__ import annotations
@@ -102,20 +103,26 @@ def trigger_month_profile(comparison: pd.DataFrame, statuses: tuple[str, ...] = 
 
 def trailing_sales_usd(monthly_sales: pd.DataFrame, at: pd.DataFrame, column: str = "new_trigger",
                        months: int = 12) -> pd.Series:
-    """Gross sales in USD over the ``months`` calendar months ending with ``at[column]``, per row of ``at``.
+    """Annualised gross sales in USD over the ``months`` calendar months ending with ``at[column]``, per row of ``at``.
 
-    ``at`` has seller_id, marketplace and a month column; rows with NaT get NaN. Months without a sales row count
-    as zero. Converted at ``policy.FX_PER_USD``.
+    Months without a sales row count as zero. When the seller's first sales row is later than the window's first
+    month (a young seller, or history cut off by the start of the data) only the months from that first row on are
+    in the window, and their sum is scaled up to ``months`` months, so a seller is never made to look smaller
+    because the data begin late. ``at`` has seller_id, marketplace and a month column; rows with NaT get NaN.
+    Converted at ``policy.FX_PER_USD``.
     """
     at = _as_str_keys(at[KEYS + [column]]).reset_index(drop=True)
     s = _as_str_keys(monthly_sales[KEYS + ["month", "gross_sales"]])
     s = s.merge(at[at[column].notna()], on=KEYS, how="inner")
     m = mo.to_month_index(s["month"])
     end = mo.to_month_index(s[column])
+    first = pd.Series(m).groupby([s["seller_id"], s["marketplace"]]).transform("min").to_numpy()
     inside = (m <= end) & (m > end - months)
     fx = s["marketplace"].map(policy.usd_per_unit).astype(float)
-    s = s.assign(usd=np.where(inside, s["gross_sales"].to_numpy() * fx.to_numpy(), 0.0))
-    total = s.groupby(KEYS, sort=False)["usd"].sum()
+    s = s.assign(usd=np.where(inside, s["gross_sales"].to_numpy() * fx.to_numpy(), 0.0),
+                 available=np.clip(end - np.maximum(first, end - months + 1) + 1, 1, months))
+    g = s.groupby(KEYS, sort=False)
+    total = g["usd"].sum() * months / g["available"].first()
     idx = pd.MultiIndex.from_frame(at[KEYS])
     out = pd.Series(total.reindex(idx).to_numpy(), index=at.index, name=f"sales_usd_{months}m")
     return out.where(at[column].notna())
