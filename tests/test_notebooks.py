@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import papermill as pm
@@ -102,6 +103,10 @@ def test_manifest_records_parameters_and_checksums(run):
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["parameters"]["top_k"] == 10
     assert "metrics.json" in manifest["outputs"] and len(manifest["outputs"]["metrics.json"]) == 64
+    import hashlib
+
+    user_file = manifest["data_checksums"]["claims.csv"]
+    assert user_file == hashlib.sha256((Path(manifest["data"]["path"]) / "claims.csv").read_bytes()).hexdigest()
     assert set(manifest["timings_seconds"]) >= {p.name for p in report.notebooks()} | {"total"}
 
 

@@ -211,12 +211,16 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
         log(f"  {'slides.pptx':<28} {timings['slides.pptx']:7.1f} s")
 
     data = json.loads((staging / "dataset.json").read_text()) if (staging / "dataset.json").exists() else {}
+    data_dir = Path(data["path"]) if data.get("path") else None
+    data_files = ({p.relative_to(data_dir).as_posix(): _sha256(p) for p in sorted(data_dir.rglob("*"))
+                   if p.is_file()} if data_dir is not None and data_dir.is_dir() else {})
     manifest = {
         "run": name,
         "created": info["created"],
         "parameters": dict(params),
         "notebooks": [nb.name for nb in notebooks(notebook_dir)],
         "data": data,
+        "data_checksums": data_files,
         "outputs": {p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*"))
                     if p.is_file() and p.suffix in {".json", ".pptx", ".csv", ".parquet"}
                     and p.name != "manifest.json"},
