@@ -39,7 +39,7 @@ report: setup ## The main job: synthetic data -> every notebook -> reports/<run>
 	$(BIN)/seller-insurance report --params $(PARAMS) $(if $(RUN),--name $(RUN),)
 
 lab: setup ## Start JupyterLab on notebooks/ with the project's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 test: setup ## Run the whole test suite (unit, property, notebook and CLI tests)
 	$(BIN)/python -m pytest
