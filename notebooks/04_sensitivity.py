@@ -81,16 +81,19 @@ display(Markdown(
 
 # %%
 cap_grid = sensitivity.cap_sensitivity(data.claims, caps)
-fig = charts.line_chart(
-    cap_grid, "cap_usd", {"by count": "count_share", "by value": "amount_share"},
-    title=f"Raising the cap to ${max(caps):,.0f} covers {say.pct(cap_grid['count_share'].iloc[-1], 0)} of claims "
-          f"but {say.pct(cap_grid['amount_share'].iloc[-1], 0)} of claimed dollars",
-    ylabel="share of claims at or under the cap", footnote=say.claims_footnote(data.description),
-    x_is_month=False, value_format="{:.0%}", x_format="${:,.0f}", xlabel="claim cap (USD)")
-charts.publish(fig, "sensitivity_cap", FIG)
-say.present(cap_grid, money=("cap_usd",), integer=("n_claims",),
-            percent=("count_share", "count_share_low", "count_share_high", "amount_share", "amount_share_low",
-                     "amount_share_high"), index="cap_usd")
+if cap_grid["n_claims"].sum() == 0:
+    display(Markdown("No claims in this data: no cap sensitivity."))
+else:
+    fig = charts.line_chart(
+        cap_grid, "cap_usd", {"by count": "count_share", "by value": "amount_share"},
+        title=f"Raising the cap to ${max(caps):,.0f} covers {say.pct(cap_grid['count_share'].iloc[-1], 0)} of claims "
+              f"but {say.pct(cap_grid['amount_share'].iloc[-1], 0)} of claimed dollars",
+        ylabel="share of claims at or under the cap", footnote=say.claims_footnote(data.description),
+        x_is_month=False, value_format="{:.0%}", x_format="${:,.0f}", xlabel="claim cap (USD)")
+    charts.publish(fig, "sensitivity_cap", FIG)
+    display(say.present(cap_grid, money=("cap_usd",), integer=("n_claims",),
+                        percent=("count_share", "count_share_low", "count_share_high", "amount_share",
+                                 "amount_share_low", "amount_share_high"), index="cap_usd"))
 
 # %%
 run_metrics.record(RUN, "sensitivity", {

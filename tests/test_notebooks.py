@@ -146,3 +146,18 @@ def test_rule_notebook_on_a_local_dask_cluster_gives_the_same_numbers(run, tmp_p
     pandas_run = json.loads((run / "metrics" / "rules.json").read_text())["metrics"]
     dask_run = json.loads((copy / "metrics" / "rules.json").read_text())["metrics"]
     assert dask_run == pandas_run
+
+
+def test_report_on_sales_only_data(tmp_path):
+    """Your own data without claims or sellers tables: the run completes and says there are no claims."""
+    folder = tmp_path / "sales_only"
+    folder.mkdir()
+    shutil.copy(SAMPLE_DATA_DIR / "monthly_sales.parquet", folder / "monthly_sales.parquet")
+    out = report.run_report({"input_dir": str(folder), "top_k": 10}, "sales-only", reports_dir=tmp_path / "r",
+                            progress_bar=False, log=lambda m: None)
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert metrics["claims.n_claims"]["value"] == 0
+    assert "claims.count_share_under_cap" not in metrics
+    assert "No claims to analyse" in (out / "03_claims.html").read_text()
+    sales = pd.read_parquet(folder / "monthly_sales.parquet")
+    assert metrics["data.sellers"]["value"] == len(sales[["seller_id", "marketplace"]].drop_duplicates())
