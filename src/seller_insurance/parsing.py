@@ -303,19 +303,27 @@ def is_temporal(arr: pa.ChunkedArray | pa.Array) -> bool:
     return pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type)
 
 
+def _parse_temporal(arr: pa.ChunkedArray | pa.Array, unit: str, parse_text) -> np.ndarray:
+    """Index in ``unit`` (``"M"`` months, ``"D"`` days) since 1970 per row; ``NO_MONTH`` where missing or unparseable.
+
+    Dates/timestamps: the unit they fall in. Text: each distinct string parsed once with ``parse_text``.
+    """
+    if is_temporal(arr):
+        dt = _temporal_to_numpy(arr)
+        out = dt.astype(f"datetime64[{unit}]").astype(np.int64)
+        out[np.isnat(dt)] = NO_MONTH
+        return out
+    if is_text(arr):
+        return map_distinct(arr, parse_text, NO_MONTH, np.int64)
+    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+
+
 def parse_months(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Month index per row (int64; ``NO_MONTH`` where missing or unparseable).
 
     Text: each distinct string is parsed once. Dates/timestamps: the calendar month they fall in.
     """
-    if is_temporal(arr):
-        dt = _temporal_to_numpy(arr)
-        out = dt.astype("datetime64[M]").astype(np.int64)
-        out[np.isnat(dt)] = NO_MONTH
-        return out
-    if is_text(arr):
-        return map_distinct(arr, month_of_text, NO_MONTH, np.int64)
-    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+    return _parse_temporal(arr, "M", month_of_text)
 
 
 def _month_start_day(index: int) -> int:
@@ -371,14 +379,7 @@ def parse_month_starts(arr: pa.ChunkedArray | pa.Array, unit: str = "D") -> tupl
 
 def parse_days(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """Days since 1970-01-01 per row (int64; ``NO_MONTH`` where missing or not a full date)."""
-    if is_temporal(arr):
-        dt = _temporal_to_numpy(arr)
-        out = dt.astype("datetime64[D]").astype(np.int64)
-        out[np.isnat(dt)] = NO_MONTH
-        return out
-    if is_text(arr):
-        return map_distinct(arr, day_of_text, NO_MONTH, np.int64)
-    return np.full(len(arr), NO_MONTH, dtype=np.int64)
+    return _parse_temporal(arr, "D", day_of_text)
 
 
 # --- enumerations -------------------------------------------------------------------------------------------------
