@@ -32,39 +32,10 @@ from seller_insurance import policy, schema
 from seller_insurance.generate_params import GeneratorParams
 from seller_insurance.months import parse_month
 
-SELLERS_SCHEMA = pa.schema(
-    [
-        ("seller_id", pa.string()),
-        ("marketplace", pa.string()),
-        ("category", pa.string()),
-        ("launch_month", pa.date32()),
-        ("churn_month", pa.date32()),
-        ("fulfilment_channel", pa.string()),
-        ("size_band", pa.string()),
-    ]
-)
-MONTHLY_SALES_SCHEMA = pa.schema(
-    [
-        ("seller_id", pa.string()),
-        ("marketplace", pa.string()),
-        ("month", pa.date32()),
-        ("gross_sales", pa.float64()),
-        ("currency", pa.string()),
-        ("orders", pa.int64()),
-        ("units", pa.int64()),
-    ]
-)
-CLAIMS_SCHEMA = pa.schema(
-    [
-        ("claim_id", pa.string()),
-        ("seller_id", pa.string()),
-        ("marketplace", pa.string()),
-        ("filed_date", pa.date32()),
-        ("claim_type", pa.string()),
-        ("amount", pa.float64()),
-        ("status", pa.string()),
-    ]
-)
+# Parquet schemas come from the data contract (schema.py), so the generator writes exactly its columns and types.
+SELLERS_SCHEMA = schema.arrow_schema("sellers")
+MONTHLY_SALES_SCHEMA = schema.arrow_schema("monthly_sales")
+CLAIMS_SCHEMA = schema.arrow_schema("claims")
 SCHEMAS = {"sellers": SELLERS_SCHEMA, "monthly_sales": MONTHLY_SALES_SCHEMA, "claims": CLAIMS_SCHEMA}
 CLAIM_ID_WIDTH = 10  # "C" + 10 digits
 

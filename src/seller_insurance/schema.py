@@ -93,6 +93,17 @@ def required_columns(table: str) -> list[str]:
     return [c.name for c in TABLES[table] if c.required]
 
 
+# Parquet (Arrow) type of each logical type: months and dates are date32, money float64, counts int64.
+ARROW_TYPES = {"string": "string", "month": "date32", "date": "date32", "money": "float64", "int": "int64"}
+
+
+def arrow_schema(table: str):
+    """The ``pyarrow.Schema`` a table is written with (column order and types of the contract)."""
+    import pyarrow as pa
+
+    return pa.schema([(c.name, getattr(pa, ARROW_TYPES[c.dtype])()) for c in TABLES[table]])
+
+
 def read_parquet(path, columns: list[str] | None = None) -> pd.DataFrame:
     """Read a Parquet file or folder with dates as ``datetime64`` (never Python ``date`` objects)."""
     import pyarrow.parquet as pq
