@@ -29,10 +29,9 @@ import numpy as np
 import pandas as pd
 import psutil
 
-from seller_insurance.claims import claim_shares
-from seller_insurance.intervals import BOOTSTRAP_BELOW
+from seller_insurance.analysis.claims import claim_shares
 from seller_insurance.paths import REPORTS_DIR
-from seller_insurance.policy import CLAIM_CAP_USD
+from seller_insurance.policy import BOOTSTRAP_BELOW, CLAIM_CAP_USD
 
 N_SELLERS = 200_000
 N_CATEGORIES = 20

@@ -40,9 +40,10 @@ from pathlib import Path
 
 import psutil
 
-from seller_insurance import distributed as sd
-from seller_insurance import rules, schema
-from seller_insurance.generate import GeneratorParams, write_dataset
+from seller_insurance import schema
+from seller_insurance.analysis import distributed as sd
+from seller_insurance.analysis import rules
+from seller_insurance.data.synthetic import GeneratorParams, write_dataset
 from seller_insurance.paths import REPORTS_DIR
 from seller_insurance.policy import NEW_RULE_START
 

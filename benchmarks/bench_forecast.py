@@ -18,9 +18,9 @@ import tracemalloc
 
 import pandas as pd
 
-from seller_insurance import forecast as fc
-from seller_insurance.generate import generate
-from seller_insurance.generate_params import GeneratorParams
+from seller_insurance.analysis import forecast as fc
+from seller_insurance.data.synthetic import generate
+from seller_insurance.data.synthetic.params import GeneratorParams
 from seller_insurance.paths import REPORTS_DIR
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 WORKER = """
 import sys, time
-from seller_insurance.generate import GeneratorParams, write_dataset, read_manifest
+from seller_insurance.data.synthetic import GeneratorParams, write_dataset, read_manifest
 n, months, partitioned, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
 t0 = time.perf_counter()
 write_dataset(out, GeneratorParams(n_sellers=n, n_months=months), partitioned=partitioned)

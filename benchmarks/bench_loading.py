@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from seller_insurance.loading import load_monthly_sales
+from seller_insurance.data.loading import load_monthly_sales
 from seller_insurance.paths import REPORTS_DIR
 
 CACHE = Path(tempfile.gettempdir()) / "seller_insurance_bench_loading"
@@ -148,7 +148,7 @@ import gc, json, resource, sys, threading, time
 import psutil
 kind, path = sys.argv[1], sys.argv[2]
 import pyarrow as pa, pyarrow.csv as pcsv
-from seller_insurance.loading import load_monthly_sales
+from seller_insurance.data.loading import load_monthly_sales
 proc = psutil.Process()
 gc.collect()
 base = proc.memory_info().rss

@@ -43,8 +43,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from seller_insurance import rules
-from seller_insurance.generate import PARQUET_OPTIONS
+from seller_insurance.analysis import rules
+from seller_insurance.data.synthetic import PARQUET_OPTIONS
 from seller_insurance.months import NO_MONTH
 from seller_insurance.paths import REPORTS_DIR
 from seller_insurance.policy import DEFAULT_THRESHOLDS, INSURANCE_DUE_DAYS

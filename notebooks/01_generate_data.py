@@ -1,8 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (seller-insurance)
 #     language: python
@@ -33,10 +39,10 @@ marketplaces = ""  # synthetic: comma-separated sites (e.g. "US,UK"); empty: the
 # %%
 from IPython.display import Markdown, display
 
-from seller_insurance import charts, run_metrics
-from seller_insurance import narrative as say
-from seller_insurance.datasets import calibration_for, prepare_run_data, resolve_run_dir
-from seller_insurance.overview import monthly_totals_usd
+from seller_insurance.analysis.overview import monthly_totals_usd
+from seller_insurance.data.run_data import calibration_for, prepare_run_data, resolve_run_dir
+from seller_insurance.publish import charts, run_metrics
+from seller_insurance.publish import narrative as say
 
 RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"

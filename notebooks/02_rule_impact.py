@@ -1,8 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (seller-insurance)
 #     language: python
@@ -20,7 +26,7 @@
 # never under the old one), *accelerated* (required under both, earlier under the new one), *unaffected* (never
 # crosses the threshold) or *already required* (required under the old rule before the new one started, so the
 # change did not touch it). Shares are of all sellers that were not already required. Every number in the text
-# below is computed in this notebook; the definitions are in `seller_insurance.impact` and `seller_insurance.rules`.
+# below is computed in this notebook; the definitions are in `seller_insurance.analysis.impact` and `seller_insurance.analysis.rules`.
 
 # %% tags=["parameters"]
 run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
@@ -36,9 +42,10 @@ scheduler = ""  # rule engine on Dask: tcp://host:8786, or local for a LocalClus
 # %%
 from IPython.display import Markdown, display
 
-from seller_insurance import charts, distributed, impact, rules, run_metrics
-from seller_insurance import narrative as say
-from seller_insurance.datasets import load_run_data, resolve_run_dir
+from seller_insurance.analysis import distributed, impact, rules
+from seller_insurance.data.run_data import load_run_data, resolve_run_dir
+from seller_insurance.publish import charts, run_metrics
+from seller_insurance.publish import narrative as say
 
 RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"
@@ -69,7 +76,7 @@ display(Markdown(
 
 # %% [markdown]
 # ## By size band, category and marketplace
-# Size band: annualised gross sales in USD (see `seller_insurance.datasets.observed_size_band`).
+# Size band: annualised gross sales in USD (see `seller_insurance.data.run_data.observed_size_band`).
 
 # %%
 by_band = impact.impact_table(comparison, by="size_band", sellers=data.sellers)

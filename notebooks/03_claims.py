@@ -1,8 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (seller-insurance)
 #     language: python
@@ -18,7 +24,7 @@
 # single-month rule move claim dollars between sellers, insurers and Amazon?
 #
 # **How to read it.** Shares come with 95% intervals (Wilson for counts; bootstrap or delta method for the value
-# share, see `seller_insurance.claims`). By default only claims Amazon accepted as valid count. "Who pays" applies
+# share, see `seller_insurance.analysis.claims`). By default only claims Amazon accepted as valid count. "Who pays" applies
 # the same claims policy under both rules, so the difference isolates the insurance rule: a seller is insured from
 # the date its insurance is due under the rule in force.
 
@@ -39,9 +45,10 @@ scheduler = ""  # rule engine on Dask: tcp://host:8786, or local for a LocalClus
 # %%
 from IPython.display import Markdown, display
 
-from seller_insurance import charts, claims, distributed, rules, run_metrics
-from seller_insurance import narrative as say
-from seller_insurance.datasets import load_run_data, resolve_run_dir
+from seller_insurance.analysis import claims, distributed, rules
+from seller_insurance.data.run_data import load_run_data, resolve_run_dir
+from seller_insurance.publish import charts, run_metrics
+from seller_insurance.publish import narrative as say
 
 RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"

@@ -1,8 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (seller-insurance)
 #     language: python
@@ -34,9 +40,10 @@ model_seed = 0  # seed of the models and of training-row sampling
 import numpy as np
 from IPython.display import Markdown, display
 
-from seller_insurance import charts, forecast, run_metrics
-from seller_insurance import narrative as say
-from seller_insurance.datasets import load_run_data, resolve_run_dir
+from seller_insurance.analysis import forecast
+from seller_insurance.data.run_data import load_run_data, resolve_run_dir
+from seller_insurance.publish import charts, forecast_charts, run_metrics
+from seller_insurance.publish import narrative as say
 
 RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"
@@ -69,13 +76,13 @@ display(Markdown(
     + f"The base rate is {say.pct(m.loc[best, 'base_rate'], 2)} per seller per cut-off."))
 
 # %%
-fig = forecast.plot_precision_at_k(
+fig = forecast_charts.plot_precision_at_k(
     result, footnote=f"Source: {data.description}. Horizon {horizon} months; test cut-offs "
                      f"{result.test_cutoffs[0]}..{result.test_cutoffs[-1]}.")
 charts.publish(fig, "forecast_precision_at_k", FIG)
 
 # %%
-fig = forecast.plot_calibration(result, footnote=f"Source: {data.description}. Horizon {horizon} months.")
+fig = forecast_charts.plot_calibration(result, footnote=f"Source: {data.description}. Horizon {horizon} months.")
 charts.publish(fig, "forecast_calibration", FIG)
 
 # %% [markdown]

@@ -1,8 +1,14 @@
 # ---
 # jupyter:
 #   jupytext:
+#     cell_metadata_filter: tags,-all
 #     formats: ipynb,py:percent
 #     notebook_metadata_filter: kernelspec,jupytext
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python (seller-insurance)
 #     language: python
@@ -28,9 +34,9 @@ import json
 import pandas as pd
 from IPython.display import Markdown, display
 
-from seller_insurance import narrative as say
-from seller_insurance import report, run_metrics
-from seller_insurance.datasets import resolve_run_dir
+from seller_insurance.data.run_data import resolve_run_dir
+from seller_insurance.publish import narrative as say
+from seller_insurance.publish import report, run_metrics
 
 RUN = resolve_run_dir(run_dir)
 dataset = json.loads((RUN / "dataset.json").read_text()) if (RUN / "dataset.json").exists() else {}

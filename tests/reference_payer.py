@@ -1,6 +1,6 @@
 """A deliberately simple, row-by-row reference for the payer split (tests only; slow on purpose).
 
-It restates the rule from the issue text without sharing code with ``seller_insurance.claims_payer``:
+It restates the rule from the issue text without sharing code with ``seller_insurance.analysis.claims.payers``:
 a claim at most the cap against an insured seller -> Amazon (if filed on/after claims_start, else the insurer);
 above the cap against an insured seller -> insurer; any claim against an uninsured seller -> the seller.
 Insured under a rule = compliant and filed on or after that rule's insurance due date.

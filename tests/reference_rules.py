@@ -2,7 +2,7 @@
 
 Plain Python: group the rows per (seller_id, marketplace) into a dict month -> sales, then walk every calendar
 month from the first row to the last (or to ``end``), counting the streak of months over the threshold. Slow and
-obviously correct; it shares no code with ``seller_insurance.rules`` (only the policy defaults, which are data).
+obviously correct; it shares no code with ``seller_insurance.analysis.rules`` (only the policy defaults, which are data).
 """
 
 from __future__ import annotations

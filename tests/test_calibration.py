@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from seller_insurance.calibration import (
+from seller_insurance.data.synthetic import GeneratorParams, generate
+from seller_insurance.data.synthetic.calibration import (
     annual_sales_usd,
     calibration_table,
     month_of_year_shares,
     single_month_only_share,
 )
-from seller_insurance.generate import GeneratorParams, generate
 
 P = GeneratorParams(start_month="2020-01", n_months=24, calibration_window_end="2020-12")
 UK_FX = dict(P.fx_per_usd)["UK"]

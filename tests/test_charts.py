@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from seller_insurance import charts
+from seller_insurance.publish import charts
 
 FOOT = "Source: synthetic data, seed 42; threshold $10,000 a month (strict >), windows 3 -> 1 months."
 

@@ -1,4 +1,4 @@
-"""Claim shares under the cap (seller_insurance.claims.claim_shares): hand-worked cases and a pandas reference."""
+"""Claim shares under the cap (seller_insurance.analysis.claims.claim_shares): hand-worked cases and a pandas reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seller_insurance.claims import SHARE_COLUMNS, claim_shares
+from seller_insurance.analysis.claims import SHARE_COLUMNS, claim_shares
 
 Z2 = 1.959963984540054**2
 
@@ -183,7 +183,7 @@ def test_bad_input_is_named():
 
 
 def test_seller_lookup_dense_and_sorted_paths_agree():
-    from seller_insurance.claims_groups import key_positions
+    from seller_insurance.analysis.claims.groups import key_positions
 
     table = pd.DataFrame({"seller_id": ["b", "a", "c"], "marketplace": ["US", "US", "DE"]})
     claims = pd.DataFrame({

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from reference_payer import reference_payers, reference_split
 
-from seller_insurance.claims import non_compliant, payer_per_claim, payer_shift, payer_split
+from seller_insurance.analysis.claims import non_compliant, payer_per_claim, payer_shift, payer_split
 
 
 def _comparison(rows):

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from seller_insurance.cli import main
-from seller_insurance.generate import GeneratorParams, read_manifest
+from seller_insurance.data.synthetic import GeneratorParams, read_manifest
 
 
 def _run(*args):

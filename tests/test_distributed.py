@@ -19,11 +19,12 @@ import pytest
 from distributed import Client, LocalCluster
 from pandas.testing import assert_frame_equal
 
-from seller_insurance import claims as cl
-from seller_insurance import distributed as sd
-from seller_insurance import rules, schema
+from seller_insurance import schema
+from seller_insurance.analysis import claims as cl
+from seller_insurance.analysis import distributed as sd
+from seller_insurance.analysis import rules
+from seller_insurance.data.synthetic import GeneratorParams, write_dataset
 from seller_insurance.errors import RunError
-from seller_insurance.generate import GeneratorParams, write_dataset
 from seller_insurance.policy import NEW_RULE_START
 
 
@@ -229,8 +230,10 @@ def test_client_for_plain_pandas_and_unreachable_scheduler():
 
 
 def test_add_scheduler_argument():
+    from seller_insurance.cli.options import add_scheduler_argument
+
     p = argparse.ArgumentParser()
-    sd.add_scheduler_argument(p)
+    add_scheduler_argument(p)
     assert p.parse_args([]).scheduler is None
     assert p.parse_args(["--scheduler", "tcp://h:8786"]).scheduler == "tcp://h:8786"
     assert "'local' for a LocalCluster" in p.format_help().replace("\n", " ").replace("  ", " ")
@@ -256,7 +259,7 @@ def test_compare_arrays_for_the_command_line(client, split_folder, tables):
 
 def test_delta_from_moments_equals_the_claim_level_function():
     # the claim-level function of intervals.py on random groups vs the moment form, moments merged from 3 parts
-    from seller_insurance.intervals import ratio_delta_interval
+    from seller_insurance.analysis.claims.intervals import ratio_delta_interval
 
     rng = np.random.default_rng(5)
     codes = rng.integers(0, 3, 400)  # groups 0..2 large, 3: one claim, 4: two claims, 5: none, 6: none
@@ -289,14 +292,17 @@ def test_lazy_comparison_writes_parquet_from_the_workers(client, split_folder, t
     assert_frame_equal(back, expected)
 
 
-def test_importing_the_module_does_not_import_pandas():
+def test_command_line_help_does_not_import_dask_or_other_heavy_libraries():
+    # pandas comes with the foundation (months, schema); Dask, scikit-learn, matplotlib, papermill and python-pptx
+    # are imported only by the command that runs.
     import subprocess
     import sys
 
-    code = ("import sys, argparse; import seller_insurance.distributed as d; "
-            "d.add_scheduler_argument(argparse.ArgumentParser()); print('pandas' in sys.modules)")
+    heavy = ("dask", "distributed", "sklearn", "matplotlib", "papermill", "pptx")
+    code = ("import sys; from seller_insurance.cli import build_parser; build_parser().format_help(); "
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert out.stdout.strip() == "[]"
 
 
 def test_fsspec_url_and_input_errors(client, dataset, tables, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seller_insurance import forecast as fc
+from seller_insurance.analysis import forecast as fc
 from seller_insurance.errors import InputError
 from seller_insurance.months import NO_MONTH, parse_month
 from seller_insurance.paths import SAMPLE_DATA_DIR
@@ -208,7 +208,7 @@ def test_first_trigger_matches_reference(seed, inclusive):
 
 
 def test_matrix_trigger_matches_rules_engine():
-    rules = pytest.importorskip("seller_insurance.rules", reason="rules.py (rule engine) not written yet")
+    rules = pytest.importorskip("seller_insurance.analysis.rules", reason="rules.py (rule engine) not written yet")
     sales, sellers = _random_world(np.random.default_rng(7), n=30)
     trig = rules.trigger_months(sales, months=1)
     got = {(r.seller_id, r.marketplace): r.trigger for r in trig.itertuples() if pd.notna(r.trigger)}
@@ -331,7 +331,9 @@ def test_charts(tmp_path):
     matplotlib.use("agg")
     sales, sellers = _synthetic(n=200)
     res = fc.evaluate_by_time(sales, sellers, fc.ForecastParams(n_test_cutoffs=2, n_train_cutoffs=4, top_k=5))
-    for fig in (fc.plot_calibration(res), fc.plot_precision_at_k(res)):
+    from seller_insurance.publish import forecast_charts
+
+    for fig in (forecast_charts.plot_calibration(res), forecast_charts.plot_precision_at_k(res)):
         assert len(fig.axes[0].lines) >= 3
         fig.savefig(tmp_path / "c.png")
 

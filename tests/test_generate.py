@@ -12,16 +12,17 @@ import pandas as pd
 import pytest
 from scipy import integrate
 
-from seller_insurance import generate_model, policy, schema
-from seller_insurance.errors import InputError
-from seller_insurance.generate import (
+from seller_insurance import policy, schema
+from seller_insurance.data.synthetic import (
     GeneratorParams,
     ensure_dataset,
     generate,
     read_manifest,
     write_dataset,
 )
-from seller_insurance.generate_model import generate_chunk, params_scale_model, params_severity_model
+from seller_insurance.data.synthetic import model as generate_model
+from seller_insurance.data.synthetic.model import generate_chunk, params_scale_model, params_severity_model
+from seller_insurance.errors import InputError
 from seller_insurance.months import to_month_index
 
 SMALL = GeneratorParams(n_sellers=2_500, n_months=30, start_month="2020-01", chunk_size=1_000, seed=7)
@@ -324,7 +325,7 @@ def test_partitioned_keeps_each_seller_in_one_part(tmp_path, ds):
 
 
 def test_write_is_atomic_on_failure(tmp_path, monkeypatch):
-    import seller_insurance.generate as gen
+    import seller_insurance.data.synthetic.writer as gen
 
     real = gen.generate_chunk
 
@@ -384,7 +385,7 @@ def test_every_parameter_is_documented():
 
 def test_ensure_dataset_when_another_process_finishes_first(tmp_path, monkeypatch):
     """Two runs generating the same dataset at once: the loser reuses the winner's folder."""
-    import seller_insurance.generate as gen
+    import seller_insurance.data.synthetic.writer as gen
 
     p = SMALL.replace(n_sellers=40)
     real = gen._write_all

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from seller_insurance.generate import GeneratorParams, read_manifest, write_dataset
+from seller_insurance.data.synthetic import GeneratorParams, read_manifest, write_dataset
 from seller_insurance.paths import SAMPLE_DATA_DIR
 
 SAMPLE_PARAMS = GeneratorParams(n_sellers=300, n_months=36, start_month="2019-10")

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seller_insurance import datasets, impact, sensitivity
+from seller_insurance.analysis import impact, sensitivity
+from seller_insurance.data import run_data as datasets
 
 NaT = pd.NaT
 

@@ -1,4 +1,4 @@
-"""Wilson, delta-method and bootstrap intervals (seller_insurance.intervals)."""
+"""Wilson, delta-method and bootstrap intervals (seller_insurance.analysis.claims.intervals)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from seller_insurance.intervals import (
+from seller_insurance.analysis.claims.intervals import (
     ratio_bootstrap_interval,
     ratio_delta_interval,
     wilson_interval,

@@ -8,8 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from seller_insurance.errors import InputError
-from seller_insurance.loading import (
+from seller_insurance.data.loading import (
     ensure_usable,
     load_claims,
     load_dataset,
@@ -18,6 +17,7 @@ from seller_insurance.loading import (
     rejects_path,
     write_rejects,
 )
+from seller_insurance.errors import InputError
 
 
 def _write(tmp_path, name, text, encoding="utf-8"):
@@ -235,7 +235,7 @@ def test_parquet_row_groups_give_the_same_frame_as_pandas(tmp_path, order):
 
 
 def test_strictly_increasing_reference():
-    from seller_insurance.loading import _strictly_increasing
+    from seller_insurance.data.loading.stream import strictly_increasing
 
     rng = np.random.default_rng(0)
     for _ in range(200):
@@ -243,7 +243,7 @@ def test_strictly_increasing_reference():
         a, b = rng.integers(0, 3, n), rng.integers(0, 3, n)
         keys = list(zip(a.tolist(), b.tolist(), strict=True))
         expected = all(keys[i] < keys[i + 1] for i in range(n - 1))
-        assert _strictly_increasing([a, b], block=int(rng.integers(1, 5))) == expected
+        assert strictly_increasing([a, b], block=int(rng.integers(1, 5))) == expected
 
 
 def _messy_csv(n=3000, seed=5):
@@ -272,7 +272,7 @@ def _messy_csv(n=3000, seed=5):
 def test_streamed_blocks_give_the_same_result(tmp_path, monkeypatch):
     """Tiny CSV blocks (many batches: duplicates across batches, line numbers after quoted line breaks and
     ragged rows) must give exactly what one block gives, and lines must match a plain-Python line count."""
-    from seller_insurance import loading_io
+    from seller_insurance.data.loading import sources as loading_io
 
     p = tmp_path / "m.csv"
     text = _messy_csv()
@@ -350,15 +350,15 @@ def test_committed_sample_dataset_loads_clean_and_unchanged():
 
 
 def test_take_rows_and_drop_unused_match_pyarrow_and_pandas():
-    from seller_insurance.loading import _drop_unused
-    from seller_insurance.loading_rejects import take_rows
+    from seller_insurance.data.loading.rejects import take_rows
+    from seller_insurance.data.loading.stream import drop_unused_categories
 
     t = pa.Table.from_batches([pa.record_batch({"a": [1, 2, 3], "b": ["x", "y", "z"]}),
                                pa.record_batch({"a": [4, 5], "b": ["u", "v"]})])
     idx = np.array([4, 0, 3, 3, 1])
     assert take_rows(t, idx).to_pydict() == t.take(pa.array(idx)).to_pydict()
     cat = pd.Categorical(["b", None, "d", "b"], categories=["a", "b", "c", "d"])
-    got, exp = _drop_unused(cat), cat.remove_unused_categories()
+    got, exp = drop_unused_categories(cat), cat.remove_unused_categories()
     assert list(got.categories) == list(exp.categories) and got.codes.tolist() == exp.codes.tolist()
 
 

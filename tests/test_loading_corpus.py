@@ -17,14 +17,14 @@ import pandas as pd
 import pytest
 import yaml
 
-from seller_insurance.errors import InputError
-from seller_insurance.loading import (
+from seller_insurance.data.loading import (
     ensure_usable,
     load_claims,
     load_monthly_sales,
     load_sellers,
     write_rejects,
 )
+from seller_insurance.errors import InputError
 
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yaml").exists())

@@ -17,9 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seller_insurance import parsing
+from seller_insurance.data.loading import load_claims, load_monthly_sales, load_sellers, parsing
 from seller_insurance.errors import InputError
-from seller_insurance.loading import load_claims, load_monthly_sales, load_sellers
 from seller_insurance.months import NO_MONTH
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -15,9 +15,11 @@ import papermill as pm
 import pytest
 import yaml
 
-from seller_insurance import claims, impact, report, rules, schema
-from seller_insurance.datasets import load_run_data
+from seller_insurance import schema
+from seller_insurance.analysis import claims, impact, rules
+from seller_insurance.data.run_data import load_run_data
 from seller_insurance.paths import NOTEBOOKS_DIR, PARAMS_DIR, SAMPLE_DATA_DIR
+from seller_insurance.publish import report
 
 pytestmark = pytest.mark.slow
 HOSTILE_CATEGORY = "<b>bold</b>"
@@ -81,7 +83,7 @@ def test_metrics_match_the_helpers(run, user_data):
 
 def test_html_has_no_code_and_escapes_data(run):
     html = "".join((run / nb.name.replace(".ipynb", ".html")).read_text() for nb in report.notebooks())
-    assert "from seller_insurance import" not in html
+    assert "from seller_insurance" not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     assert HOSTILE_CATEGORY not in html
 
@@ -93,7 +95,7 @@ def test_deck_numbers_come_from_metrics(run):
     deck = Presentation(str(run / "slides.pptx"))
     assert len(deck.slides) == 1 + len(metrics["slides"])
     text = "\n".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
-    from seller_insurance.run_metrics import format_metric
+    from seller_insurance.publish.run_metrics import format_metric
 
     for s in metrics["slides"]:
         assert format_metric(metrics["metrics"][s["metric"]]) in text

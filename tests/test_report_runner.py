@@ -7,8 +7,8 @@ import json
 import nbformat
 import pytest
 
-from seller_insurance import report
 from seller_insurance.errors import InputError, RunError
+from seller_insurance.publish import report
 
 
 def _notebook(path, params_src: str, body: str) -> None:
@@ -31,7 +31,7 @@ def nb_dir(tmp_path):
               "print('<b>escaped</b>')")
     _notebook(d / "02_second.ipynb", 'run_dir = ""\nfail = False  # raise on purpose',
               "if fail:\n    raise ValueError('deliberate failure')\n"
-              "from seller_insurance import run_metrics\n"
+              "from seller_insurance.publish import run_metrics\n"
               "run_metrics.record(run_dir, 'demo', {'x': run_metrics.metric(3, 'things')})")
     return d
 

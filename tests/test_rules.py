@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seller_insurance import rules
+from seller_insurance.analysis import rules
 from seller_insurance.policy import NEW_RULE_START
 
 OVER, AT, UNDER = 10_000.01, 10_000.00, 9_999.99  # around the US threshold of 10,000 USD

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_rules import month_number, reference_compare, reference_required_over_time, site_threshold
 
-from seller_insurance import rules
+from seller_insurance.analysis import rules
 
 BASE = dt.date(2020, 8, 1)  # offsets 0..15 run across the 2020/2021 year boundary
 N_MONTHS = 16

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from seller_insurance import run_metrics
+from seller_insurance.publish import run_metrics
 
 
 def test_record_and_assemble(tmp_path):

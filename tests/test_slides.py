@@ -14,10 +14,10 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.util import Inches
 
-from seller_insurance import charts
 from seller_insurance.cli import main
 from seller_insurance.errors import InputError
-from seller_insurance.slides import build_deck, fit_font_size, format_metric
+from seller_insurance.publish import charts
+from seller_insurance.publish.slides import build_deck, fit_font_size, format_metric
 
 SOURCE = "synthetic: data/raw/default (100,000 US sellers, 2019-01..2023-12, seed 42)"
 

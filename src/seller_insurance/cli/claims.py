@@ -7,10 +7,15 @@ import os
 import sys
 from pathlib import Path
 
-from seller_insurance.distributed import add_scheduler_argument
+from seller_insurance.cli.options import add_scheduler_argument
 from seller_insurance.errors import InputError
-from seller_insurance.intervals import BOOTSTRAP_BELOW
-from seller_insurance.policy import CLAIM_CAP_USD, CLAIMS_START, NEW_RULE_START, VALID_CLAIM_STATUSES
+from seller_insurance.policy import (
+    BOOTSTRAP_BELOW,
+    CLAIM_CAP_USD,
+    CLAIMS_START,
+    NEW_RULE_START,
+    VALID_CLAIM_STATUSES,
+)
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
 
@@ -82,7 +87,7 @@ def _write(frame, path: Path) -> None:
 
 def _load(load, path: str, rejects_beside: Path, what: str):
     """Load one input, report its summary, write its rejects beside ``rejects_beside``; no usable row -> exit 2."""
-    from seller_insurance import loading
+    from seller_insurance.data import loading
 
     result = load(path)
     print(f"{what} {path}: {result.summary()}", file=sys.stderr)
@@ -93,8 +98,8 @@ def _load(load, path: str, rejects_beside: Path, what: str):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from seller_insurance import claims as cl
-    from seller_insurance import loading
+    from seller_insurance.analysis import claims as cl
+    from seller_insurance.data import loading
 
     out = Path(args.out)
     if out.suffix not in OUTPUT_SUFFIXES:
@@ -118,7 +123,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.sellers else None
     comparison = None
     if args.sales:
-        from seller_insurance.rules import compare_rules
+        from seller_insurance.analysis.rules import compare_rules
 
         sales = _load(loading.load_monthly_sales, args.sales, side_path(out, "sales"), "sales")
         print("rule engine: comparing the three-month and single-month rules", file=sys.stderr)
@@ -152,8 +157,9 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
     """``--scheduler``: claims and sales are Parquet read by the Dask workers (no loader pass, so no rejects files
     for them); the sellers table (one row per seller) still goes through the loader. The payer split has no Dask
     version: with ``--sales`` the claims are collected and split in pandas. See docs/scale-out.md."""
-    from seller_insurance import claims as cl
-    from seller_insurance import distributed, loading
+    from seller_insurance.analysis import claims as cl
+    from seller_insurance.analysis import distributed
+    from seller_insurance.data import loading
 
     sellers = _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame \
         if args.sellers else None

@@ -1,8 +1,8 @@
 """``seller-insurance evaluate SALES --out OUT``: old three-month rule vs new single-month rule per seller-marketplace.
 
-Reads SALES through the loading layer (``seller_insurance.loading``: CSV or Parquet, rejects written to
+Reads SALES through the loading layer (``seller_insurance.data.loading``: CSV or Parquet, rejects written to
 ``<OUT without extension>.rejects.csv`` always; with ``--scheduler`` the Dask workers read Parquet directly, the
-loader does not run and no rejects file is written, see docs/scale-out.md), runs :func:`seller_insurance.rules.compare_arrays` and writes one
+loader does not run and no rejects file is written, see docs/scale-out.md), runs :func:`seller_insurance.analysis.rules.compare_arrays` and writes one
 row per seller-marketplace with at least one accepted row: ``seller_id, marketplace, old_trigger, new_trigger``
 (``YYYY-MM``, empty when none), ``status``, ``lead_months`` (empty unless both rules trigger) and
 ``insurance_due`` (``YYYY-MM-DD``, new rule: last day of the trigger month + 30 days; empty when none).
@@ -22,8 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seller_insurance.cli._common import column_map
-from seller_insurance.distributed import add_scheduler_argument
+from seller_insurance.cli.options import add_scheduler_argument, column_map
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     DEFAULT_THRESHOLDS,
@@ -130,13 +129,14 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--new-months ({args.new_months}) may not be longer than --old-months ({args.old_months})")
     cmap = column_map(args.map)
 
-    from seller_insurance import loading, rules
+    from seller_insurance.analysis import rules
+    from seller_insurance.data import loading
 
     t0 = time.perf_counter()
     kw = {"old_months": args.old_months, "new_months": args.new_months, "threshold": threshold,
           "inclusive": args.inclusive, "start": start, "end": end}
     if args.scheduler:  # Dask: Parquet read by the workers, no loader pass, no rejects file (docs/scale-out.md)
-        from seller_insurance import distributed
+        from seller_insurance.analysis import distributed
 
         if cmap:
             raise InputError("--map cannot be used with --scheduler: the Parquet files must have the contract's "
@@ -195,7 +195,7 @@ def output_table(c):
     """The output as a pyarrow Table (string columns, lead_months int64 with nulls)."""
     import pyarrow as pa
 
-    from seller_insurance import rules
+    from seller_insurance.analysis import rules
     from seller_insurance.months import format_month
 
     def ids(values):  # Categorical -> dictionary array -> plain strings

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from seller_insurance.data.synthetic import GeneratorParams
 from seller_insurance.errors import InputError
-from seller_insurance.generate_params import GeneratorParams
 from seller_insurance.paths import RAW_DATA_DIR
 
 # keys of a flat params file (params/default.yaml) the generator takes; every other key is ignored
@@ -146,7 +146,7 @@ def params_from_args(args: argparse.Namespace) -> tuple[GeneratorParams, str | N
 
 
 def run(args: argparse.Namespace) -> int:
-    from seller_insurance.generate import ensure_dataset, read_manifest
+    from seller_insurance.data.synthetic import ensure_dataset, read_manifest
 
     params, name = params_from_args(args)
     target = Path(args.out) / (name or params.default_name())

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from seller_insurance import report
+    from seller_insurance.publish import report
 
     if args.list_params:
         for nb, params in report.notebook_parameters().items():

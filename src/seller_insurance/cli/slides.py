@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seller_insurance.slides import build_deck  # python-pptx imported only when the command runs
+    from seller_insurance.publish.slides import build_deck  # python-pptx imported only when the command runs
 
     if not args.run_dir.is_dir():
         raise InputError("run folder not found", path=args.run_dir)

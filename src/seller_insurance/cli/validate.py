@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from seller_insurance.cli._common import column_map
+from seller_insurance.cli.options import column_map
 
 KINDS = ("auto", "monthly", "orders", "claims", "sellers")
 
@@ -40,7 +40,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seller_insurance import loading
+    from seller_insurance.data import loading
 
     cmap = column_map(args.map)
     path = Path(args.file)

@@ -11,12 +11,6 @@ from statistics import NormalDist
 
 import numpy as np
 
-# Groups with fewer valid claims than this get a bootstrap interval for the value share, the others the delta
-# method. From about 1,000 claims the two agree to within ~10% of the interval's width (about 0.01) even on
-# heavy-tailed severities (tests/test_intervals.py checks 300..2,000; docs/claims.md), and a bootstrap of a
-# group below the switch costs at most 1,000 x n_boot draws.
-BOOTSTRAP_BELOW = 1_000
-
 # Draws per vectorised bootstrap chunk (claims x resamples held in memory at once): ~1M draws, ~30 MB peak.
 BOOTSTRAP_CHUNK_DRAWS = 1 << 20
 

@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from seller_insurance.claims_groups import (
+from seller_insurance.analysis.claims.groups import (
     KEY,
     check_columns,
     group_codes,

@@ -34,18 +34,21 @@ duplicate check is complete). Validate files with ``seller-insurance validate`` 
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import json
 import posixpath
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import numpy as np
+import pandas as pd
 
+from seller_insurance import months as mo
+from seller_insurance.analysis import claims as cl
+from seller_insurance.analysis import rules
+from seller_insurance.analysis.claims import ratio_delta_from_moments, z_value
 from seller_insurance.errors import InputError, RunError
-from seller_insurance.intervals import BOOTSTRAP_BELOW, ratio_delta_from_moments, z_value
 from seller_insurance.policy import (
+    BOOTSTRAP_BELOW,
     CLAIM_CAP_USD,
     DEFAULT_INCLUSIVE,
     NEW_RULE_MONTHS,
@@ -53,28 +56,8 @@ from seller_insurance.policy import (
     VALID_CLAIM_STATUSES,
 )
 
-
-class _Lazy:
-    """A module imported on first attribute access: the command line imports this module to add ``--scheduler``
-    to every command's parser, and must not pay for pandas (~0.5 s) when it only prints ``--help``."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __getattr__(self, attr: str):
-        return getattr(importlib.import_module(self._name), attr)
-
-
-pd = _Lazy("pandas")
-rules = _Lazy("seller_insurance.rules")
-cg = _Lazy("seller_insurance.claims_groups")
-_claims = _Lazy("seller_insurance.claims")
-_months = _Lazy("seller_insurance.months")
-
 __all__ = [
     "DEFAULT_MEMORY_LIMIT",
-    "SCHEDULER_HELP",
-    "add_scheduler_argument",
     "claim_shares_dask",
     "client_for",
     "compare_arrays_dask",
@@ -86,10 +69,6 @@ __all__ = [
     "required_over_time_dask",
 ]
 
-SCHEDULER_HELP = (
-    "address of a running dask.distributed scheduler (tcp://host:8786), or 'local' for a LocalCluster on this "
-    "machine; default: plain pandas"
-)
 # LocalCluster defaults: 2 worker processes x 1 thread (this machine has 2 cores) and an explicit memory limit per
 # worker, so a worker that outgrows it is paused / restarted by the nanny instead of taking the machine down.
 LOCAL_WORKERS = 2
@@ -105,11 +84,6 @@ _STATS = ["n", "k", "sx", "sy", "cxx", "cxy", "cyy"]
 # ---------------------------------------------------------------------------------------------------------------
 # Cluster
 # ---------------------------------------------------------------------------------------------------------------
-def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
-    """Add ``--scheduler ADDRESS`` (default None = plain pandas) to a command's parser."""
-    parser.add_argument("--scheduler", metavar="ADDRESS", default=None, help=SCHEDULER_HELP)
-
-
 @contextmanager
 def client_for(
     scheduler: str | None,
@@ -374,7 +348,7 @@ def compare_rules_dask(
 def compare_arrays_dask(sales, **kw) -> rules.Comparison:
     """``rules.compare_arrays`` on a Dask cluster (same keyword arguments as :func:`compare_rules_dask`).
 
-    The raw arrays the ``evaluate`` command formats: ids, old/new trigger month indices (``months.NO_MONTH`` when none)
+    The raw arrays the ``evaluate`` command formats: ids, old/new trigger month indices (``mo.NO_MONTH`` when none)
     and status codes (index into ``rules.STATUSES``), in (seller_id, marketplace) order.
     """
     frame = compare_rules_dask(sales, **kw)
@@ -386,7 +360,7 @@ def compare_arrays_dask(sales, **kw) -> rules.Comparison:
 def _month_index(col: pd.Series) -> np.ndarray:
     values = col.to_numpy()
     idx = values.astype("datetime64[M]").astype(np.int64)
-    idx[np.isnat(values)] = _months.NO_MONTH
+    idx[np.isnat(values)] = mo.NO_MONTH
     return idx
 
 
@@ -449,9 +423,9 @@ def _plain_keys(chosen: pd.DataFrame, by_cols: list[str], sellers, comparison) -
     Categories and the full range of periods are restored once, on the client (:func:`_final_keys`), so every
     partition's keys mean the same thing whatever it holds.
     """
-    derived = [b for b in by_cols if b in cg.DERIVED_PERIODS and b not in chosen.columns]
+    derived = [b for b in by_cols if b in cl.DERIVED_PERIODS and b not in chosen.columns]
     other = [b for b in by_cols if b not in derived]
-    keys = cg.key_frame(chosen, other, sellers=sellers, comparison=comparison) if other else \
+    keys = cl.key_frame(chosen, other, sellers=sellers, comparison=comparison) if other else \
         pd.DataFrame(index=chosen.index)
     out = pd.DataFrame(index=chosen.index)
     for b in by_cols:
@@ -464,17 +438,17 @@ def _plain_keys(chosen: pd.DataFrame, by_cols: list[str], sellers, comparison) -
 
 
 def _chosen(part, statuses, by_cols, sellers, comparison):
-    chosen = cg.select_claims(part, statuses)
+    chosen = cl.select_claims(part, statuses)
     return chosen, _plain_keys(chosen, by_cols, sellers, comparison)
 
 
 def _claim_stats_part(part, by_cols, cap, strict, statuses, sellers, comparison) -> pd.DataFrame:
     """Per-group sufficient statistics of one partition (one row per observed key combination)."""
     chosen, keys = _chosen(part, statuses, by_cols, sellers, comparison)
-    codes, groups = cg.group_codes(keys)
+    codes, groups = cl.group_codes(keys)
     g = len(groups) if len(chosen) else 0
     x = chosen["amount"].to_numpy(dtype=float)
-    under = cg.under_cap(x, cap, strict)
+    under = cl.under_cap(x, cap, strict)
     y = np.where(under, x, 0.0)
     n = np.bincount(codes, minlength=g).astype(float)
     sx = np.bincount(codes, weights=x, minlength=g)
@@ -525,7 +499,7 @@ def _final_keys(merged: pd.DataFrame, by_cols: list[str], key_meta: pd.DataFrame
     for b in by_cols:
         v = merged[b]
         meta = key_meta[b] if b in key_meta.columns else None
-        if b in cg.DERIVED_PERIODS and meta is None:
+        if b in cl.DERIVED_PERIODS and meta is None:
             idx = v.to_numpy(dtype=np.int64)
             lo, hi = (int(idx.min()), int(idx.max())) if len(idx) else (0, -1)
             if b == "filed_month":
@@ -544,13 +518,13 @@ def _final_keys(merged: pd.DataFrame, by_cols: list[str], key_meta: pd.DataFrame
 
 def _key_meta(claims_meta: pd.DataFrame, by_cols, sellers, comparison) -> pd.DataFrame:
     """Dtypes of the key columns as the pandas path builds them (Categorical with known categories kept)."""
-    other = [b for b in by_cols if not (b in cg.DERIVED_PERIODS and b not in claims_meta.columns)]
+    other = [b for b in by_cols if not (b in cl.DERIVED_PERIODS and b not in claims_meta.columns)]
     if not other:
         return pd.DataFrame()
     sample = claims_meta.iloc[:0]
     if "status" not in sample.columns:
         sample = sample.assign(status=pd.Series([], dtype="str"))
-    keys = cg.key_frame(cg.select_claims(sample, None), other, sellers=sellers, comparison=comparison)
+    keys = cl.key_frame(cl.select_claims(sample, None), other, sellers=sellers, comparison=comparison)
     return keys
 
 
@@ -580,9 +554,9 @@ def claim_shares_dask(
     import dask
 
     z_value(confidence)  # validate before sending work
-    by_cols = cg.normalise_by(by)
+    by_cols = cl.normalise_by(by)
     ddf = read_claims(claims)
-    cg.check_columns(ddf._meta, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
+    cl.check_columns(ddf._meta, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
                   "claims")
     s_arg = dask.delayed(sellers) if sellers is not None else None
     c_arg = dask.delayed(comparison) if comparison is not None else None
@@ -595,7 +569,7 @@ def claim_shares_dask(
         merged = pd.DataFrame({c: [0.0] for c in _STATS})
 
     keys = _final_keys(merged, by_cols, key_meta)
-    codes, groups = cg.group_codes(keys)
+    codes, groups = cl.group_codes(keys)
     n_groups = len(groups)
 
     def per_group(col):
@@ -610,7 +584,7 @@ def claim_shares_dask(
         return _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg, sellers,
                                comparison)
 
-    return _claims.assemble_shares(groups, n, per_group("k").round().astype(np.int64), sx, sy, ratio, low, high,
+    return cl.assemble_shares(groups, n, per_group("k").round().astype(np.int64), sx, sy, ratio, low, high,
                                    rows_of, confidence=confidence, n_boot=n_boot, bootstrap_below=bootstrap_below,
                                    seed=seed)
 
@@ -624,7 +598,7 @@ def _boot_part(part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, selle
     else:
         pos = np.full(len(chosen), wanted["_code"].iloc[0] if len(wanted) else -1, dtype=float)
     take = ~np.isnan(pos.astype(float))
-    y = np.where(cg.under_cap(x, cap, strict), x, 0.0)
+    y = np.where(cl.under_cap(x, cap, strict), x, 0.0)
     return pd.DataFrame({"code": pos[take].astype(np.int64), "y": y[take], "x": x[take]})
 
 
@@ -635,7 +609,7 @@ def _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_
         chosen_groups = groups.iloc[boot_groups].reset_index(drop=True)
         for b in by_cols:
             v = chosen_groups[b]
-            if b in cg.DERIVED_PERIODS and isinstance(v.dtype, pd.CategoricalDtype):
+            if b in cl.DERIVED_PERIODS and isinstance(v.dtype, pd.CategoricalDtype):
                 cats = v.cat.categories
                 first = _first_period_index(cats, b)
                 wanted[b] = v.cat.codes.to_numpy().astype(np.int64) + first

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seller_insurance import parsing
+from seller_insurance.data.loading import parsing
 from seller_insurance.errors import InputError
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -82,7 +82,7 @@ def _list(names) -> str:
     return ", ".join(repr(str(n)) for n in names) if len(names) else "(none)"
 
 
-def _require(found: dict[str, str], required: list[str], columns: list[str], path, what: str) -> None:
+def require_columns(found: dict[str, str], required: list[str], columns: list[str], path, what: str) -> None:
     missing = [c for c in required if c not in found]
     if missing:
         hint = ", ".join(f"{m!r} (also accepted: {', '.join(ALIASES.get(m, ())[:4]) or '-'})" for m in missing)

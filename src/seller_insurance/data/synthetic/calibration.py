@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from seller_insurance import policy
-from seller_insurance.generate_model import params_severity_model
-from seller_insurance.generate_params import GeneratorParams
+from seller_insurance.data.synthetic.model import params_severity_model
+from seller_insurance.data.synthetic.params import GeneratorParams
 from seller_insurance.months import parse_month, to_month_index
 
 COLUMNS = ["metric", "target", "generated", "tolerance", "kind", "ok", "source"]
@@ -245,11 +245,11 @@ def calibration_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines) + "\n"
 
 
-# python -m seller_insurance.calibration [n_sellers]: the table at default parameters (docs/generator.md)
+# python -m seller_insurance.data.synthetic.calibration [n_sellers]: the table at default parameters (docs/generator.md)
 if __name__ == "__main__":
     import sys
 
-    from seller_insurance.generate import generate
+    from seller_insurance.data.synthetic.writer import generate
 
     params = GeneratorParams(n_sellers=int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
     print(calibration_markdown(calibration_table(generate(params), params)), end="")

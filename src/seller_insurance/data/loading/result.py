@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from seller_insurance.errors import InputError
-from seller_insurance.loading_rejects import (
+from seller_insurance.data.loading.rejects import (
     empty_rejects,
 )
+from seller_insurance.errors import InputError
 from seller_insurance.safe_export import to_spreadsheet_csv
 
 

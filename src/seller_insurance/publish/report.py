@@ -199,11 +199,11 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
     info = run_info(staging, name, params)
     metrics_path = staging / "metrics.json"
     if not metrics_path.exists():  # the summary notebook normally writes it
-        from seller_insurance import run_metrics
+        from seller_insurance.publish import run_metrics
 
         run_metrics.assemble(staging, info)
     if slides:
-        from seller_insurance.slides import build_deck
+        from seller_insurance.publish.slides import build_deck
 
         t0 = time.perf_counter()
         build_deck(staging)

@@ -34,15 +34,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from seller_insurance import __version__
+from seller_insurance.data.synthetic.model import SCHEMAS, Chunk, generate_chunk, n_chunks, renumber_claims
+from seller_insurance.data.synthetic.params import GeneratorParams
 from seller_insurance.errors import InputError
-from seller_insurance.generate_model import SCHEMAS, Chunk, generate_chunk, n_chunks, renumber_claims
-from seller_insurance.generate_params import GeneratorParams
 from seller_insurance.paths import RAW_DATA_DIR
 
 __all__ = [
     "Dataset",
     "GeneratorParams",
-    "calibration_table",
     "ensure_dataset",
     "generate",
     "iter_chunks",
@@ -211,7 +210,7 @@ def _manifest(root: Path, params: GeneratorParams, partitioned: bool, written: d
     }
     return {
         "format": MANIFEST_FORMAT,
-        "generator": "seller_insurance.generate",
+        "generator": "seller_insurance.data.synthetic",
         "package_version": __version__,
         "seed": params.seed,
         "params_sha256": params.digest(),
@@ -323,10 +322,3 @@ def ensure_dataset(
     except FileExistsError:
         # another process finished the same dataset first: reuse it if it has these parameters
         return ensure_dataset(params, name, root=root, partitioned=partitioned)
-
-
-def calibration_table(dataset: Dataset, params: GeneratorParams) -> pd.DataFrame:
-    """Target vs generated for each calibration figure (see ``seller_insurance.calibration``)."""
-    from seller_insurance.calibration import calibration_table as _table
-
-    return _table(dataset, params)

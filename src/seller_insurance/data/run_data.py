@@ -114,7 +114,7 @@ def observed_size_band(monthly_sales: pd.DataFrame, sellers: pd.DataFrame) -> pd
 
 
 def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
-    from seller_insurance.loading import load_dataset, write_rejects
+    from seller_insurance.data.loading import load_dataset, write_rejects
 
     results = load_dataset(folder)
     if "monthly_sales" not in results:
@@ -157,7 +157,7 @@ def prepare_run_data(run_dir: str | Path | None = None, *, dataset_name: str = "
         description = f"your data: {folder}"
         record: dict[str, Any] = {"source": "user", "path": str(folder)}
     else:
-        from seller_insurance.generate import GeneratorParams, ensure_dataset
+        from seller_insurance.data.synthetic import GeneratorParams, ensure_dataset
 
         kwargs: dict[str, Any] = {"n_sellers": int(n_sellers), "start_month": start_month,
                                   "n_months": int(n_months), "seed": int(seed)}
@@ -199,7 +199,7 @@ def calibration_for(data: RunData) -> pd.DataFrame | None:
     manifest = data.path / "manifest.json"
     if not manifest.exists():
         return None
-    from seller_insurance.generate import Dataset, GeneratorParams, calibration_table
+    from seller_insurance.data.synthetic import Dataset, GeneratorParams, calibration_table
 
     params = GeneratorParams.from_dict(json.loads(manifest.read_text())["params"])
     tables = []

@@ -29,8 +29,8 @@ def rule_sensitivity(sales: pd.DataFrame, thresholds: Iterable[float], new_windo
     Columns: threshold_usd, new_months, population, newly_affected, accelerated, already_required,
     newly_affected_share, accelerated_share, median_lead_months.
     """
-    from seller_insurance.impact import impact_table
-    from seller_insurance.rules import compare_rules
+    from seller_insurance.analysis.impact import impact_table
+    from seller_insurance.analysis.rules import compare_rules
 
     rows = []
     for thr in thresholds:
@@ -52,7 +52,7 @@ def rule_sensitivity(sales: pd.DataFrame, thresholds: Iterable[float], new_windo
 def cap_sensitivity(claims: pd.DataFrame, caps: Iterable[float], *, strict: bool = False,
                     statuses: tuple[str, ...] | None = policy.VALID_CLAIM_STATUSES) -> pd.DataFrame:
     """Share of claims at or under each cap, by count and by value, with 95% intervals (one row per cap)."""
-    from seller_insurance.claims import claim_shares
+    from seller_insurance.analysis.claims import claim_shares
 
     frames = []
     for cap in caps:

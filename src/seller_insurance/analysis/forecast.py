@@ -42,11 +42,17 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from . import policy
-from .errors import InputError
-from .months import NO_MONTH, format_month, month_index_to_timestamp, parse_month, to_month_index
-from .rules import trigger_months
-from .safe_export import spreadsheet_safe
+from seller_insurance import policy
+from seller_insurance.analysis.rules import trigger_months
+from seller_insurance.errors import InputError
+from seller_insurance.months import (
+    NO_MONTH,
+    format_month,
+    month_index_to_timestamp,
+    parse_month,
+    to_month_index,
+)
+from seller_insurance.safe_export import spreadsheet_safe
 
 __all__ = [
     "CATEGORICAL_FEATURES",
@@ -58,8 +64,6 @@ __all__ = [
     "evaluate_by_time",
     "metrics_by_segment",
     "model_pipelines",
-    "plot_calibration",
-    "plot_precision_at_k",
     "precision_at_k",
     "precision_curve",
     "watch_list",
@@ -756,5 +760,23 @@ def write_watch_list(df: pd.DataFrame, out_stem: str | Path) -> tuple[Path, Path
     return csv_path, pq_path
 
 
-# Charts live in forecast_charts (kept small); re-exported here so notebooks need one import.
-from .forecast_charts import plot_calibration, plot_precision_at_k, precision_curve  # noqa: E402
+def precision_curve(result: EvaluationResult, max_k: int | None = None) -> pd.DataFrame:
+    """Precision of each month's top-k list for k = 1..max_k (default 3.2 x top_k), averaged over test cut-offs.
+
+    Columns: ``k``, one per model, ``base_rate`` (the precision of a random list).
+    """
+    preds = result.predictions
+    # default a little past 3 x top_k, so the last tick does not sit under the lines' end labels
+    max_k = int(max_k or 3 * result.params.top_k + max(result.params.top_k // 5, 1))
+    out = {"k": np.arange(1, max_k + 1)}
+    for name in [c for c in result.metrics.index if c in preds.columns]:
+        curves = []
+        for _, grp in preds.groupby("cutoff", sort=True):
+            y = grp["label"].to_numpy()[np.argsort(-grp[name].to_numpy(), kind="stable")]
+            n = min(max_k, len(y))
+            c = np.full(max_k, np.nan)
+            c[:n] = np.cumsum(y[:n]) / np.arange(1, n + 1)
+            curves.append(c)
+        out[name] = np.nanmean(np.vstack(curves), axis=0)
+    out["base_rate"] = np.full(max_k, float(result.metrics["base_rate"].iloc[0]))
+    return pd.DataFrame(out)

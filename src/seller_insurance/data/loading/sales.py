@@ -1,22 +1,7 @@
-"""The loading layer: every notebook and command reads its input through here.
+"""Monthly and order-level sales loaders, and ``load_dataset`` for a whole folder of exports.
 
-Each loader reads a CSV (comma, semicolon, tab or pipe; UTF-8 with or without BOM, Latin-1 fallback), a Parquet
-file, or a folder of Parquet files, maps the columns onto the data contract (``schema.py``) and returns a
-:class:`LoadResult`: a clean, typed frame plus one rejects row per source row that could not be used, with its
-line number, the reason and the original values. Nothing is dropped silently:
-``rows_accepted + len(rejects) == rows_read`` always.
-
-Errors that make a whole file unusable (missing file, unreadable or empty file, missing required column) raise
-``InputError`` naming the file and column. A file whose rows are all rejected is *not* an error here: the caller
-writes the rejects first (:func:`write_rejects`) and then calls :func:`ensure_usable`, which raises.
-
-The decisions (aliases, money and month formats, marketplaces, duplicates, refunds) are documented in
-``docs/your-own-data.md``.
-
-Modules: this one holds the public API and the sales loaders; ``loading_result`` (LoadResult, rejects file),
-``loading_columns`` (names and aliases), ``loading_io`` (sniffing, streamed CSV, Parquet), ``parsing`` (money,
-months, dates), ``loading_core`` (batches -> arrays, categoricals, duplicate runs), ``loading_rejects``,
-``loading_buffers`` and ``loading_tables`` (claims, sellers).
+Part of the loading layer; import from :mod:`seller_insurance.data.loading`. Decisions (aliases, money and month
+formats, marketplaces, duplicates, refunds) are documented in ``docs/your-own-data.md``.
 """
 
 from __future__ import annotations
@@ -27,40 +12,39 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from seller_insurance import parsing
-from seller_insurance.errors import InputError
-from seller_insurance.loading_columns import ALIASES, _require, resolve_columns
-from seller_insurance.loading_core import (
-    _CURRENCIES,
-    _MP_DTYPE,
-    _SITE_CURRENCY_CODE,
-    _cat,
-    _cat_lookup,
-    _categorical,
-    _col,
-    _counts_out,
-    _currency_code,
-    _drop_unused,
-    _empty_rows,
-    _group_duplicates,
-    _iterate,
-    _lines_at,
-    _month_datetime,
-    _originals_at,
-    _round_cents,
-    _run,
-    _strictly_increasing,
-    _union,
-)
-from seller_insurance.loading_io import Source
-from seller_insurance.loading_rejects import (
-    REJECT_COLUMNS,
+from seller_insurance.data.loading import parsing
+from seller_insurance.data.loading.columns import ALIASES, require_columns, resolve_columns
+from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
     reasons_with_number,
 )
-from seller_insurance.loading_result import LoadResult, ensure_usable, rejects_path, write_rejects
-from seller_insurance.loading_tables import load_claims, load_sellers
+from seller_insurance.data.loading.result import LoadResult
+from seller_insurance.data.loading.sources import Source
+from seller_insurance.data.loading.stream import (
+    CURRENCIES,
+    MARKETPLACE_DTYPE,
+    SITE_CURRENCY_CODE,
+    categorical_lookup,
+    column_or_none,
+    concat_parts,
+    counts_column,
+    currency_code,
+    drop_unused_categories,
+    empty_rows,
+    group_duplicates,
+    iterate_batches,
+    lines_at,
+    month_datetimes,
+    reject_rows_at,
+    round_cents,
+    run_load,
+    strictly_increasing,
+    to_categorical,
+    union_categoricals,
+)
+from seller_insurance.data.loading.tables import load_claims, load_sellers
+from seller_insurance.errors import InputError
 from seller_insurance.months import NO_MONTH
 from seller_insurance.policy import (
     DEFAULT_MARKETPLACE,
@@ -68,8 +52,7 @@ from seller_insurance.policy import (
     SITE_CURRENCY,
 )
 
-__all__ = ["REJECT_COLUMNS", "LoadResult", "ensure_usable", "load_claims", "load_dataset", "load_monthly_sales",
-           "load_sellers", "rejects_path", "write_rejects"]
+__all__ = ["load_dataset", "load_monthly_sales"]
 
 
 _MONTHLY_FIELDS = ("seller_id", "marketplace", "month", "gross_sales", "currency", "orders", "units")
@@ -112,16 +95,16 @@ def load_monthly_sales(path, *, column_map: dict[str, str] | None = None, kind: 
         if k == "orders":
             if "amount" not in found and "gross_sales" in found:
                 found["amount"] = found.pop("gross_sales")
-            _require(found, ["seller_id", "order_date", "amount"], src.columns, src.path, "order-level sales")
+            require_columns(found, ["seller_id", "order_date", "amount"], src.columns, src.path, "order-level sales")
             use = {f: found[f] for f in _ORDER_FIELDS if f in found}
             src.read_columns = list(use.values())
             return _load_orders(src, use)
-        _require(found, ["seller_id", "month", "gross_sales"], src.columns, src.path, "monthly sales")
+        require_columns(found, ["seller_id", "month", "gross_sales"], src.columns, src.path, "monthly sales")
         use = {f: found[f] for f in _MONTHLY_FIELDS if f in found}
         src.read_columns = list(use.values())
         return _load_monthly(src, use)
 
-    return _run(path, dict_cols, run)
+    return run_load(path, dict_cols, run)
 
 
 def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
@@ -129,11 +112,11 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
 
     ``time`` is the first-of-month day number (monthly) or the day number of the order (orders), NO_MONTH if bad.
     """
-    cols = {f: _col(table, use.get(f), list(use.values())) for f in use}
-    seller, missing_possible = _categorical(cols["seller_id"], report_missing=True)
+    cols = {f: column_or_none(table, use.get(f), list(use.values())) for f in use}
+    seller, missing_possible = to_categorical(cols["seller_id"], report_missing=True)
     missing_id = (np.asarray(seller.codes) < 0) if missing_possible else None
     if cols.get("marketplace") is not None:
-        mp = _cat_lookup(_categorical(cols["marketplace"]), parsing.marketplace_code, np.int8, -1)
+        mp = categorical_lookup(to_categorical(cols["marketplace"]), parsing.marketplace_code, np.int8, -1)
         bad_mp = mp < 0
     else:
         mp, bad_mp = None, None
@@ -145,7 +128,7 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
     bad_time = (tm == NO_MONTH) if maybe_bad else None
     amount, ok_amount = parsing.parse_money(cols[amount_field], lazy_ok=True)
     if monthly:  # cents before duplicate comparison (5.001 and 5.00 are the same monthly figure); in place
-        amount = _round_cents(amount, inplace=True)
+        amount = round_cents(amount, inplace=True)
     if not allow_negative and bool((amount >= 0).all()) and (not len(amount) or np.isfinite(amount.max())):
         bad_amount = negative = None  # the common clean case: two quick passes instead of four
     else:
@@ -155,9 +138,9 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
         negative = None if allow_negative else (amount < 0)  # NaN compares False
     cur, bad_cur = None, None
     if cols.get("currency") is not None:
-        cur = _cat_lookup(_categorical(cols["currency"]), _currency_code, np.int8, -2)
-        us = _SITE_CURRENCY_CODE[KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)]
-        site = np.full(n, us, dtype=np.int8) if mp is None else _SITE_CURRENCY_CODE[np.maximum(mp, 0)]
+        cur = categorical_lookup(to_categorical(cols["currency"]), currency_code, np.int8, -2)
+        us = SITE_CURRENCY_CODE[KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)]
+        site = np.full(n, us, dtype=np.int8) if mp is None else SITE_CURRENCY_CODE[np.maximum(mp, 0)]
         cur = np.where(cur == -2, site, cur).astype(np.int8)
         bad_cur = cur != site
         if bad_mp is not None:
@@ -169,7 +152,7 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
             counts[f] = v
             bad_count = ~ok if bad_count is None else bad_count | ~ok
     checks = [
-        (_empty_rows(table), "empty_row", "every field is empty"),
+        (empty_rows(table), "empty_row", "every field is empty"),
         (missing_id, "missing_seller_id", "seller_id is empty"),
         (bad_mp, "bad_marketplace", "marketplace is empty or not a known site (" + ", ".join(KNOWN_MARKETPLACES)
          + "; GB is read as UK)"),
@@ -190,17 +173,17 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     def per_batch(table, n):
         return _sales_checks(table, use, n, "gross_sales", allow_negative=False)
 
-    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch, accumulate=True)
+    parts, oks, metas, rows_read = iterate_batches(src, rejects, per_batch, accumulate=True)
     rows_read += rejects.add_malformed(src.malformed, src.delimiter)
-    ok = _cat(oks) if oks else np.zeros(0, dtype=bool)
-    seller = _union([p["seller"] for p in parts])
+    ok = concat_parts(oks) if oks else np.zeros(0, dtype=bool)
+    seller = union_categoricals([p["seller"] for p in parts])
     codes = np.asarray(seller.codes)
-    month = _cat([p["time"] for p in parts]) if parts else np.zeros(0, np.int64)
-    gross = _cat([p["amount"] for p in parts]) if parts else np.zeros(0)
+    month = concat_parts([p["time"] for p in parts]) if parts else np.zeros(0, np.int64)
+    gross = concat_parts([p["amount"] for p in parts]) if parts else np.zeros(0)
     has_mp = "marketplace" in use
-    mp = _cat([p["mp"] for p in parts]) if has_mp else None
-    cur = _cat([p["cur"] for p in parts]) if "currency" in use else None
-    counts = {f: _cat([p["counts"][f] for p in parts]) for f in ("orders", "units") if f in use and parts}
+    mp = concat_parts([p["mp"] for p in parts]) if has_mp else None
+    cur = concat_parts([p["cur"] for p in parts]) if "currency" in use else None
+    counts = {f: concat_parts([p["counts"][f] for p in parts]) for f in ("orders", "units") if f in use and parts}
     good = None if bool(ok.all()) else np.flatnonzero(ok)
 
     def sel(a):
@@ -212,7 +195,7 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     key = np.empty(0, np.int64)
     order, keep, copies, conflicts = None, np.ones(0, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
     levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
-    if len(month_g) and not _strictly_increasing(levels):
+    if len(month_g) and not strictly_increasing(levels):
         # key = (seller code, marketplace, month start); the constant offset of month starts does not change order
         # or equality, so no subtraction pass. Month starts are seconds; if the product could overflow int64, use
         # days instead.
@@ -227,12 +210,12 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
             key += mp_g.astype(np.int64) * span
         key += t
         values = [gross_g] + ([cur_g] if cur_g is not None else []) + list(counts_g.values())
-        order, keep, copies, conflicts = _group_duplicates(key, values)
+        order, keep, copies, conflicts = group_duplicates(key, values)
     if len(copies) or len(conflicts):
         gpos = np.arange(len(ok)) if good is None else good
         dpos = np.concatenate([gpos[copies], gpos[conflicts]])
         codes_txt, reasons = _dup_reasons(key, order, copies, conflicts, metas, gpos)
-        _originals_at(src, metas, dpos, rejects, codes_txt, reasons)
+        reject_rows_at(src, metas, dpos, rejects, codes_txt, reasons)
     take = None
     if order is not None:
         take = order[keep] if not keep.all() else order
@@ -247,18 +230,18 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     if take is None and good is None:
         seller_out = seller  # untouched: no copy, no re-validation of a million categories
     else:
-        seller_out = _drop_unused(pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False))
+        seller_out = drop_unused_categories(pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False))
     mp_f = fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
     data = {
         "seller_id": seller_out,
-        "marketplace": pd.Categorical.from_codes(mp_f, dtype=_MP_DTYPE, validate=False),
+        "marketplace": pd.Categorical.from_codes(mp_f, dtype=MARKETPLACE_DTYPE, validate=False),
         "month": fin(month_g).view("datetime64[s]"),
         "gross_sales": fin(gross_g),  # rounded to cents when parsed
     }
     if cur_g is not None:
-        data["currency"] = pd.Categorical.from_codes(fin(cur_g), categories=list(_CURRENCIES), validate=False)
+        data["currency"] = pd.Categorical.from_codes(fin(cur_g), categories=list(CURRENCIES), validate=False)
     for f, v in counts_g.items():
-        data[f] = _counts_out(fin(v))
+        data[f] = counts_column(fin(v))
     frame = pd.DataFrame(data, copy=False)
     return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=n_out, kind="monthly",
                       counts=dict(rejects.counts))
@@ -271,7 +254,7 @@ def _dup_reasons(key, order, copies, conflicts, metas, gpos) -> tuple[np.ndarray
         ks = key if order is None else key[order]
         first_sorted = np.searchsorted(ks, key[copies], side="left")  # the kept row: first of its run
         first_src = first_sorted if order is None else order[first_sorted]
-        parts.append(reasons_with_number("duplicate_copy: exact copy of line ", _lines_at(metas, gpos[first_src]),
+        parts.append(reasons_with_number("duplicate_copy: exact copy of line ", lines_at(metas, gpos[first_src]),
                                          " (same seller, marketplace, month and values); that row is kept"))
         codes.append(np.full(len(copies), "duplicate_copy", dtype=object))
     if len(conflicts):
@@ -292,14 +275,14 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     def per_batch(table, n):
         parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True)
         if "order_id" in use:
-            parsed["order_id"] = _categorical(_col(table, use["order_id"], []))
+            parsed["order_id"] = to_categorical(column_or_none(table, use["order_id"], []))
         return parsed, checks
 
-    parts, oks, metas, rows_read = _iterate(src, rejects, per_batch, accumulate=True)
+    parts, oks, metas, rows_read = iterate_batches(src, rejects, per_batch, accumulate=True)
     rows_read += rejects.add_malformed(src.malformed, src.delimiter)
-    ok = _cat(oks) if oks else np.zeros(0, dtype=bool)
+    ok = concat_parts(oks) if oks else np.zeros(0, dtype=bool)
     n = len(ok)
-    seller = _union([p["seller"] for p in parts])
+    seller = union_categoricals([p["seller"] for p in parts])
     df = pd.DataFrame({
         "pos": np.arange(n, dtype=np.int64),
         "seller": seller.codes.astype(np.int64),
@@ -313,7 +296,7 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     if "units" in use and parts:
         df["units"] = np.concatenate([p["counts"]["units"] for p in parts])
     if "order_id" in use and parts:
-        oid = _union([p["order_id"] for p in parts])
+        oid = union_categoricals([p["order_id"] for p in parts])
         df["order_id"] = oid.codes.astype(np.int64)
     df = df[ok]
     late_pos, late_codes, late_reasons = [], [], []
@@ -325,13 +308,13 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
             late_pos.append(df.loc[dup, "pos"].to_numpy())
             late_codes.append(np.full(len(first), "duplicate_copy", dtype=object))
             late_reasons.append(reasons_with_number("duplicate_copy: exact copy of the order row on line ",
-                                                    _lines_at(metas, first), "; that row is kept"))
+                                                    lines_at(metas, first), "; that row is kept"))
             df = df[~dup]
     df["month"] = df["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     keys = ["seller", "mp", "month"]
     g = df.groupby(keys, sort=True)
     agg = g["amount"].sum().rename("gross_sales").to_frame()
-    agg["gross_sales"] = _round_cents(agg["gross_sales"].to_numpy())
+    agg["gross_sales"] = round_cents(agg["gross_sales"].to_numpy())
     if "order_id" in df.columns:
         agg["orders"] = g["order_id"].nunique().astype(np.int64)
     else:
@@ -353,23 +336,23 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         df = df[~in_bad]
         agg = agg[~negative]
     if late_pos:
-        _originals_at(src, metas, np.concatenate(late_pos), rejects, np.concatenate(late_codes),
+        reject_rows_at(src, metas, np.concatenate(late_pos), rejects, np.concatenate(late_codes),
                       pa.concat_arrays(late_reasons))
     agg = agg.reset_index()
     used_codes = agg["seller"].to_numpy().astype(np.int32)
     data = {
-        "seller_id": _drop_unused(pd.Categorical.from_codes(used_codes, dtype=seller.dtype, validate=False)),
+        "seller_id": drop_unused_categories(pd.Categorical.from_codes(used_codes, dtype=seller.dtype, validate=False)),
         "marketplace": pd.Categorical.from_codes(agg["mp"].to_numpy().astype(np.int8),
                                                  categories=list(KNOWN_MARKETPLACES), validate=False),
-        "month": _month_datetime(agg["month"].to_numpy()),
+        "month": month_datetimes(agg["month"].to_numpy()),
         "gross_sales": agg["gross_sales"].to_numpy(dtype=np.float64),
     }
     if "cur" in agg.columns:
         data["currency"] = pd.Categorical.from_codes(agg["cur"].to_numpy().astype(np.int8),
-                                                     categories=list(_CURRENCIES), validate=False)
+                                                     categories=list(CURRENCIES), validate=False)
     data["orders"] = agg["orders"].to_numpy(dtype=np.int64)
     if "units" in agg.columns:
-        data["units"] = _counts_out(agg["units"].to_numpy(dtype=np.float64))
+        data["units"] = counts_column(agg["units"].to_numpy(dtype=np.float64))
     frame = pd.DataFrame(data, copy=False)
     return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(df), kind="orders",
                       counts=dict(rejects.counts))

@@ -1,43 +1,16 @@
-"""Charts of the first-trigger forecast in the project slide style (``seller_insurance.charts``).
+"""Charts of the first-trigger forecast in the project slide style (``seller_insurance.publish.charts``).
 
-Re-exported by :mod:`seller_insurance.forecast`; see ``docs/forecast.md``.
+The numbers come from :mod:`seller_insurance.analysis.forecast`; see ``docs/forecast.md``.
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
-
-if TYPE_CHECKING:  # annotations only: importing forecast here would be circular (forecast re-exports this module)
-    from .forecast import EvaluationResult
+from seller_insurance.analysis.forecast import EvaluationResult, precision_curve
 
 _LABELS = {"baseline": "baseline (last month / threshold)", "logistic": "logistic regression",
            "gradient_boosting": "gradient boosting"}
-
-
-def precision_curve(result: EvaluationResult, max_k: int | None = None) -> pd.DataFrame:
-    """Precision of each month's top-k list for k = 1..max_k (default 3.2 x top_k), averaged over test cut-offs.
-
-    Columns: ``k``, one per model, ``base_rate`` (the precision of a random list).
-    """
-    preds = result.predictions
-    # default a little past 3 x top_k, so the last tick does not sit under the lines' end labels
-    max_k = int(max_k or 3 * result.params.top_k + max(result.params.top_k // 5, 1))
-    out = {"k": np.arange(1, max_k + 1)}
-    for name in [c for c in result.metrics.index if c in preds.columns]:
-        curves = []
-        for _, grp in preds.groupby("cutoff", sort=True):
-            y = grp["label"].to_numpy()[np.argsort(-grp[name].to_numpy(), kind="stable")]
-            n = min(max_k, len(y))
-            c = np.full(max_k, np.nan)
-            c[:n] = np.cumsum(y[:n]) / np.arange(1, n + 1)
-            curves.append(c)
-        out[name] = np.nanmean(np.vstack(curves), axis=0)
-    out["base_rate"] = np.full(max_k, float(result.metrics["base_rate"].iloc[0]))
-    return pd.DataFrame(out)
 
 
 def _best_model(result: EvaluationResult) -> str:
@@ -51,7 +24,7 @@ def plot_precision_at_k(result: EvaluationResult, max_k: int | None = None, titl
     The default title states the finding at ``top_k`` (computed from ``result``). Returns a Figure in the slide
     style (``charts.save_figure`` writes it).
     """
-    from . import charts
+    from seller_insurance.publish import charts
 
     curve = precision_curve(result, max_k)
     k, m = result.params.top_k, result.metrics
@@ -75,7 +48,7 @@ def plot_calibration(result: EvaluationResult, title: str | None = None, footnot
     import matplotlib.pyplot as plt
     from matplotlib.ticker import PercentFormatter
 
-    from . import charts
+    from seller_insurance.publish import charts
 
     with plt.style.context(charts.STYLE):
         fig = plt.figure(figsize=charts.FIGSIZE)

@@ -6,33 +6,33 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from seller_insurance import parsing
-from seller_insurance.loading_columns import (
+from seller_insurance.data.loading import parsing
+from seller_insurance.data.loading.columns import (
     ALIASES,
     CLAIM_AMOUNT_ALIASES,
     FULFILMENT_ALIASES,
     FULFILMENT_CHANNELS,
-    _require,
+    require_columns,
     resolve_columns,
 )
-from seller_insurance.loading_core import (
-    _col,
-    _dict_column,
-    _dict_lookup,
-    _empty_rows,
-    _iterate,
-    _lines_at,
-    _originals_at,
-    _round_cents,
-    _run,
-)
-from seller_insurance.loading_io import Source
-from seller_insurance.loading_rejects import (
+from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
     reasons_with_number,
 )
-from seller_insurance.loading_result import LoadResult
+from seller_insurance.data.loading.result import LoadResult
+from seller_insurance.data.loading.sources import Source
+from seller_insurance.data.loading.stream import (
+    column_or_none,
+    dictionary_column,
+    dictionary_lookup,
+    empty_rows,
+    iterate_batches,
+    lines_at,
+    reject_rows_at,
+    round_cents,
+    run_load,
+)
 from seller_insurance.months import NO_MONTH
 from seller_insurance.policy import (
     CLAIM_STATUSES,
@@ -46,7 +46,7 @@ def _text_values(col, n) -> np.ndarray:
     """Trimmed text per row as an object array ('' for null), via the dictionary (few distinct values)."""
     if col is None:
         return np.full(n, "", dtype=object)
-    return _dict_lookup(_dict_column(col), lambda v: "" if v is None else v, object, "")
+    return dictionary_lookup(dictionary_column(col), lambda v: "" if v is None else v, object, "")
 
 
 def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fields, finish) -> LoadResult:
@@ -56,11 +56,11 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
 
     def run(src: Source) -> LoadResult:
         found = resolve_columns(src.columns, wanted, column_map, src.path)
-        _require(found, required, src.columns, src.path, what)
+        require_columns(found, required, src.columns, src.path, what)
         src.read_columns = list(found.values())
         rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns
                                                                        if c in found.values()])
-        parts, oks, metas, rows_read = _iterate(src, rejects, lambda t, n: per_batch_fn(t, found, n))
+        parts, oks, metas, rows_read = iterate_batches(src, rejects, lambda t, n: per_batch_fn(t, found, n))
         rows_read += rejects.add_malformed(src.malformed, src.delimiter)
         ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
         n = len(ok)
@@ -86,22 +86,22 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
             reasons = pa.concat_arrays([
                 reasons_from_table(np.zeros(int(conflict.sum()), np.int32), [
                     f"conflicting_duplicate: rows with the same {keys_text} disagree; all are rejected"]),
-                reasons_with_number("duplicate_copy: exact copy of line ", _lines_at(metas, first_pos[copy]),
+                reasons_with_number("duplicate_copy: exact copy of line ", lines_at(metas, first_pos[copy]),
                                     "; that row is kept"),
             ])
-            _originals_at(src, metas, late_pos, rejects, codes, reasons)
+            reject_rows_at(src, metas, late_pos, rejects, codes, reasons)
             df = df[~df["pos"].isin(late_pos)]
         frame = finish(df.drop(columns="pos").reset_index(drop=True))
         return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(frame), kind=what,
                           counts=dict(rejects.counts))
 
-    return _run(path, dict_cols, run)
+    return run_load(path, dict_cols, run)
 
 
 def _marketplace_text(col, n):
     if col is None:
         return np.full(n, DEFAULT_MARKETPLACE, dtype=object), None
-    code = _dict_lookup(_dict_column(col), parsing.marketplace_code, np.int8, -1)
+    code = dictionary_lookup(dictionary_column(col), parsing.marketplace_code, np.int8, -1)
     names = np.array(list(KNOWN_MARKETPLACES) + [""], dtype=object)
     return names[np.where(code < 0, len(KNOWN_MARKETPLACES), code)], code < 0
 
@@ -118,7 +118,7 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
     wanted["amount"] = ("amount",) + CLAIM_AMOUNT_ALIASES
 
     def per_batch(table, found, n):
-        c = {f: _col(table, found.get(f), []) for f in wanted}
+        c = {f: column_or_none(table, found.get(f), []) for f in wanted}
         claim_id = _text_values(c["claim_id"], n)
         seller = _text_values(c["seller_id"], n)
         mp, bad_mp = _marketplace_text(c["marketplace"], n)
@@ -131,7 +131,7 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
             cur = _text_values(c["currency"], n)
             bad_cur = (cur != "USD") & (cur != "usd") & (cur != "")
         checks = [
-            (_empty_rows(table), "empty_row", "every field is empty"),
+            (empty_rows(table), "empty_row", "every field is empty"),
             (claim_id == "", "missing_claim_id", "claim_id is empty"),
             (seller == "", "missing_seller_id", "seller_id is empty"),
             (bad_mp, "bad_marketplace", "marketplace is empty or not a known site"),
@@ -154,7 +154,7 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
             "filed_date": df["filed_date"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[s]"),
             "claim_type": pd.array(np.array(CLAIM_TYPES, dtype=object)[df["claim_type"].to_numpy(dtype=np.int64)]
                                    if len(df) else np.array([], dtype=object), dtype="str"),
-            "amount": _round_cents(df["amount"].to_numpy(dtype=np.float64)),
+            "amount": round_cents(df["amount"].to_numpy(dtype=np.float64)),
             "status": pd.array(np.array(CLAIM_STATUSES, dtype=object)[df["status"].to_numpy(dtype=np.int64)]
                                if len(df) else np.array([], dtype=object), dtype="str"),
         })
@@ -174,7 +174,7 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
                                                "fulfilment_channel", "size_band")}
 
     def per_batch(table, found, n):
-        c = {f: _col(table, found.get(f), []) for f in wanted}
+        c = {f: column_or_none(table, found.get(f), []) for f in wanted}
         seller = _text_values(c["seller_id"], n)
         mp, bad_mp = _marketplace_text(c["marketplace"], n)
         category = _text_values(c["category"], n)
@@ -196,7 +196,7 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
             bad_channel = (code < 0) & (ch_text != "")
             channel = np.where(code < 0, "", np.array(FULFILMENT_CHANNELS + ("",), dtype=object)[code])
         checks = [
-            (_empty_rows(table), "empty_row", "every field is empty"),
+            (empty_rows(table), "empty_row", "every field is empty"),
             (seller == "", "missing_seller_id", "seller_id is empty"),
             (bad_mp, "bad_marketplace", "marketplace is empty or not a known site"),
             (category == "", "missing_category", "category is empty"),

@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from seller_insurance.claims_groups import (
+from seller_insurance.analysis.claims.groups import (
     group_codes,
     key_frame,
     normalise_by,
@@ -26,14 +26,19 @@ from seller_insurance.claims_groups import (
     select_claims,
     under_cap,
 )
-from seller_insurance.claims_payer import PAYERS, non_compliant, payer_per_claim, payer_shift, payer_split
-from seller_insurance.intervals import (
-    BOOTSTRAP_BELOW,
+from seller_insurance.analysis.claims.intervals import (
     ratio_bootstrap_interval,
     ratio_delta_interval,
     wilson_interval,
 )
-from seller_insurance.policy import CLAIM_CAP_USD, VALID_CLAIM_STATUSES
+from seller_insurance.analysis.claims.payers import (
+    PAYERS,
+    non_compliant,
+    payer_per_claim,
+    payer_shift,
+    payer_split,
+)
+from seller_insurance.policy import BOOTSTRAP_BELOW, CLAIM_CAP_USD, VALID_CLAIM_STATUSES
 
 SHARE_COLUMNS = [
     "n_claims", "n_under_cap", "count_share", "count_share_low", "count_share_high",

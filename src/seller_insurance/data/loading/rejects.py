@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seller_insurance import parsing
+from seller_insurance.data.loading import parsing
 
 REJECT_COLUMNS = ("source_file", "source_line", "reason")
 

@@ -29,8 +29,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from seller_insurance.charts import TITLE_CROP_KEY, TITLE_TEXT_KEY
 from seller_insurance.errors import InputError
+from seller_insurance.publish.charts import TITLE_CROP_KEY, TITLE_TEXT_KEY
 
 SLIDE_WIDTH_IN = 13.333
 SLIDE_HEIGHT_IN = 7.5

@@ -9,28 +9,28 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from seller_insurance import parsing
-from seller_insurance.errors import InputError
-from seller_insurance.loading_buffers import Accumulator
-from seller_insurance.loading_io import NotUtf8, Source, open_source
-from seller_insurance.loading_rejects import (
+from seller_insurance.data.loading import parsing
+from seller_insurance.data.loading.buffers import Accumulator
+from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
 )
+from seller_insurance.data.loading.sources import NotUtf8, Source, open_source
+from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     KNOWN_MARKETPLACES,
     SITE_CURRENCY,
 )
 
 
-def _col(table: pa.Table, name: str | None, columns: list[str]):
+def column_or_none(table: pa.Table, name: str | None, columns: list[str]):
     if name is None:
         return None
     names = table.column_names
     return table.column(names.index(name)) if name in names else None
 
 
-def _empty_rows(table: pa.Table) -> np.ndarray:
+def empty_rows(table: pa.Table) -> np.ndarray:
     """Rows whose every field is empty text (blank lines of a CSV)."""
     n = table.num_rows
     if not table.num_columns or any(not parsing.is_text(c) for c in table.columns):
@@ -44,7 +44,7 @@ def _empty_rows(table: pa.Table) -> np.ndarray:
     return out
 
 
-def _dict_column(col) -> pa.ChunkedArray:
+def dictionary_column(col) -> pa.ChunkedArray:
     """Text column as a chunked dictionary array with trimmed values (dictionary work only, never per row)."""
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
     out = []
@@ -62,7 +62,7 @@ def _dict_column(col) -> pa.ChunkedArray:
                                                                                                    pa.string()))
 
 
-def _categorical(col, report_missing: bool = False):
+def to_categorical(col, report_missing: bool = False):
     """Text column -> Categorical of trimmed values; null, empty and blank values get code -1.
 
     Parquet columns read with ``read_dictionary`` convert without making per-row Python strings; trimming and the
@@ -178,7 +178,7 @@ def _unified_categorical(col: pa.ChunkedArray) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=_fast_dtype(cats), validate=False)
 
 
-def _drop_unused(cat: pd.Categorical) -> pd.Categorical:
+def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
     """``remove_unused_categories`` in O(rows) (pandas sorts all codes with np.unique); order kept."""
     codes = np.asarray(cat.codes)
     n_cat = len(cat.categories)
@@ -196,7 +196,7 @@ def _drop_unused(cat: pd.Categorical) -> pd.Categorical:
     return pd.Categorical.from_codes(new_codes, dtype=dtype, validate=False)
 
 
-def _union(cats: list[pd.Categorical]) -> pd.Categorical:
+def union_categoricals(cats: list[pd.Categorical]) -> pd.Categorical:
     if len(cats) == 1:
         return cats[0]
     if not cats:
@@ -206,14 +206,14 @@ def _union(cats: list[pd.Categorical]) -> pd.Categorical:
     return union_categoricals(cats)
 
 
-def _cat_lookup(cat: pd.Categorical, fn, dtype, fill) -> np.ndarray:
+def categorical_lookup(cat: pd.Categorical, fn, dtype, fill) -> np.ndarray:
     """``fn`` applied to each category once, gathered per row (code -1 -> ``fill``)."""
     table = np.array([fn(v) for v in cat.categories] + [fill], dtype=dtype)
     codes = np.asarray(cat.codes)
     return table[np.where(codes < 0, len(table) - 1, codes)]
 
 
-def _dict_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
+def dictionary_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
     """Apply ``fn`` to each dictionary value of each chunk once and gather per row (nulls -> ``fill``)."""
     parts = []
     for ch in dcol.chunks:
@@ -226,21 +226,21 @@ def _dict_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
-_CURRENCIES = tuple(sorted(set(SITE_CURRENCY.values())))
+CURRENCIES = tuple(sorted(set(SITE_CURRENCY.values())))
 
 
-_MP_DTYPE = pd.CategoricalDtype(pd.Index(list(KNOWN_MARKETPLACES), dtype="str"))
+MARKETPLACE_DTYPE = pd.CategoricalDtype(pd.Index(list(KNOWN_MARKETPLACES), dtype="str"))
 
 
-_SITE_CURRENCY_CODE = np.array([_CURRENCIES.index(SITE_CURRENCY[m]) for m in KNOWN_MARKETPLACES], dtype=np.int8)
+SITE_CURRENCY_CODE = np.array([CURRENCIES.index(SITE_CURRENCY[m]) for m in KNOWN_MARKETPLACES], dtype=np.int8)
 
 
-def _currency_code(v) -> int:
-    """Index into _CURRENCIES; -2 for blank (means: the site's currency); -1 for anything else."""
+def currency_code(v) -> int:
+    """Index into CURRENCIES; -2 for blank (means: the site's currency); -1 for anything else."""
     if v is None or not str(v).strip():
         return -2
     t = str(v).strip().upper()
-    return _CURRENCIES.index(t) if t in _CURRENCIES else -1
+    return CURRENCIES.index(t) if t in CURRENCIES else -1
 
 
 def _first_reason(checks: list[tuple[np.ndarray | None, str, str]], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -262,7 +262,7 @@ def _line_of(lines: np.ndarray | None, idx):
     return np.asarray(idx, dtype=np.int64) + 1 if lines is None else lines[idx]
 
 
-def _run(path, dictionary_of, load_fn):
+def run_load(path, dictionary_of, load_fn):
     """Open ``path`` and run ``load_fn(src)``, restarting once with Latin-1 if the CSV is not UTF-8."""
     src = open_source(path)
     src.dictionary_columns = dictionary_of(src.columns)
@@ -300,13 +300,13 @@ def _row_estimate(src: Source, first_batch_rows: int) -> int:
             return sum(pq.ParquetFile(f).metadata.num_rows for f in src.files) + 16
         except (OSError, pa.ArrowException):
             return first_batch_rows * max(len(src.files), 1)
-    from seller_insurance import loading_io
+    from seller_insurance.data.loading import sources as loading_io
 
     size = sum(f.stat().st_size for f in src.files)
     return int(first_batch_rows * max(size / loading_io.CSV_BLOCK_BYTES, 1.0) * 1.3) + 1024
 
 
-def _iterate(src: Source, rejects: Rejects, per_batch, accumulate: bool = False):
+def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool = False):
     """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read).
 
     With ``accumulate`` the per-batch arrays are appended into growable buffers as they come (``parts`` and
@@ -349,7 +349,7 @@ def _iterate(src: Source, rejects: Rejects, per_batch, accumulate: bool = False)
     return parts, oks, metas, pos
 
 
-def _originals_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, codes: np.ndarray,
+def reject_rows_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, codes: np.ndarray,
                   reasons: pa.Array) -> None:
     """Add rejects for rows at read-order ``positions`` found bad after the read (duplicates, month totals).
 
@@ -373,7 +373,7 @@ def _originals_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, c
             rejects.add(table, local, file, _line_of(lines, local), reasons.take(pa.array(sel)), codes[sel])
 
 
-def _month_datetime(idx: np.ndarray) -> np.ndarray:
+def month_datetimes(idx: np.ndarray) -> np.ndarray:
     """datetime64[s] first-of-month values from month indices, via a small lookup table."""
     if not len(idx):
         return np.empty(0, dtype="datetime64[s]")
@@ -382,7 +382,7 @@ def _month_datetime(idx: np.ndarray) -> np.ndarray:
     return table[idx - lo]
 
 
-def _round_cents(x: np.ndarray, inplace: bool = False) -> np.ndarray:
+def round_cents(x: np.ndarray, inplace: bool = False) -> np.ndarray:
     """Round to cents exactly as ``np.round(x, 2)`` (x*100, round half to even, /100), in place if asked."""
     out = x if (inplace and x.flags.writeable) else np.multiply(x, 100.0)
     if out is x:
@@ -392,7 +392,7 @@ def _round_cents(x: np.ndarray, inplace: bool = False) -> np.ndarray:
     return out
 
 
-def _strictly_increasing(levels: list[np.ndarray], block: int = 1 << 18) -> bool:
+def strictly_increasing(levels: list[np.ndarray], block: int = 1 << 18) -> bool:
     """Whether rows are strictly increasing in lexicographic order of ``levels`` (sorted, no equal keys).
 
     Evaluated in cache-sized blocks with reused byte buffers: no combined int64 key and no row-sized temporaries,
@@ -423,7 +423,7 @@ def _strictly_increasing(levels: list[np.ndarray], block: int = 1 << 18) -> bool
     return True
 
 
-def _group_duplicates(key: np.ndarray, values: list[np.ndarray]):
+def group_duplicates(key: np.ndarray, values: list[np.ndarray]):
     """Duplicate handling over a key array: returns (order, keep mask in order, copy positions, conflict positions).
 
     ``order`` sorts ``key`` (identity when already sorted); within a run of equal keys, rows whose values all equal
@@ -469,14 +469,14 @@ def _group_duplicates(key: np.ndarray, values: list[np.ndarray]):
     return order, keep, copies, conflicts
 
 
-def _cat(parts: list[np.ndarray | None]) -> np.ndarray | None:
+def concat_parts(parts: list[np.ndarray | None]) -> np.ndarray | None:
     """Concatenate per-batch arrays without copying the (common) single-batch case."""
     if not parts or parts[0] is None:
         return None
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
-def _counts_out(v: np.ndarray):
+def counts_column(v: np.ndarray):
     """int64 counts, or nullable Int64 when some are blank (NaN)."""
     missing = np.isnan(v)
     if missing.any():
@@ -484,7 +484,7 @@ def _counts_out(v: np.ndarray):
     return v.astype(np.int64)
 
 
-def _lines_at(metas, positions: np.ndarray) -> np.ndarray:
+def lines_at(metas, positions: np.ndarray) -> np.ndarray:
     """Source line (or Parquet row number) of rows at read-order ``positions``."""
     positions = np.asarray(positions, dtype=np.int64)
     starts = np.array([m[1] for m in metas], dtype=np.int64)

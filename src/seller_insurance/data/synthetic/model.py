@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from scipy.special import ndtr, ndtri
 
 from seller_insurance import policy, schema
-from seller_insurance.generate_params import GeneratorParams
+from seller_insurance.data.synthetic.params import GeneratorParams
 from seller_insurance.months import parse_month
 
 # Parquet schemas come from the data contract (schema.py), so the generator writes exactly its columns and types.

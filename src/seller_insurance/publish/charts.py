@@ -1,7 +1,7 @@
 """Slide-ready charts: one function per chart kind the notebooks need, all in the package style.
 
 Every function returns a :class:`matplotlib.figure.Figure` of the fixed size :data:`FIGSIZE` (10 x 5.625 in,
-16:9), drawn in the ``seller_insurance.styles.slides`` style whatever the caller's current style is.
+16:9), drawn in the ``seller_insurance.publish.styles.slides`` style whatever the caller's current style is.
 :func:`save_figure` writes it as PNG (:data:`DPI` = 200 -> exactly 2000 x 1125 px) and SVG at that same size
 (never a tight bounding box, so every chart fills the same slide area).
 
@@ -41,7 +41,7 @@ from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 #: Dotted name matplotlib (>= 3.7) resolves to ``seller_insurance/styles/slides.mplstyle``.
-STYLE: str = "seller_insurance.styles.slides"
+STYLE: str = "seller_insurance.publish.styles.slides"
 #: Figure size in inches (16:9). The deck shows a chart ~8.6 in wide, so 16 pt type reads at ~14 pt on a slide.
 FIGSIZE: tuple[float, float] = (10.0, 5.625)
 #: PNG resolution: 10 x 5.625 in at 200 dpi = 2000 x 1125 px.

@@ -1,0 +1,11 @@
+"""Publish stage: what people see -- charts, text, metrics, the deck and the papermill report.
+
+Modules (import them by name; nothing heavy is imported here): :mod:`~seller_insurance.publish.charts` (slide-ready
+matplotlib charts in the package style ``seller_insurance.publish.styles.slides``),
+:mod:`~seller_insurance.publish.forecast_charts`, :mod:`~seller_insurance.publish.narrative` (sentences built from
+computed numbers), :mod:`~seller_insurance.publish.run_metrics` (``metrics.json``),
+:mod:`~seller_insurance.publish.slides` (the PowerPoint deck) and :mod:`~seller_insurance.publish.report` (runs
+every notebook into ``reports/<run>/``). It may import ``analysis`` and ``data``; nothing below imports it.
+"""
+
+__all__ = ["charts", "forecast_charts", "narrative", "report", "run_metrics", "slides"]
