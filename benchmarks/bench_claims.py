@@ -68,24 +68,34 @@ def make_data(n_claims: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]
     seller_ids = pd.Index([f"S{i:07d}" for i in range(N_SELLERS)])
     weights = 1.0 / np.arange(1, N_CATEGORIES + 1) ** 1.5
     categories = [f"category_{i:02d}" for i in range(N_CATEGORIES)]
-    sellers = pd.DataFrame({
-        "seller_id": seller_ids,
-        "marketplace": "US",
-        "category": pd.Categorical.from_codes(rng.choice(N_CATEGORIES, N_SELLERS, p=weights / weights.sum()),
-                                              categories=categories),
-    })
+    sellers = pd.DataFrame(
+        {
+            "seller_id": seller_ids,
+            "marketplace": "US",
+            "category": pd.Categorical.from_codes(
+                rng.choice(N_CATEGORIES, N_SELLERS, p=weights / weights.sum()), categories=categories
+            ),
+        }
+    )
     days = np.datetime64("2019-01-01") + rng.integers(0, 5 * 365, n_claims).astype("timedelta64[D]")
-    claims = pd.DataFrame({
-        "seller_id": pd.Categorical.from_codes(rng.integers(0, N_SELLERS, n_claims).astype(np.int32),
-                                               categories=seller_ids),
-        "marketplace": pd.Categorical.from_codes(np.zeros(n_claims, dtype=np.int8), categories=["US"]),
-        "filed_date": days.astype("datetime64[s]"),
-        "claim_type": pd.Categorical.from_codes((rng.random(n_claims) < 0.1).astype(np.int8),
-                                                categories=["property_damage", "personal_injury"]),
-        "amount": np.round(np.exp(rng.normal(5.5, 1.3, n_claims)), 2),
-        "status": pd.Categorical.from_codes(rng.choice(3, n_claims, p=[0.8, 0.15, 0.05]).astype(np.int8),
-                                            categories=["valid", "rejected", "pending"]),
-    })
+    claims = pd.DataFrame(
+        {
+            "seller_id": pd.Categorical.from_codes(
+                rng.integers(0, N_SELLERS, n_claims).astype(np.int32), categories=seller_ids
+            ),
+            "marketplace": pd.Categorical.from_codes(np.zeros(n_claims, dtype=np.int8), categories=["US"]),
+            "filed_date": days.astype("datetime64[s]"),
+            "claim_type": pd.Categorical.from_codes(
+                (rng.random(n_claims) < 0.1).astype(np.int8),
+                categories=["property_damage", "personal_injury"],
+            ),
+            "amount": np.round(np.exp(rng.normal(5.5, 1.3, n_claims)), 2),
+            "status": pd.Categorical.from_codes(
+                rng.choice(3, n_claims, p=[0.8, 0.15, 0.05]).astype(np.int8),
+                categories=["valid", "rejected", "pending"],
+            ),
+        }
+    )
     return claims, sellers
 
 
@@ -97,15 +107,18 @@ def reference(claims: pd.DataFrame, sellers: pd.DataFrame) -> pd.DataFrame:
     """
     valid = claims[claims["status"] == "valid"]
     under = (valid["amount"] <= CLAIM_CAP_USD).to_numpy()
-    frame = pd.DataFrame({
-        "category": valid["seller_id"].map(sellers.set_index("seller_id")["category"]).array,
-        "quarter": valid["filed_date"].dt.to_period("Q").array,
-        "amount": valid["amount"].to_numpy(),
-        "under": under,
-        "under_amount": np.where(under, valid["amount"].to_numpy(), 0.0),
-    })
+    frame = pd.DataFrame(
+        {
+            "category": valid["seller_id"].map(sellers.set_index("seller_id")["category"]).array,
+            "quarter": valid["filed_date"].dt.to_period("Q").array,
+            "amount": valid["amount"].to_numpy(),
+            "under": under,
+            "under_amount": np.where(under, valid["amount"].to_numpy(), 0.0),
+        }
+    )
     return frame.groupby(["category", "quarter"], observed=True, dropna=False).agg(
-        n=("amount", "size"), k=("under", "sum"), total=("amount", "sum"), under=("under_amount", "sum"))
+        n=("amount", "size"), k=("under", "sum"), total=("amount", "sum"), under=("under_amount", "sum")
+    )
 
 
 def run(n_claims: int, n_boot: int) -> dict:
@@ -145,28 +158,47 @@ def run(n_claims: int, n_boot: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", default="1000000,3000000,10000000",
-                    help="comma-separated claim counts (default 1M, 3M, 10M)")
+    ap.add_argument(
+        "--sizes",
+        default="1000000,3000000,10000000",
+        help="comma-separated claim counts (default 1M, 3M, 10M)",
+    )
     ap.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples (default 2000)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
     rows = []
-    print(f"{'claims':>11} {'groups':>6} {'boot grp':>8} {'boot draws':>11} {'seconds':>8} {'ref s':>6} "
-          f"{'x ref':>6} {'s / 1M':>7} {'delta s/1M':>10} {'peak MiB':>9} {'ref MiB':>8} {'input MiB':>9}", flush=True)
+    print(
+        f"{'claims':>11} {'groups':>6} {'boot grp':>8} {'boot draws':>11} {'seconds':>8} {'ref s':>6} "
+        f"{'x ref':>6} {'s / 1M':>7} {'delta s/1M':>10} {'peak MiB':>9} {'ref MiB':>8} {'input MiB':>9}",
+        flush=True,
+    )
     for n in sizes:
         r = run(n, args.n_boot)
         rows.append(r)
-        print(f"{r['claims']:>11,} {r['groups']:>6} {r['bootstrap_groups']:>8} {r['bootstrap_draws']:>11,} "
-              f"{r['seconds']:>8.2f} {r['reference_seconds']:>6.2f} {r['ratio']:>6.2f} "
-              f"{r['seconds_per_million']:>7.2f} {r['delta_only_seconds_per_million']:>10.2f} {r['peak_mib']:>9.0f} {r['reference_peak_mib']:>8.0f} "
-              f"{r['input_mib']:>9.0f}", flush=True)
+        print(
+            f"{r['claims']:>11,} {r['groups']:>6} {r['bootstrap_groups']:>8} {r['bootstrap_draws']:>11,} "
+            f"{r['seconds']:>8.2f} {r['reference_seconds']:>6.2f} {r['ratio']:>6.2f} "
+            f"{r['seconds_per_million']:>7.2f} {r['delta_only_seconds_per_million']:>10.2f} {r['peak_mib']:>9.0f} {r['reference_peak_mib']:>8.0f} "
+            f"{r['input_mib']:>9.0f}",
+            flush=True,
+        )
 
     out = REPORTS_DIR / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "claims.json").write_text(json.dumps({
-        "by": ["category", "filed_quarter"], "n_boot": args.n_boot, "bootstrap_below": BOOTSTRAP_BELOW,
-        "sellers": N_SELLERS, "runs": rows}, indent=2) + "\n")
+    (out / "claims.json").write_text(
+        json.dumps(
+            {
+                "by": ["category", "filed_quarter"],
+                "n_boot": args.n_boot,
+                "bootstrap_below": BOOTSTRAP_BELOW,
+                "sellers": N_SELLERS,
+                "runs": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"wrote {out / 'claims.json'}")
     return 0
 

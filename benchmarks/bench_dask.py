@@ -67,16 +67,21 @@ def _rss_mb() -> float:
 
 
 def generate(root: Path, n_sellers: int, chunk: int) -> dict:
-    params = GeneratorParams(n_sellers=n_sellers, n_months=N_MONTHS, start_month=START_MONTH, chunk_size=chunk,
-                             seed=SEED)
+    params = GeneratorParams(
+        n_sellers=n_sellers, n_months=N_MONTHS, start_month=START_MONTH, chunk_size=chunk, seed=SEED
+    )
     t0 = time.perf_counter()
     write_dataset(root, params, partitioned=True, progress=True)
     seconds = time.perf_counter() - t0
     manifest = json.loads((root / "manifest.json").read_text())
     size = sum(f.stat().st_size for f in root.rglob("*.parquet"))
-    return {"sellers": n_sellers, "seconds": round(seconds, 1), "rows": manifest["row_counts"],
-            "bytes_on_disk": size, "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-                                                                 / 1024)}
+    return {
+        "sellers": n_sellers,
+        "seconds": round(seconds, 1),
+        "rows": manifest["row_counts"],
+        "bytes_on_disk": size,
+        "process_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def subset(root: Path, n_parts: int, dest: Path) -> Path:
@@ -97,9 +102,16 @@ def _reference(path: str, queue) -> None:
     t1 = time.perf_counter()
     out = rules.compare_rules(sales, start=NEW_RULE_START)
     t2 = time.perf_counter()
-    queue.put({"rows": len(sales), "read_seconds": round(t1 - t0, 2), "compute_seconds": round(t2 - t1, 2),
-               "seconds": round(t2 - t0, 2), "peak_rss_mb": round(_hwm_mb()),
-               "status_counts": out["status"].value_counts().sort_index().to_dict()})
+    queue.put(
+        {
+            "rows": len(sales),
+            "read_seconds": round(t1 - t0, 2),
+            "compute_seconds": round(t2 - t1, 2),
+            "seconds": round(t2 - t0, 2),
+            "peak_rss_mb": round(_hwm_mb()),
+            "status_counts": out["status"].value_counts().sort_index().to_dict(),
+        }
+    )
 
 
 def pandas_reference(path: Path) -> dict:
@@ -167,8 +179,10 @@ def run_size(path: Path, memory_limit: str) -> dict:
         "worker_restarts": len(pids0 - pids1) + len(workers0 ^ workers1),
         "client_rss_after_mb": round(_rss_mb()),
         "status_counts": comparison["status"].value_counts().sort_index().to_dict(),
-        "required_last_month": over_time.groupby("marketplace")[["n_required_old", "n_required_new"]].last()
-        .sum().to_dict(),
+        "required_last_month": over_time.groupby("marketplace")[["n_required_old", "n_required_new"]]
+        .last()
+        .sum()
+        .to_dict(),
         "claims": int(shares["n_claims"].sum()),
     }
 
@@ -176,9 +190,14 @@ def run_size(path: Path, memory_limit: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="200k sellers, sizes 100k and 200k (smoke run)")
-    ap.add_argument("--memory-limit", default=sd.DEFAULT_MEMORY_LIMIT,
-                    help=f"per worker (default {sd.DEFAULT_MEMORY_LIMIT})")
-    ap.add_argument("--data-dir", default="/tmp/bench_dask", help="where the generated data goes (deleted after)")
+    ap.add_argument(
+        "--memory-limit",
+        default=sd.DEFAULT_MEMORY_LIMIT,
+        help=f"per worker (default {sd.DEFAULT_MEMORY_LIMIT})",
+    )
+    ap.add_argument(
+        "--data-dir", default="/tmp/bench_dask", help="where the generated data goes (deleted after)"
+    )
     ap.add_argument("--keep", action="store_true", help="keep the generated data")
     ap.add_argument("--out", default=str(REPORTS_DIR / "benchmarks" / "dask.json"))
     args = ap.parse_args(argv)
@@ -186,16 +205,25 @@ def main(argv: list[str] | None = None) -> int:
     chunk = 50_000 if args.quick else 100_000
     data = Path(args.data_dir)
     root = data / f"sellers-{sizes[-1]}"
-    report: dict = {"machine": {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)},
-                    "memory_limit_per_worker": args.memory_limit, "workers": sd.LOCAL_WORKERS,
-                    "threads_per_worker": sd.LOCAL_THREADS, "months": N_MONTHS, "chunk_size": chunk}
+    report: dict = {
+        "machine": {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30)},
+        "memory_limit_per_worker": args.memory_limit,
+        "workers": sd.LOCAL_WORKERS,
+        "threads_per_worker": sd.LOCAL_THREADS,
+        "months": N_MONTHS,
+        "chunk_size": chunk,
+    }
     try:
         if root.exists():
             shutil.rmtree(root)
-        print(f"generating {sizes[-1]:,} sellers x {N_MONTHS} months (partitioned) in {root}", file=sys.stderr)
+        print(
+            f"generating {sizes[-1]:,} sellers x {N_MONTHS} months (partitioned) in {root}", file=sys.stderr
+        )
         report["generate"] = generate(root, sizes[-1], chunk)
         print(f"generated in {report['generate']['seconds']} s", file=sys.stderr)
-        paths = {n: (root if n == sizes[-1] else subset(root, n // chunk, data / f"subset-{n}")) for n in sizes}
+        paths = {
+            n: (root if n == sizes[-1] else subset(root, n // chunk, data / f"subset-{n}")) for n in sizes
+        }
         print("pandas reference", file=sys.stderr)
         report["pandas_reference"] = {"sellers": sizes[0], **pandas_reference(paths[sizes[0]])}
         runs = []
@@ -209,20 +237,30 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(data, ignore_errors=True)
     ref = report["pandas_reference"]
     base = runs[0]["compare_seconds"]
-    print(f"\ngenerate {sizes[-1]:,} sellers x {N_MONTHS} months: {report['generate']['seconds']} s, "
-          f"{report['generate']['bytes_on_disk'] / MB:,.0f} MB on disk, peak {report['generate']['process_peak_rss_mb']} MB")
-    print(f"pandas reference ({sizes[0]:,} sellers, one process): {ref['seconds']} s "
-          f"(read {ref['read_seconds']} s), peak {ref['peak_rss_mb']} MB")
-    print(f"LocalCluster: {sd.LOCAL_WORKERS} workers x {sd.LOCAL_THREADS} thread, memory_limit {args.memory_limit}")
-    head = (f"{'sellers':>10} {'parts':>5} {'compare s':>9} {'x size1':>7} {'x pandas':>8} {'over-time s':>11} "
-            f"{'claims s':>8} {'worker peak MB':>15} {'sampled MB':>11} {'restarts':>8}")
+    print(
+        f"\ngenerate {sizes[-1]:,} sellers x {N_MONTHS} months: {report['generate']['seconds']} s, "
+        f"{report['generate']['bytes_on_disk'] / MB:,.0f} MB on disk, peak {report['generate']['process_peak_rss_mb']} MB"
+    )
+    print(
+        f"pandas reference ({sizes[0]:,} sellers, one process): {ref['seconds']} s "
+        f"(read {ref['read_seconds']} s), peak {ref['peak_rss_mb']} MB"
+    )
+    print(
+        f"LocalCluster: {sd.LOCAL_WORKERS} workers x {sd.LOCAL_THREADS} thread, memory_limit {args.memory_limit}"
+    )
+    head = (
+        f"{'sellers':>10} {'parts':>5} {'compare s':>9} {'x size1':>7} {'x pandas':>8} {'over-time s':>11} "
+        f"{'claims s':>8} {'worker peak MB':>15} {'sampled MB':>11} {'restarts':>8}"
+    )
     print(head)
     for r in runs:
-        print(f"{r['sellers']:>10,} {r['partitions']:>5} {r['compare_seconds']:>9} "
-              f"{r['compare_seconds'] / base:>7.2f} {r['compare_seconds'] / ref['seconds']:>8.2f} "
-              f"{r['required_over_time_seconds']:>11} {r['claim_shares_seconds']:>8} "
-              f"{'/'.join(map(str, r['worker_peak_rss_mb'])):>15} "
-              f"{'/'.join(map(str, r['worker_sampled_max_rss_mb'])):>11} {r['worker_restarts']:>8}")
+        print(
+            f"{r['sellers']:>10,} {r['partitions']:>5} {r['compare_seconds']:>9} "
+            f"{r['compare_seconds'] / base:>7.2f} {r['compare_seconds'] / ref['seconds']:>8.2f} "
+            f"{r['required_over_time_seconds']:>11} {r['claim_shares_seconds']:>8} "
+            f"{'/'.join(map(str, r['worker_peak_rss_mb'])):>15} "
+            f"{'/'.join(map(str, r['worker_sampled_max_rss_mb'])):>11} {r['worker_restarts']:>8}"
+        )
     if not args.quick:
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -50,8 +50,13 @@ def main() -> int:
     params = fc.ForecastParams()
 
     def reference():
-        return sales.pivot_table(index=["seller_id", "marketplace"], columns="month", values="gross_sales",
-                                 aggfunc="sum", fill_value=0.0)
+        return sales.pivot_table(
+            index=["seller_id", "marketplace"],
+            columns="month",
+            values="gross_sales",
+            aggfunc="sum",
+            fill_value=0.0,
+        )
 
     _, ref_s = _timed(reference)
     hist, prep_s = _timed(lambda: fc._prepare(sales, sellers, params))
@@ -62,9 +67,14 @@ def main() -> int:
     nan = float("nan")
     rows = {
         "reference: pivot_table": (ref_s, _peak_mib(reference)),
-        "prepare (validate, pivot, first triggers)": (prep_s, _peak_mib(lambda: fc._prepare(sales, sellers, params))),
-        f"feature panel ({len(train_c) + len(test_c)} cut-offs, {len(X):,} rows)":
-            (panel_s, _peak_mib(lambda: fc._panel(hist, train_c + test_c))),
+        "prepare (validate, pivot, first triggers)": (
+            prep_s,
+            _peak_mib(lambda: fc._prepare(sales, sellers, params)),
+        ),
+        f"feature panel ({len(train_c) + len(test_c)} cut-offs, {len(X):,} rows)": (
+            panel_s,
+            _peak_mib(lambda: fc._panel(hist, train_c + test_c)),
+        ),
         "evaluate_by_time (3 models)": (eval_s, nan),
         "watch_list (logistic)": (wl_s, nan),
     }
@@ -81,12 +91,24 @@ def main() -> int:
 
     out = REPORTS_DIR / "benchmarks"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "forecast.json").write_text(json.dumps({
-        "sellers": args.sellers, "sales_rows": len(sales), "reference_seconds": ref_s,
-        "steps": {k: {"seconds": s, "ratio": s / ref_s, "peak_mib": mb} for k, (s, mb) in rows.items()},
-        "fit_seconds": fits.to_dict(), "peak_rss_mib": rss,
-        "metrics": pd.DataFrame(result.metrics).reset_index().to_dict(orient="records"),
-    }, indent=2, default=float) + "\n")
+    (out / "forecast.json").write_text(
+        json.dumps(
+            {
+                "sellers": args.sellers,
+                "sales_rows": len(sales),
+                "reference_seconds": ref_s,
+                "steps": {
+                    k: {"seconds": s, "ratio": s / ref_s, "peak_mib": mb} for k, (s, mb) in rows.items()
+                },
+                "fit_seconds": fits.to_dict(),
+                "peak_rss_mib": rss,
+                "metrics": pd.DataFrame(result.metrics).reset_index().to_dict(orient="records"),
+            },
+            indent=2,
+            default=float,
+        )
+        + "\n"
+    )
     return 0
 
 

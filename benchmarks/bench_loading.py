@@ -47,8 +47,9 @@ def make_table(n_sellers: int, n_months: int, seed: int = 0) -> pa.Table:
     rng = np.random.default_rng(seed)
     width = len(str(n_sellers))
     ids = np.char.add("S", np.char.zfill(np.arange(n_sellers).astype(str), width)).astype(object)
-    seller = pa.DictionaryArray.from_arrays(pa.array(np.repeat(np.arange(n_sellers, dtype=np.int32), n_months)),
-                                            pa.array(ids, pa.string())).cast(pa.string())
+    seller = pa.DictionaryArray.from_arrays(
+        pa.array(np.repeat(np.arange(n_sellers, dtype=np.int32), n_months)), pa.array(ids, pa.string())
+    ).cast(pa.string())
     month = (np.datetime64("2019-06", "M") + np.tile(np.arange(n_months), n_sellers)).astype("datetime64[D]")
     gross = np.round(rng.lognormal(7, 2, n_sellers * n_months), 2)
     return pa.table({"seller_id": seller, "month": pa.array(month, pa.date32()), "gross_sales": gross})
@@ -86,13 +87,22 @@ def csv_file(n_sellers: int, n_months: int, gb: float) -> Path:
     gross = t.column("gross_sales").cast(pa.string())
     tmp = path.with_suffix(".tmp")
     target = int(gb * 1e9)
-    schema = pa.schema([("seller_id", pa.string()), ("marketplace", pa.string()), ("month", pa.string()),
-                        ("gross_sales", pa.string())])
+    schema = pa.schema(
+        [
+            ("seller_id", pa.string()),
+            ("marketplace", pa.string()),
+            ("month", pa.string()),
+            ("gross_sales", pa.string()),
+        ]
+    )
     with pcsv.CSVWriter(str(tmp), schema) as w:
         rep = 0
         while tmp.stat().st_size < target:
-            ids = t.column("seller_id") if rep == 0 else pc.binary_join_element_wise(
-                f"R{rep}_", t.column("seller_id"), "")
+            ids = (
+                t.column("seller_id")
+                if rep == 0
+                else pc.binary_join_element_wise(f"R{rep}_", t.column("seller_id"), "")
+            )
             text = pa.table([ids, pa.array(["US"] * t.num_rows), month, gross], schema=schema)
             for b in text.to_batches(max_chunksize=500_000):
                 w.write_batch(b)
@@ -135,10 +145,21 @@ def bench_parquet(path: Path, repeat: int) -> dict:
         load_t.append(t)
         load_c.append(time.process_time() - c0)
     read_t = min(_timed(lambda: pq.read_table(path, read_dictionary=["seller_id"]))[0] for _ in range(repeat))
-    out = {"file": str(path), "rows": result.rows_read, "reference_s": min(ref_t), "load_s": min(load_t),
-           "ratio": min(load_t) / min(ref_t), "read_table_only_s": read_t, "ratio_to_read_table": min(load_t) / read_t,
-           "reference_cpu_s": min(ref_c), "load_cpu_s": min(load_c), "cpu_ratio": min(load_c) / min(ref_c),
-           "all_reference_s": ref_t, "all_load_s": load_t, "summary": result.summary()}
+    out = {
+        "file": str(path),
+        "rows": result.rows_read,
+        "reference_s": min(ref_t),
+        "load_s": min(load_t),
+        "ratio": min(load_t) / min(ref_t),
+        "read_table_only_s": read_t,
+        "ratio_to_read_table": min(load_t) / read_t,
+        "reference_cpu_s": min(ref_c),
+        "load_cpu_s": min(load_c),
+        "cpu_ratio": min(load_c) / min(ref_c),
+        "all_reference_s": ref_t,
+        "all_load_s": load_t,
+        "summary": result.summary(),
+    }
     del result
     return out
 
@@ -179,17 +200,22 @@ print(json.dumps({"seconds": dt, "cpu_seconds": dc, "peak_above_start_mib": (pea
 def bench_csv(path: Path) -> dict:
     out = {"file": str(path), "size_gb": path.stat().st_size / 1e9}
     for kind in ("reference", "load"):
-        proc = subprocess.run([sys.executable, "-c", _CHILD, kind, str(path)], capture_output=True, text=True,
-                              check=True)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, kind, str(path)], capture_output=True, text=True, check=True
+        )
         out[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
     out["time_ratio"] = out["load"]["seconds"] / out["reference"]["seconds"]
-    out["memory_ratio"] = out["load"]["peak_above_start_mib"] / max(out["reference"]["peak_above_start_mib"], 1e-9)
+    out["memory_ratio"] = out["load"]["peak_above_start_mib"] / max(
+        out["reference"]["peak_above_start_mib"], 1e-9
+    )
     return out
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sellers", type=int, default=1_000_000, help="sellers in the Parquet (default 1,000,000)")
+    ap.add_argument(
+        "--sellers", type=int, default=1_000_000, help="sellers in the Parquet (default 1,000,000)"
+    )
     ap.add_argument("--months", type=int, default=23, help="months per seller (default 23: 23M rows)")
     ap.add_argument("--csv-gb", type=float, default=1.0, help="size of the CSV in GB (default 1.0)")
     ap.add_argument("--repeat", type=int, default=3, help="timed runs per variant, best kept (default 3)")
@@ -199,18 +225,22 @@ def main(argv=None) -> int:
     res = {}
     for name, path in (("parquet_clean", clean), ("parquet_dirty", dirty)):
         r = res[name] = bench_parquet(path, args.repeat)
-        print(f"{name}  {r['rows']:,} rows: load {r['load_s']:.2f} s (cpu {r['load_cpu_s']:.2f}), reference "
-              f"read+to_pandas {r['reference_s']:.2f} s (cpu {r['reference_cpu_s']:.2f}), ratio {r['ratio']:.2f} "
-              f"(cpu {r['cpu_ratio']:.2f}); read_table alone {r['read_table_only_s']:.2f} s, load/read "
-              f"{r['ratio_to_read_table']:.2f}  [{r['summary']}]")
+        print(
+            f"{name}  {r['rows']:,} rows: load {r['load_s']:.2f} s (cpu {r['load_cpu_s']:.2f}), reference "
+            f"read+to_pandas {r['reference_s']:.2f} s (cpu {r['reference_cpu_s']:.2f}), ratio {r['ratio']:.2f} "
+            f"(cpu {r['cpu_ratio']:.2f}); read_table alone {r['read_table_only_s']:.2f} s, load/read "
+            f"{r['ratio_to_read_table']:.2f}  [{r['summary']}]"
+        )
     if not args.skip_csv:
         c = bench_csv(csv_file(args.sellers, args.months, args.csv_gb))
         res["csv"] = c
-        print(f"csv {c['size_gb']:.2f} GB, {c['load']['rows']:,} rows: load {c['load']['seconds']:.1f} s, peak "
-              f"{c['load']['peak_above_start_mib']:,.0f} MiB above start (result {c['load']['result_mib']:,.0f} MiB); "
-              f"reference read_csv {c['reference']['seconds']:.1f} s, peak "
-              f"{c['reference']['peak_above_start_mib']:,.0f} MiB (time ratio {c['time_ratio']:.2f}, memory ratio "
-              f"{c['memory_ratio']:.2f})")
+        print(
+            f"csv {c['size_gb']:.2f} GB, {c['load']['rows']:,} rows: load {c['load']['seconds']:.1f} s, peak "
+            f"{c['load']['peak_above_start_mib']:,.0f} MiB above start (result {c['load']['result_mib']:,.0f} MiB); "
+            f"reference read_csv {c['reference']['seconds']:.1f} s, peak "
+            f"{c['reference']['peak_above_start_mib']:,.0f} MiB (time ratio {c['time_ratio']:.2f}, memory ratio "
+            f"{c['memory_ratio']:.2f})"
+        )
     out = REPORTS_DIR / "benchmarks" / "loading.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(res, indent=2) + "\n")

@@ -70,12 +70,14 @@ def make_table(n: int, seed: int = 20210901) -> pa.Table:
     seller_col = pa.DictionaryArray.from_arrays(pa.array(seller.astype(np.int32)), pa.array(ids, pa.string()))
     site_col = pa.DictionaryArray.from_arrays(pa.array(site[seller]), pa.array(list(SITES), pa.string()))
     month = (np.datetime64(FIRST_MONTH, "M") + offset).astype("datetime64[D]")
-    return pa.table({
-        "seller_id": seller_col.cast(pa.string()),
-        "marketplace": site_col.cast(pa.string()),
-        "month": pa.array(month, pa.date32()),
-        "gross_sales": pa.array(gross),
-    })
+    return pa.table(
+        {
+            "seller_id": seller_col.cast(pa.string()),
+            "marketplace": site_col.cast(pa.string()),
+            "month": pa.array(month, pa.date32()),
+            "gross_sales": pa.array(gross),
+        }
+    )
 
 
 def write_data(n: int, folder: Path) -> tuple[Path, int]:
@@ -132,10 +134,10 @@ def duckdb_query(source: str, *, formatted: bool, order: bool = True) -> str:
 
     return f"""
         SELECT seller_id, marketplace,
-               coalesce(strftime({month('old_m')}, '%Y-%m'), '') AS old_trigger,
-               coalesce(strftime({month('new_m')}, '%Y-%m'), '') AS new_trigger,
+               coalesce(strftime({month("old_m")}, '%Y-%m'), '') AS old_trigger,
+               coalesce(strftime({month("new_m")}, '%Y-%m'), '') AS new_trigger,
                status, lead_months,
-               coalesce(strftime(last_day({month('new_m')}) + INTERVAL {INSURANCE_DUE_DAYS} DAY, '%Y-%m-%d'), '')
+               coalesce(strftime(last_day({month("new_m")}) + INTERVAL {INSURANCE_DUE_DAYS} DAY, '%Y-%m-%d'), '')
                    AS insurance_due
         FROM ({core})
     """
@@ -203,8 +205,12 @@ def child_engine_memory(path: Path) -> dict:
     before = vm_hwm_mb()
     rules.compare_arrays(frame, start=START)
     after = vm_hwm_mb()
-    return {"after_load_mb": before, "peak_mb": after, "engine_mb": after - before,
-            "frame_mb": frame.memory_usage(deep=False).sum() / 2**20}
+    return {
+        "after_load_mb": before,
+        "peak_mb": after,
+        "engine_mb": after - before,
+        "frame_mb": frame.memory_usage(deep=False).sum() / 2**20,
+    }
 
 
 def check_same(ours, duck) -> None:
@@ -214,8 +220,12 @@ def check_same(ours, duck) -> None:
     d_new = duck["new_m"].fillna(-1).to_numpy(dtype=np.int64)
     status = np.asarray(rules.STATUSES)[ours.status]
     ids = np.asarray(ours.seller_id.astype(str))
-    if not (np.array_equal(ids, duck["seller_id"].to_numpy(dtype=str)) and np.array_equal(old, d_old)
-            and np.array_equal(new, d_new) and np.array_equal(status, duck["status"].to_numpy(dtype=str))):
+    if not (
+        np.array_equal(ids, duck["seller_id"].to_numpy(dtype=str))
+        and np.array_equal(old, d_old)
+        and np.array_equal(new, d_new)
+        and np.array_equal(status, duck["status"].to_numpy(dtype=str))
+    ):
         raise AssertionError("engine and DuckDB disagree")
 
 
@@ -247,7 +257,9 @@ def measure(n: int, folder: Path, repeat: int) -> dict:
     check_same(ours, con.execute("SELECT * FROM result").df())
     res["engine"], res["engine_frame"], res["duckdb_compute"] = min(engine_t), min(frame_t), min(duck_t)
     res["duckdb_compute_unordered"] = min(duck_u)
-    res["status_counts"] = dict(zip(rules.STATUSES, np.bincount(ours.status, minlength=5).tolist(), strict=True))
+    res["status_counts"] = dict(
+        zip(rules.STATUSES, np.bincount(ours.status, minlength=5).tolist(), strict=True)
+    )
     con.close()
     del frame, ours
 
@@ -256,16 +268,37 @@ def measure(n: int, folder: Path, repeat: int) -> dict:
 
     out_dir = folder / f"out_{n}"
     out_dir.mkdir(exist_ok=True)
-    duck = best_process([sys.executable, "-c", DUCKDB_PROCESS, str(path), str(out_dir / "duckdb.parquet"),
-                         duckdb_query("@SRC", formatted=True)], repeat)
-    cli = best_process([str(Path(sys.executable).with_name("seller-insurance")), "evaluate", str(path), "--out",
-                        str(out_dir / "cli.parquet"), "--start", START, "--timings"], repeat)
+    duck = best_process(
+        [
+            sys.executable,
+            "-c",
+            DUCKDB_PROCESS,
+            str(path),
+            str(out_dir / "duckdb.parquet"),
+            duckdb_query("@SRC", formatted=True),
+        ],
+        repeat,
+    )
+    cli = best_process(
+        [
+            str(Path(sys.executable).with_name("seller-insurance")),
+            "evaluate",
+            str(path),
+            "--out",
+            str(out_dir / "cli.parquet"),
+            "--start",
+            START,
+            "--timings",
+        ],
+        repeat,
+    )
     res["duckdb_process"], res["duckdb_process_peak_mb"] = duck["seconds"], duck["peak_mb"]
     res["cli"], res["cli_peak_mb"] = cli["seconds"], cli["peak_mb"]
     split = re.search(r"load ([\d.]+) s, compute ([\d.]+) s, write ([\d.]+) s", cli["stderr"])
     res["cli_load"], res["cli_compute"], res["cli_write"] = (float(x) for x in split.groups())
-    same = pq.read_table(out_dir / "cli.parquet").equals(pq.read_table(out_dir / "duckdb.parquet").cast(
-        pq.read_schema(out_dir / "cli.parquet")))
+    same = pq.read_table(out_dir / "cli.parquet").equals(
+        pq.read_table(out_dir / "duckdb.parquet").cast(pq.read_schema(out_dir / "cli.parquet"))
+    )
     res["cli_output_equals_duckdb_output"] = bool(same)
     child = run_process([sys.executable, __file__, "--child-memory", str(path)])
     res.update({f"engine_{k}": v for k, v in json.loads(child["stdout"]).items()})
@@ -286,10 +319,15 @@ ROWS = [
     ("Parquet read to pandas (s)", lambda r: f"{r['parquet_read_pandas']:.3f}"),
     ("DuckDB whole process (s)", lambda r: f"{r['duckdb_process']:.3f}"),
     ("seller-insurance evaluate process (s)", lambda r: f"{r['cli']:.3f}"),
-    ("  of which load / compute / write (s)",
-     lambda r: f"{r['cli_load']:.2f} / {r['cli_compute']:.2f} / {r['cli_write']:.2f}"),
+    (
+        "  of which load / compute / write (s)",
+        lambda r: f"{r['cli_load']:.2f} / {r['cli_compute']:.2f} / {r['cli_write']:.2f}",
+    ),
     ("ratio evaluate / DuckDB process", lambda r: f"{r['ratio_cli_vs_duckdb_process']:.2f}"),
-    ("peak RSS evaluate / DuckDB process (MB)", lambda r: f"{r['cli_peak_mb']:.0f} / {r['duckdb_process_peak_mb']:.0f}"),
+    (
+        "peak RSS evaluate / DuckDB process (MB)",
+        lambda r: f"{r['cli_peak_mb']:.0f} / {r['duckdb_process_peak_mb']:.0f}",
+    ),
     ("engine working memory (MB)", lambda r: f"{r['engine_engine_mb']:.0f}"),
     ("in-memory frame (MB)", lambda r: f"{r['engine_frame_mb']:.0f}"),
     ("evaluate output == DuckDB output", lambda r: str(r["cli_output_equals_duckdb_output"])),
@@ -321,22 +359,38 @@ def main(argv: list[str] | None = None) -> int:
             results.append(measure(n, Path(tmp), args.repeat))
     if len(results) > 1:
         first, last = results[0], results[-1]
-        growth = {k: last[k] / first[k] for k in ("engine", "duckdb_compute", "cli", "duckdb_process", "parquet_read")}
+        growth = {
+            k: last[k] / first[k]
+            for k in ("engine", "duckdb_compute", "cli", "duckdb_process", "parquet_read")
+        }
         growth["rows"] = last["rows"] / first["rows"]
     else:
         growth = {}
-    env = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "numpy": np.__version__,
-           "pyarrow": pa.__version__, "duckdb": __import__("duckdb").__version__,
-           "load_average_end": os.getloadavg()}
-    report = {"benchmark": "rules", "repeat": args.repeat, "environment": env, "results": results,
-              "growth_first_to_last": growth}
+    env = {
+        "cpus": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "pyarrow": pa.__version__,
+        "duckdb": __import__("duckdb").__version__,
+        "load_average_end": os.getloadavg(),
+    }
+    report = {
+        "benchmark": "rules",
+        "repeat": args.repeat,
+        "environment": env,
+        "results": results,
+        "growth_first_to_last": growth,
+    }
     out = REPORTS_DIR / "benchmarks" / "rules.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(results))
     if growth:
-        print("growth " + f"{results[0]['seller_marketplaces']:,} -> {results[-1]['seller_marketplaces']:,}: "
-              + ", ".join(f"{k} x{v:.1f}" for k, v in growth.items()))
+        print(
+            "growth "
+            + f"{results[0]['seller_marketplaces']:,} -> {results[-1]['seller_marketplaces']:,}: "
+            + ", ".join(f"{k} x{v:.1f}" for k, v in growth.items())
+        )
     print(f"written {out}")
     return 0
 

@@ -47,14 +47,26 @@ from seller_insurance.publish import narrative as say
 RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"
 charts.use_style()
-data = prepare_run_data(RUN, dataset_name=dataset_name, input_dir=input_dir, n_sellers=n_sellers,
-                        start_month=start_month, n_months=n_months, seed=seed, marketplaces=marketplaces)
+data = prepare_run_data(
+    RUN,
+    dataset_name=dataset_name,
+    input_dir=input_dir,
+    n_sellers=n_sellers,
+    start_month=start_month,
+    n_months=n_months,
+    seed=seed,
+    marketplaces=marketplaces,
+)
 sales, sellers, claims_table = data.monthly_sales, data.sellers, data.claims
-display(Markdown(
-    f"**{say.text(data.description)}**: {say.n(len(sellers))} seller-marketplaces, {say.n(len(sales))} "
-    f"seller-months with sales from {data.first_month} to {data.last_month}, {say.n(len(claims_table))} claims. "
-    f"Rows rejected by validation: "
-    + (", ".join(f"{say.text(t)} {say.n(k)}" for t, k in data.rejected.items()) or "none") + "."))
+display(
+    Markdown(
+        f"**{say.text(data.description)}**: {say.n(len(sellers))} seller-marketplaces, {say.n(len(sales))} "
+        f"seller-months with sales from {data.first_month} to {data.last_month}, {say.n(len(claims_table))} claims. "
+        f"Rows rejected by validation: "
+        + (", ".join(f"{say.text(t)} {say.n(k)}" for t, k in data.rejected.items()) or "none")
+        + "."
+    )
+)
 
 # %% [markdown]
 # ## Calibration: synthetic data against the public figures
@@ -68,14 +80,22 @@ display(calibration if calibration is not None else Markdown("Your own data: no 
 # ## Who is in the data
 
 # %%
-bands = sellers["size_band"].value_counts().reindex(sellers["size_band"].cat.categories).rename_axis(
-    "size_band").reset_index(name="sellers")
+bands = (
+    sellers["size_band"]
+    .value_counts()
+    .reindex(sellers["size_band"].cat.categories)
+    .rename_axis("size_band")
+    .reset_index(name="sellers")
+)
 fig = charts.bar_chart(
-    bands, "size_band", "sellers",
+    bands,
+    "size_band",
+    "sellers",
     title=f"{say.pct((sellers['annual_sales_usd'] >= 100_000).mean(), 0)} of sellers sell over $100k a year",
     value_label="seller-marketplaces",
     footnote=f"Source: {data.description}. Annualised gross sales in USD over each seller's live months (the "
-             "calibration table counts sellers active throughout Sep 2020-Aug 2021, as Amazon's report does).")
+    "calibration table counts sellers active throughout Sep 2020-Aug 2021, as Amazon's report does).",
+)
 charts.publish(fig, "data_size_bands", FIG)
 by_site = sellers.groupby("marketplace").size().rename("sellers").reset_index()
 display(bands, by_site)
@@ -83,16 +103,27 @@ display(bands, by_site)
 # %%
 totals = monthly_totals_usd(sales)
 fig = charts.line_chart(
-    totals, "month", {"gross sales": "gross_sales_usd_m"},
+    totals,
+    "month",
+    {"gross sales": "gross_sales_usd_m"},
     title="Sales peak every December, with a smaller July bump",
-    ylabel="gross sales, USD millions", footnote=f"Source: {data.description}. Converted at 2021 average rates.",
-    vline=("2021-09", "new rule"), value_format="{:,.0f}")
+    ylabel="gross sales, USD millions",
+    footnote=f"Source: {data.description}. Converted at 2021 average rates.",
+    vline=("2021-09", "new rule"),
+    value_format="{:,.0f}",
+)
 charts.publish(fig, "data_monthly_sales", FIG)
 
 # %%
-run_metrics.record(RUN, "data", {
-    "sellers": run_metrics.metric(len(sellers), "seller-marketplaces", ",.0f", "sellers"),
-    "seller_months": run_metrics.metric(len(sales), "seller-months with sales", ",.0f", "rows"),
-    "claims": run_metrics.metric(len(claims_table), "claims", ",.0f", "claims"),
-    "rows_rejected": run_metrics.metric(sum(data.rejected.values()), "input rows rejected", ",.0f", "rows"),
-})
+run_metrics.record(
+    RUN,
+    "data",
+    {
+        "sellers": run_metrics.metric(len(sellers), "seller-marketplaces", ",.0f", "sellers"),
+        "seller_months": run_metrics.metric(len(sales), "seller-months with sales", ",.0f", "rows"),
+        "claims": run_metrics.metric(len(claims_table), "claims", ",.0f", "claims"),
+        "rows_rejected": run_metrics.metric(
+            sum(data.rejected.values()), "input rows rejected", ",.0f", "rows"
+        ),
+    },
+)

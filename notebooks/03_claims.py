@@ -62,16 +62,23 @@ has_claims = bool(overall.n_claims)  # no claims (or none counted): the sections
 
 # %%
 if not has_claims:
-    display(Markdown("**No claims to analyse** in this data (no claims table, or no claim with the chosen "
-                     "statuses): the sections below are left empty."))
+    display(
+        Markdown(
+            "**No claims to analyse** in this data (no claims table, or no claim with the chosen "
+            "statuses): the sections below are left empty."
+        )
+    )
 else:
-    display(Markdown(
-        f"Of **{say.n(overall.n_claims)}** claims, **{say.pct(overall.count_share)}** "
-        f"(95% interval {say.pct(overall.count_share_low)}-{say.pct(overall.count_share_high)}) are "
-        f"{'under' if strict_cap else 'at or under'} {say.usd(cap)} by count, but they are only "
-        f"**{say.pct(overall.amount_share)}** ({say.pct(overall.amount_share_low)}-"
-        f"{say.pct(overall.amount_share_high)}) of the claimed dollars: the few large claims carry most of the money. "
-        f"Amazon's figure is \"more than 80%\" by count."))
+    display(
+        Markdown(
+            f"Of **{say.n(overall.n_claims)}** claims, **{say.pct(overall.count_share)}** "
+            f"(95% interval {say.pct(overall.count_share_low)}-{say.pct(overall.count_share_high)}) are "
+            f"{'under' if strict_cap else 'at or under'} {say.usd(cap)} by count, but they are only "
+            f"**{say.pct(overall.amount_share)}** ({say.pct(overall.amount_share_low)}-"
+            f"{say.pct(overall.amount_share_high)}) of the claimed dollars: the few large claims carry most of the money. "
+            f'Amazon\'s figure is "more than 80%" by count.'
+        )
+    )
 
 # %% [markdown]
 # ## By category, claim type and period
@@ -83,18 +90,36 @@ if has_claims:
     by_type = claims.claim_shares(data.claims, by="claim_type", **kw)
     by_year = claims.claim_shares(data.claims, by="filed_year", **kw)
     by_quarter = claims.claim_shares(data.claims, by="filed_quarter", **kw)
-    SHARE_COLS = ("count_share", "count_share_low", "count_share_high", "amount_share", "amount_share_low",
-                  "amount_share_high")
-    HEADERS = {"n_claims": "claims", "n_under_cap": "under cap", "count_share": "share by count",
-               "count_share_low": "low", "count_share_high": "high", "amount_total": "claimed",
-               "amount_share": "share by value", "amount_share_low": "low ", "amount_share_high": "high "}
-
+    SHARE_COLS = (
+        "count_share",
+        "count_share_low",
+        "count_share_high",
+        "amount_share",
+        "amount_share_low",
+        "amount_share_high",
+    )
+    HEADERS = {
+        "n_claims": "claims",
+        "n_under_cap": "under cap",
+        "count_share": "share by count",
+        "count_share_low": "low",
+        "count_share_high": "high",
+        "amount_total": "claimed",
+        "amount_share": "share by value",
+        "amount_share_low": "low ",
+        "amount_share_high": "high ",
+    }
 
     def table(df, key):
         cols = [key, "n_claims", "n_under_cap", *SHARE_COLS, "amount_total"]
-        return say.present(df[cols], integer=("n_claims", "n_under_cap"), percent=SHARE_COLS,
-                           money=("amount_total",), rename=HEADERS, index=key)
-
+        return say.present(
+            df[cols],
+            integer=("n_claims", "n_under_cap"),
+            percent=SHARE_COLS,
+            money=("amount_total",),
+            rename=HEADERS,
+            index=key,
+        )
 
     display(table(by_category, "category"), table(by_type, "claim_type"), table(by_year, "filed_year"))
 
@@ -102,28 +127,48 @@ if has_claims:
 if has_claims:
     ordered = by_category.query("n_claims > 0").sort_values("count_share")  # empty groups have no share
     fig = charts.interval_chart(
-        ordered, "category", "count_share", "count_share_low", "count_share_high",
+        ordered,
+        "category",
+        "count_share",
+        "count_share_low",
+        "count_share_high",
         title=f"{say.pct(overall.count_share, 0)} of claims are {'under' if strict_cap else 'at or under'} "
-              f"{say.usd(cap)}; every category is within "
-              f"{say.pct(ordered['count_share'].min(), 0)}-{say.pct(ordered['count_share'].max(), 0)}",
-        value_label="share of claims by count", footnote=note, reference=(0.80, "Amazon: more than 80%"))
+        f"{say.usd(cap)}; every category is within "
+        f"{say.pct(ordered['count_share'].min(), 0)}-{say.pct(ordered['count_share'].max(), 0)}",
+        value_label="share of claims by count",
+        footnote=note,
+        reference=(0.80, "Amazon: more than 80%"),
+    )
     charts.publish(fig, "claims_share_by_category", FIG)
 
 # %%
 if has_claims:
     fig = charts.interval_chart(
-        by_category.query("n_claims > 0").sort_values("amount_share"), "category", "amount_share", "amount_share_low", "amount_share_high",
+        by_category.query("n_claims > 0").sort_values("amount_share"),
+        "category",
+        "amount_share",
+        "amount_share_low",
+        "amount_share_high",
         title=f"By value, claims under the cap are only {say.pct(overall.amount_share, 0)} of claimed dollars",
-        value_label="share of claimed dollars", footnote=note)
+        value_label="share of claimed dollars",
+        footnote=note,
+    )
     charts.publish(fig, "claims_value_share_by_category", FIG)
 
 # %%
 if has_claims:
     by_year_chart = by_year.query("n_claims > 0").astype({"filed_year": str})
     fig = charts.interval_chart(
-        by_year_chart, "filed_year", "count_share", "count_share_low", "count_share_high",
+        by_year_chart,
+        "filed_year",
+        "count_share",
+        "count_share_low",
+        "count_share_high",
         title="The share of claims under the cap is stable from year to year",
-        value_label="share of claims by count", footnote=note, reference=(0.80, "Amazon: more than 80%"))
+        value_label="share of claims by count",
+        footnote=note,
+        reference=(0.80, "Amazon: more than 80%"),
+    )
     charts.publish(fig, "claims_share_by_year", FIG)
 
 # %% [markdown]
@@ -132,11 +177,19 @@ if has_claims:
 
 # %%
 if has_claims:
-    rule_kw = {"old_months": old_months, "new_months": new_months, "threshold": threshold, "inclusive": inclusive,
-               "start": rule_start}
+    rule_kw = {
+        "old_months": old_months,
+        "new_months": new_months,
+        "threshold": threshold,
+        "inclusive": inclusive,
+        "start": rule_start,
+    }
     with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
-        comparison = (distributed.compare_rules_dask(data.monthly_sales, **rule_kw) if client
-                      else rules.compare_rules(data.monthly_sales, **rule_kw))
+        comparison = (
+            distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
+            if client
+            else rules.compare_rules(data.monthly_sales, **rule_kw)
+        )
     by_status = claims.claim_shares(data.claims, by="rule_status", comparison=comparison, **kw)
     table(by_status, "rule_status")
 
@@ -145,10 +198,22 @@ if has_claims:
 
 # %%
 if has_claims:
-    payers = claims.payer_split(data.claims, comparison, cap=cap, strict=strict_cap, statuses=statuses,
-                                non_compliant_share=non_compliant_share, seed=bootstrap_seed)
-    say.present(payers[["rule", "payer", "n_claims", "amount", "amount_share"]], integer=("n_claims",),
-                money=("amount",), percent=("amount_share",), index="rule")
+    payers = claims.payer_split(
+        data.claims,
+        comparison,
+        cap=cap,
+        strict=strict_cap,
+        statuses=statuses,
+        non_compliant_share=non_compliant_share,
+        seed=bootstrap_seed,
+    )
+    say.present(
+        payers[["rule", "payer", "n_claims", "amount", "amount_share"]],
+        integer=("n_claims",),
+        money=("amount",),
+        percent=("amount_share",),
+        index="rule",
+    )
 
 # %%
 if has_claims:
@@ -160,40 +225,75 @@ if has_claims:
     seller_new = float(amounts.loc["new"].get("seller", 0.0))
     moved = seller_old - seller_new
     fig = charts.stacked_share_chart(
-        wide, "rule", {"Amazon": "amazon", "Insurer": "insurer", "Seller (uninsured)": "seller"},
+        wide,
+        "rule",
+        {"Amazon": "amazon", "Insurer": "insurer", "Seller (uninsured)": "seller"},
         title=f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
-        value_label="share of claim dollars", footnote=note + f" Non-compliant share {say.pct(non_compliant_share)}.")
+        value_label="share of claim dollars",
+        footnote=note + f" Non-compliant share {say.pct(non_compliant_share)}.",
+    )
     charts.publish(fig, "claims_who_pays", FIG)
-    display(Markdown(
-        f"Uninsured sellers pay {say.usd(seller_old)} of claims under the three-month rule and {say.usd(seller_new)} "
-        f"under the single-month rule: **{say.usd(moved)}** moves to insurers and Amazon."))
+    display(
+        Markdown(
+            f"Uninsured sellers pay {say.usd(seller_old)} of claims under the three-month rule and {say.usd(seller_new)} "
+            f"under the single-month rule: **{say.usd(moved)}** moves to insurers and Amazon."
+        )
+    )
 
 # %%
 if has_claims:
-    run_metrics.record(RUN, "claims", {
-        "n_claims": run_metrics.metric(overall.n_claims, "claims counted", ",.0f", "claims"),
-        "count_share_under_cap": run_metrics.metric(overall.count_share, f"of claims at or under {say.usd(cap)}",
-                                                    ".1%", "share"),
-        "count_share_low": run_metrics.metric(overall.count_share_low, "lower 95% bound", ".1%", "share"),
-        "count_share_high": run_metrics.metric(overall.count_share_high, "upper 95% bound", ".1%", "share"),
-        "value_share_under_cap": run_metrics.metric(overall.amount_share, "of claimed dollars under the cap", ".1%",
-                                                    "share"),
-        "value_share_low": run_metrics.metric(overall.amount_share_low, "lower 95% bound", ".1%", "share"),
-        "value_share_high": run_metrics.metric(overall.amount_share_high, "upper 95% bound", ".1%", "share"),
-        "seller_paid_old": run_metrics.metric(seller_old, "paid by uninsured sellers, three-month rule", "$,.0f", "USD"),
-        "seller_paid_new": run_metrics.metric(seller_new, "paid by uninsured sellers, single-month rule", "$,.0f",
-                                              "USD"),
-        "moved_from_sellers": run_metrics.metric(moved, "of claims moved off uninsured sellers", "$,.0f", "USD"),
-    }, slides=[
-        run_metrics.slide("figures/claims_share_by_category.png",
-                          f"{say.pct(overall.count_share, 0)} of claims are {say.usd(cap)} or less",
-                          "claims.count_share_under_cap"),
-        run_metrics.slide("figures/claims_value_share_by_category.png",
-                          f"...but only {say.pct(overall.amount_share, 0)} of the claimed dollars",
-                          "claims.value_share_under_cap"),
-        run_metrics.slide("figures/claims_who_pays.png",
-                          f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
-                          "claims.moved_from_sellers"),
-    ], extra={"by_category": by_category.to_dict(orient="records"), "payers": payers.to_dict(orient="records")})
+    run_metrics.record(
+        RUN,
+        "claims",
+        {
+            "n_claims": run_metrics.metric(overall.n_claims, "claims counted", ",.0f", "claims"),
+            "count_share_under_cap": run_metrics.metric(
+                overall.count_share, f"of claims at or under {say.usd(cap)}", ".1%", "share"
+            ),
+            "count_share_low": run_metrics.metric(overall.count_share_low, "lower 95% bound", ".1%", "share"),
+            "count_share_high": run_metrics.metric(
+                overall.count_share_high, "upper 95% bound", ".1%", "share"
+            ),
+            "value_share_under_cap": run_metrics.metric(
+                overall.amount_share, "of claimed dollars under the cap", ".1%", "share"
+            ),
+            "value_share_low": run_metrics.metric(
+                overall.amount_share_low, "lower 95% bound", ".1%", "share"
+            ),
+            "value_share_high": run_metrics.metric(
+                overall.amount_share_high, "upper 95% bound", ".1%", "share"
+            ),
+            "seller_paid_old": run_metrics.metric(
+                seller_old, "paid by uninsured sellers, three-month rule", "$,.0f", "USD"
+            ),
+            "seller_paid_new": run_metrics.metric(
+                seller_new, "paid by uninsured sellers, single-month rule", "$,.0f", "USD"
+            ),
+            "moved_from_sellers": run_metrics.metric(
+                moved, "of claims moved off uninsured sellers", "$,.0f", "USD"
+            ),
+        },
+        slides=[
+            run_metrics.slide(
+                "figures/claims_share_by_category.png",
+                f"{say.pct(overall.count_share, 0)} of claims are {say.usd(cap)} or less",
+                "claims.count_share_under_cap",
+            ),
+            run_metrics.slide(
+                "figures/claims_value_share_by_category.png",
+                f"...but only {say.pct(overall.amount_share, 0)} of the claimed dollars",
+                "claims.value_share_under_cap",
+            ),
+            run_metrics.slide(
+                "figures/claims_who_pays.png",
+                f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
+                "claims.moved_from_sellers",
+            ),
+        ],
+        extra={
+            "by_category": by_category.to_dict(orient="records"),
+            "payers": payers.to_dict(orient="records"),
+        },
+    )
 else:
     run_metrics.record(RUN, "claims", {"n_claims": run_metrics.metric(0, "claims counted", ",.0f", "claims")})

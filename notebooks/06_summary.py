@@ -41,9 +41,15 @@ from seller_insurance.publish import report, run_metrics
 RUN = resolve_run_dir(run_dir)
 dataset = json.loads((RUN / "dataset.json").read_text()) if (RUN / "dataset.json").exists() else {}
 info = report.run_info(RUN, run_name)
-metrics = run_metrics.assemble(RUN, info, section_order=["data", "rules", "claims", "sensitivity", "forecast"])
-table = pd.DataFrame([{"metric": k, "value": run_metrics.format_metric(v), "what": v["label"]}
-                      for k, v in metrics["metrics"].items()])
+metrics = run_metrics.assemble(
+    RUN, info, section_order=["data", "rules", "claims", "sensitivity", "forecast"]
+)
+table = pd.DataFrame(
+    [
+        {"metric": k, "value": run_metrics.format_metric(v), "what": v["label"]}
+        for k, v in metrics["metrics"].items()
+    ]
+)
 table
 
 # %%
@@ -54,17 +60,23 @@ def show(key: str) -> str:
     return run_metrics.format_metric(m[key]) if key in m else "n/a"
 
 
-display(Markdown("\n".join([
-    f"- **Data**: {say.text(info['data_source'])}.",
-    f"- **Newly required** by the single-month rule: **{show('rules.newly_affected')}** sellers "
-    f"({show('rules.newly_affected_share')} of those not already required).",
-    f"- **Required earlier**: {show('rules.accelerated')} sellers, a median {show('rules.median_lead_months')} "
-    "months earlier.",
-    f"- **Claims at or under the cap**: {show('claims.count_share_under_cap')} by count "
-    f"({show('claims.count_share_low')}-{show('claims.count_share_high')}), "
-    f"{show('claims.value_share_under_cap')} by value.",
-    f"- **Watch-list**: {show('forecast.watch_list_size')} sellers most likely to cross next.",
-])))
+display(
+    Markdown(
+        "\n".join(
+            [
+                f"- **Data**: {say.text(info['data_source'])}.",
+                f"- **Newly required** by the single-month rule: **{show('rules.newly_affected')}** sellers "
+                f"({show('rules.newly_affected_share')} of those not already required).",
+                f"- **Required earlier**: {show('rules.accelerated')} sellers, a median {show('rules.median_lead_months')} "
+                "months earlier.",
+                f"- **Claims at or under the cap**: {show('claims.count_share_under_cap')} by count "
+                f"({show('claims.count_share_low')}-{show('claims.count_share_high')}), "
+                f"{show('claims.value_share_under_cap')} by value.",
+                f"- **Watch-list**: {show('forecast.watch_list_size')} sellers most likely to cross next.",
+            ]
+        )
+    )
+)
 
 # %% [markdown]
 # ## Input rows not used
@@ -72,8 +84,17 @@ display(Markdown("\n".join([
 # %%
 rejected = dataset.get("rejected", {})
 rows_read = dataset.get("rows_read", {})
-display(Markdown(
-    "\n".join(f"- `{say.text(t)}`: {say.n(rows_read.get(t, 0))} rows read, {say.n(n_rej)} rejected"
-              + (f" ({', '.join(f'{say.text(r)}: {c}' for r, c in dataset['reject_reasons'][t].items())})"
-                 if dataset.get("reject_reasons", {}).get(t) else "")
-              for t, n_rej in rejected.items()) or "No input rows were rejected."))
+display(
+    Markdown(
+        "\n".join(
+            f"- `{say.text(t)}`: {say.n(rows_read.get(t, 0))} rows read, {say.n(n_rej)} rejected"
+            + (
+                f" ({', '.join(f'{say.text(r)}: {c}' for r, c in dataset['reject_reasons'][t].items())})"
+                if dataset.get("reject_reasons", {}).get(t)
+                else ""
+            )
+            for t, n_rej in rejected.items()
+        )
+        or "No input rows were rejected."
+    )
+)

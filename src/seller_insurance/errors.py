@@ -15,7 +15,9 @@ class InputError(Exception):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, path: object = None, row: int | None = None, column: str | None = None):
+    def __init__(
+        self, message: str, *, path: object = None, row: int | None = None, column: str | None = None
+    ):
         where = []
         if path is not None:
             where.append(str(path))

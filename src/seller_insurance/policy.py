@@ -113,8 +113,16 @@ def threshold_for(marketplace: str, threshold: float | dict[str, float] | None =
 # generator to turn a USD sales scale into local-currency sales, and by reports to put sellers of different sites in
 # common USD size bands and to express premiums as a share of sales.
 FX_PER_USD: Final = MappingProxyType(
-    {"USD": 1.0, "CAD": 1.254, "MXN": 20.284, "JPY": 109.817, "GBP": 0.727, "EUR": 0.845, "SEK": 8.584,
-     "PLN": 3.862}
+    {
+        "USD": 1.0,
+        "CAD": 1.254,
+        "MXN": 20.284,
+        "JPY": 109.817,
+        "GBP": 0.727,
+        "EUR": 0.845,
+        "SEK": 8.584,
+        "PLN": 3.862,
+    }
 )
 
 

@@ -63,7 +63,9 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
                     s = s.copy()
                     s[mask] = sub
                     out[col] = s
-    out.columns = [("'" + c) if isinstance(c, str) and c.startswith(FORMULA_PREFIXES) else c for c in out.columns]
+    out.columns = [
+        ("'" + c) if isinstance(c, str) and c.startswith(FORMULA_PREFIXES) else c for c in out.columns
+    ]
     return out
 
 

@@ -28,24 +28,49 @@ class Column:
 
 
 SELLERS: tuple[Column, ...] = (
-    Column("seller_id", "string", "-", "Seller identifier; any text (may start with =, +, -, @: kept as data)."),
-    Column("marketplace", "string", "site code", "Amazon site the seller sells on (US, CA, MX, JP, UK, DE, ...)."),
+    Column(
+        "seller_id", "string", "-", "Seller identifier; any text (may start with =, +, -, @: kept as data)."
+    ),
+    Column(
+        "marketplace", "string", "site code", "Amazon site the seller sells on (US, CA, MX, JP, UK, DE, ...)."
+    ),
     Column("category", "string", "-", "Main product category of the seller."),
-    Column("launch_month", "month", "calendar month", "First month the seller could sell (no sales rows before)."),
-    Column("churn_month", "month", "calendar month",
-           "First month after the seller stopped for good (no rows from it on); empty if still active.", False),
+    Column(
+        "launch_month", "month", "calendar month", "First month the seller could sell (no sales rows before)."
+    ),
+    Column(
+        "churn_month",
+        "month",
+        "calendar month",
+        "First month after the seller stopped for good (no rows from it on); empty if still active.",
+        False,
+    ),
     Column("fulfilment_channel", "string", "-", "FBA (fulfilled by Amazon) or FBM (by merchant).", False),
-    Column("size_band", "string", "USD per year",
-           "Latent size band of the generator (annual sales scale): see SIZE_BAND_LABELS.", False),
+    Column(
+        "size_band",
+        "string",
+        "USD per year",
+        "Latent size band of the generator (annual sales scale): see SIZE_BAND_LABELS.",
+        False,
+    ),
 )
 
 MONTHLY_SALES: tuple[Column, ...] = (
     Column("seller_id", "string", "-", "Seller identifier."),
-    Column("marketplace", "string", "site code",
-           "Site of the sales; optional on input (missing column = one marketplace, US).", False),
+    Column(
+        "marketplace",
+        "string",
+        "site code",
+        "Site of the sales; optional on input (missing column = one marketplace, US).",
+        False,
+    ),
     Column("month", "month", "calendar month", "Calendar month of the sales (first day of the month)."),
-    Column("gross_sales", "money", "local currency",
-           "Gross proceeds in the month, in the site's currency, two decimals; >= 0. No row = zero sales."),
+    Column(
+        "gross_sales",
+        "money",
+        "local currency",
+        "Gross proceeds in the month, in the site's currency, two decimals; >= 0. No row = zero sales.",
+    ),
     Column("currency", "string", "ISO 4217", "Currency of gross_sales (USD on US).", False),
     Column("orders", "int", "orders", "Orders in the month.", False),
     Column("units", "int", "units", "Units sold in the month.", False),
@@ -58,8 +83,9 @@ CLAIMS: tuple[Column, ...] = (
     Column("filed_date", "date", "date", "Date the customer filed the claim."),
     Column("claim_type", "string", "-", "property_damage or personal_injury."),
     Column("amount", "money", "USD", "Amount claimed, US dollars, two decimals; > 0."),
-    Column("status", "string", "-",
-           "valid, rejected (screened out as fraudulent or unsupported) or pending."),
+    Column(
+        "status", "string", "-", "valid, rejected (screened out as fraudulent or unsupported) or pending."
+    ),
 )
 
 TABLES: dict[str, tuple[Column, ...]] = {
@@ -78,8 +104,12 @@ SIZE_BAND_LABELS: tuple[str, ...] = ("<$10k", "$10k-$100k", "$100k-$500k", "$500
 def size_band(annual_sales_usd) -> pd.Categorical:
     """Size band label of annual gross sales in USD (ordered categorical; lower edge inclusive)."""
     return pd.Categorical(
-        pd.cut(np.asarray(annual_sales_usd, dtype=float), SIZE_BAND_EDGES_USD, labels=SIZE_BAND_LABELS,
-               right=False),
+        pd.cut(
+            np.asarray(annual_sales_usd, dtype=float),
+            SIZE_BAND_EDGES_USD,
+            labels=SIZE_BAND_LABELS,
+            right=False,
+        ),
         categories=SIZE_BAND_LABELS,
         ordered=True,
     )
@@ -123,12 +153,21 @@ def data_dictionary_markdown() -> str:
         "",
     ]
     for table, cols in TABLES.items():
-        lines += [f"## `{table}`", "", "| column | type | unit | required | description |", "|---|---|---|---|---|"]
+        lines += [
+            f"## `{table}`",
+            "",
+            "| column | type | unit | required | description |",
+            "|---|---|---|---|---|",
+        ]
         for c in cols:
-            lines.append(f"| `{c.name}` | {c.dtype} | {c.unit} | {'yes' if c.required else 'no'} | {c.description} |")
+            lines.append(
+                f"| `{c.name}` | {c.dtype} | {c.unit} | {'yes' if c.required else 'no'} | {c.description} |"
+            )
         lines.append("")
     lines += ["## Size bands", "", "| band | annual sales (USD) |", "|---|---|"]
-    for label, lo, hi in zip(SIZE_BAND_LABELS, SIZE_BAND_EDGES_USD[:-1], SIZE_BAND_EDGES_USD[1:], strict=True):
+    for label, lo, hi in zip(
+        SIZE_BAND_LABELS, SIZE_BAND_EDGES_USD[:-1], SIZE_BAND_EDGES_USD[1:], strict=True
+    ):
         lines.append(f"| {label} | {lo:,.0f} to {'no limit' if np.isinf(hi) else f'under {hi:,.0f}'} |")
     return "\n".join(lines) + "\n"
 

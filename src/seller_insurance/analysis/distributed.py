@@ -73,7 +73,9 @@ __all__ = [
 # worker, so a worker that outgrows it is paused / restarted by the nanny instead of taking the machine down.
 LOCAL_WORKERS = 2
 LOCAL_THREADS = 1
-DEFAULT_MEMORY_LIMIT = "4GiB"  # per worker; a 100,000-seller x 36-month partition peaks near 0.5 GB (see docs)
+DEFAULT_MEMORY_LIMIT = (
+    "4GiB"  # per worker; a 100,000-seller x 36-month partition peaks near 0.5 GB (see docs)
+)
 
 SALES_COLUMNS = ("seller_id", "marketplace", "month", "gross_sales")
 CLAIMS_COLUMNS = ("claim_id", "seller_id", "marketplace", "filed_date", "claim_type", "amount", "status")
@@ -114,8 +116,16 @@ def client_for(
     from distributed import Client, LocalCluster
 
     if str(scheduler).strip().lower() == "local":
-        with LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker, memory_limit=memory_limit,
-                          processes=processes, dashboard_address=None) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=threads_per_worker,
+                memory_limit=memory_limit,
+                processes=processes,
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
         return
     try:
@@ -244,7 +254,9 @@ def read_sales(source, *, partitioned: bool | None = None, npartitions: int | No
     else:
         missing = [c for c in ("seller_id", "month", "gross_sales") if c not in ddf.columns]
         if missing:
-            raise ValueError(f"sales is missing column(s) {', '.join(missing)} (has: {', '.join(ddf.columns)})")
+            raise ValueError(
+                f"sales is missing column(s) {', '.join(missing)} (has: {', '.join(ddf.columns)})"
+            )
         ddf = ddf[[c for c in SALES_COLUMNS if c in ddf.columns]]
     ddf = _normalise(ddf, ["month"])
     if not trusted:
@@ -270,8 +282,14 @@ def read_claims(source, *, npartitions: int | None = None):
 # Rules
 # ---------------------------------------------------------------------------------------------------------------
 def _comparison_meta(**kw) -> pd.DataFrame:
-    empty = pd.DataFrame({"seller_id": pd.Series([], dtype="str"), "marketplace": pd.Series([], dtype="str"),
-                          "month": pd.Series([], dtype="datetime64[s]"), "gross_sales": pd.Series([], dtype=float)})
+    empty = pd.DataFrame(
+        {
+            "seller_id": pd.Series([], dtype="str"),
+            "marketplace": pd.Series([], dtype="str"),
+            "month": pd.Series([], dtype="datetime64[s]"),
+            "gross_sales": pd.Series([], dtype=float),
+        }
+    )
     return rules.compare_rules(empty, **kw)
 
 
@@ -291,8 +309,14 @@ def compare_rules_lazy(
     One output partition per input partition, each sorted by seller_id, marketplace; the partitions are not in
     a global order. Use it to feed :func:`required_over_time_dask` without collecting every seller.
     """
-    kw = dict(old_months=old_months, new_months=new_months, threshold=threshold, inclusive=inclusive,
-              start=start, end=end)
+    kw = dict(
+        old_months=old_months,
+        new_months=new_months,
+        threshold=threshold,
+        inclusive=inclusive,
+        start=start,
+        end=end,
+    )
     meta = _comparison_meta(**kw)  # also validates the parameters before any work is sent to the cluster
     ddf = read_sales(sales, partitioned=partitioned)
     return ddf.map_partitions(_compare_part, kw, meta=meta)
@@ -340,8 +364,16 @@ def compare_rules_dask(
     collected on the client: one row per seller-marketplace (~0.35 KB each in memory; 1.9 GB at 5M). For more,
     write ``compare_rules_lazy(...).to_parquet(...)`` from the workers.
     """
-    lazy = compare_rules_lazy(sales, old_months=old_months, new_months=new_months, threshold=threshold,
-                              inclusive=inclusive, start=start, end=end, partitioned=partitioned)
+    lazy = compare_rules_lazy(
+        sales,
+        old_months=old_months,
+        new_months=new_months,
+        threshold=threshold,
+        inclusive=inclusive,
+        start=start,
+        end=end,
+        partitioned=partitioned,
+    )
     return _sorted_by_key(lazy.compute())
 
 
@@ -353,8 +385,13 @@ def compare_arrays_dask(sales, **kw) -> rules.Comparison:
     """
     frame = compare_rules_dask(sales, **kw)
     status = pd.Index(rules.STATUSES).get_indexer(frame["status"]).astype(np.int8)
-    return rules.Comparison(frame["seller_id"].array, frame["marketplace"].array,
-                            _month_index(frame["old_trigger"]), _month_index(frame["new_trigger"]), status)
+    return rules.Comparison(
+        frame["seller_id"].array,
+        frame["marketplace"].array,
+        _month_index(frame["old_trigger"]),
+        _month_index(frame["new_trigger"]),
+        status,
+    )
 
 
 def _month_index(col: pd.Series) -> np.ndarray:
@@ -390,7 +427,9 @@ def required_over_time_dask(
     by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
     meta = rules.required_over_time(comparison._meta, months_range, sellers=sellers, by=by)
     seller_arg = dask.delayed(sellers) if sellers is not None else None
-    parts = comparison.map_partitions(_required_part, months_range, first, last, seller_arg, by, meta=meta).compute()
+    parts = comparison.map_partitions(
+        _required_part, months_range, first, last, seller_arg, by, meta=meta
+    ).compute()
     counts = ["n_required_old", "n_required_new", "n_total"]
     keys = ["month", *by_cols]
     summed = parts.groupby(keys, dropna=False, sort=False, observed=True)[counts].sum().reset_index()
@@ -425,8 +464,11 @@ def _plain_keys(chosen: pd.DataFrame, by_cols: list[str], sellers, comparison) -
     """
     derived = [b for b in by_cols if b in cl.DERIVED_PERIODS and b not in chosen.columns]
     other = [b for b in by_cols if b not in derived]
-    keys = cl.key_frame(chosen, other, sellers=sellers, comparison=comparison) if other else \
-        pd.DataFrame(index=chosen.index)
+    keys = (
+        cl.key_frame(chosen, other, sellers=sellers, comparison=comparison)
+        if other
+        else pd.DataFrame(index=chosen.index)
+    )
     out = pd.DataFrame(index=chosen.index)
     for b in by_cols:
         if b in derived:
@@ -456,12 +498,17 @@ def _claim_stats_part(part, by_cols, cap, strict, statuses, sellers, comparison)
     with np.errstate(invalid="ignore", divide="ignore"):
         dx = x - (sx / n)[codes]
         dy = y - (sy / n)[codes]
-    stats = pd.DataFrame({
-        "n": n, "k": np.bincount(codes, weights=under.astype(float), minlength=g), "sx": sx, "sy": sy,
-        "cxx": np.bincount(codes, weights=dx * dx, minlength=g), "cxy": np.bincount(codes, weights=dx * dy,
-                                                                                      minlength=g),
-        "cyy": np.bincount(codes, weights=dy * dy, minlength=g),
-    })
+    stats = pd.DataFrame(
+        {
+            "n": n,
+            "k": np.bincount(codes, weights=under.astype(float), minlength=g),
+            "sx": sx,
+            "sy": sy,
+            "cxx": np.bincount(codes, weights=dx * dx, minlength=g),
+            "cxy": np.bincount(codes, weights=dx * dy, minlength=g),
+            "cyy": np.bincount(codes, weights=dy * dy, minlength=g),
+        }
+    )
     return pd.concat([groups.iloc[:g].reset_index(drop=True), stats], axis=1) if by_cols else stats
 
 
@@ -484,12 +531,17 @@ def _merge_stats(stats: pd.DataFrame, by_cols: list[str]) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         ex = np.where(pn > 0, stats["sx"].to_numpy() / pn - (sx / n)[gcodes], 0.0)
         ey = np.where(pn > 0, stats["sy"].to_numpy() / pn - (sy / n)[gcodes], 0.0)
-    merged = pd.DataFrame({
-        "n": n, "k": total("k"), "sx": sx, "sy": sy,
-        "cxx": total("cxx", stats["cxx"].to_numpy() + pn * ex * ex),
-        "cxy": total("cxy", stats["cxy"].to_numpy() + pn * ex * ey),
-        "cyy": total("cyy", stats["cyy"].to_numpy() + pn * ey * ey),
-    })
+    merged = pd.DataFrame(
+        {
+            "n": n,
+            "k": total("k"),
+            "sx": sx,
+            "sy": sy,
+            "cxx": total("cxx", stats["cxx"].to_numpy() + pn * ex * ex),
+            "cxy": total("cxy", stats["cxy"].to_numpy() + pn * ex * ey),
+            "cyy": total("cyy", stats["cyy"].to_numpy() + pn * ey * ey),
+        }
+    )
     return pd.concat([keys, merged], axis=1)
 
 
@@ -556,14 +608,18 @@ def claim_shares_dask(
     z_value(confidence)  # validate before sending work
     by_cols = cl.normalise_by(by)
     ddf = read_claims(claims)
-    cl.check_columns(ddf._meta, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
-                  "claims")
+    cl.check_columns(
+        ddf._meta,
+        ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
+        "claims",
+    )
     s_arg = dask.delayed(sellers) if sellers is not None else None
     c_arg = dask.delayed(comparison) if comparison is not None else None
     key_meta = _key_meta(ddf._meta, by_cols, sellers, comparison)
     probe = _claim_stats_part(ddf._meta, by_cols, cap, strict, statuses, sellers, comparison)
-    parts = ddf.map_partitions(_claim_stats_part, by_cols, cap, strict, statuses, s_arg, c_arg,
-                               meta=probe.iloc[:0]).compute()
+    parts = ddf.map_partitions(
+        _claim_stats_part, by_cols, cap, strict, statuses, s_arg, c_arg, meta=probe.iloc[:0]
+    ).compute()
     merged = _merge_stats(parts.reset_index(drop=True), by_cols)
     if not by_cols and len(merged) == 0:
         merged = pd.DataFrame({c: [0.0] for c in _STATS})
@@ -577,19 +633,35 @@ def claim_shares_dask(
 
     n = per_group("n").round().astype(np.int64)
     sx, sy = per_group("sx"), per_group("sy")
-    ratio, low, high = ratio_delta_from_moments(n, sx, sy, per_group("cxx"), per_group("cxy"), per_group("cyy"),
-                                                confidence)
+    ratio, low, high = ratio_delta_from_moments(
+        n, sx, sy, per_group("cxx"), per_group("cxy"), per_group("cyy"), confidence
+    )
 
     def rows_of(boot_groups):
-        return _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg, sellers,
-                               comparison)
+        return _bootstrap_rows(
+            ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg, sellers, comparison
+        )
 
-    return cl.assemble_shares(groups, n, per_group("k").round().astype(np.int64), sx, sy, ratio, low, high,
-                                   rows_of, confidence=confidence, n_boot=n_boot, bootstrap_below=bootstrap_below,
-                                   seed=seed)
+    return cl.assemble_shares(
+        groups,
+        n,
+        per_group("k").round().astype(np.int64),
+        sx,
+        sy,
+        ratio,
+        low,
+        high,
+        rows_of,
+        confidence=confidence,
+        n_boot=n_boot,
+        bootstrap_below=bootstrap_below,
+        seed=seed,
+    )
 
 
-def _boot_part(part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, sellers, comparison) -> pd.DataFrame:
+def _boot_part(
+    part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, sellers, comparison
+) -> pd.DataFrame:
     """Rows of the bootstrap groups in this partition, in row order: final group code, y, x."""
     chosen, keys = _chosen(part, statuses, by_cols, sellers, comparison)
     x = chosen["amount"].to_numpy(dtype=float)
@@ -602,7 +674,9 @@ def _boot_part(part, wanted: pd.DataFrame, by_cols, cap, strict, statuses, selle
     return pd.DataFrame({"code": pos[take].astype(np.int64), "y": y[take], "x": x[take]})
 
 
-def _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg, sellers, comparison):
+def _bootstrap_rows(
+    ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_arg, c_arg, sellers, comparison
+):
     wanted = pd.DataFrame(index=range(len(boot_groups)))
     if by_cols:
         # the groups' keys in the per-partition (plain) form of _plain_keys
@@ -618,9 +692,16 @@ def _bootstrap_rows(ddf, boot_groups, groups, by_cols, cap, strict, statuses, s_
             else:
                 wanted[b] = v.to_numpy()
     wanted["_code"] = boot_groups.astype(np.int64)
-    meta = pd.DataFrame({"code": pd.Series([], dtype=np.int64), "y": pd.Series([], dtype=float),
-                         "x": pd.Series([], dtype=float)})
-    rows = ddf.map_partitions(_boot_part, wanted, by_cols, cap, strict, statuses, s_arg, c_arg, meta=meta).compute()
+    meta = pd.DataFrame(
+        {
+            "code": pd.Series([], dtype=np.int64),
+            "y": pd.Series([], dtype=float),
+            "x": pd.Series([], dtype=float),
+        }
+    )
+    rows = ddf.map_partitions(
+        _boot_part, wanted, by_cols, cap, strict, statuses, s_arg, c_arg, meta=meta
+    ).compute()
     return rows["code"].to_numpy(), rows["y"].to_numpy(), rows["x"].to_numpy()
 
 

@@ -176,14 +176,18 @@ def _marketplace(df: pd.DataFrame) -> pd.Series:
 def _check_columns(df: pd.DataFrame, needed: tuple[str, ...], table: str) -> None:
     missing = [c for c in needed if c not in df.columns]
     if missing:
-        raise InputError(f"{table} table has no column {missing[0]!r} (columns: {list(df.columns)})",
-                         path=table, column=missing[0])
+        raise InputError(
+            f"{table} table has no column {missing[0]!r} (columns: {list(df.columns)})",
+            path=table,
+            column=missing[0],
+        )
 
 
 def _first_triggers(sales: pd.DataFrame, keys: pd.MultiIndex, params: ForecastParams) -> np.ndarray:
     """Month index of the first single-month trigger per key (``rules.trigger_months``), ``NO_MONTH`` if none."""
-    trig = trigger_months(sales, months=policy.NEW_RULE_MONTHS, threshold=params.threshold,
-                          inclusive=params.inclusive)
+    trig = trigger_months(
+        sales, months=policy.NEW_RULE_MONTHS, threshold=params.threshold, inclusive=params.inclusive
+    )
     out = np.full(len(keys), NO_MONTH, dtype=np.int64)
     trig = trig[trig["trigger"].notna()]
     if len(trig):
@@ -205,14 +209,22 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
     dup = key_index.duplicated()
     if dup.any():
         row = int(np.flatnonzero(dup)[0])
-        raise InputError(f"duplicate seller-marketplace {key_index[row]!r}", path="sellers", row=row,
-                         column="seller_id")
-    unknown_sites = sorted(set(smp) - set(policy.DEFAULT_THRESHOLDS)
-                           - (set(params.threshold) if isinstance(params.threshold, Mapping) else set()))
+        raise InputError(
+            f"duplicate seller-marketplace {key_index[row]!r}", path="sellers", row=row, column="seller_id"
+        )
+    unknown_sites = sorted(
+        set(smp)
+        - set(policy.DEFAULT_THRESHOLDS)
+        - (set(params.threshold) if isinstance(params.threshold, Mapping) else set())
+    )
     if unknown_sites and not isinstance(params.threshold, int | float):
         row = int(np.flatnonzero(smp.isin(unknown_sites).to_numpy())[0])
-        raise InputError(f"no Insurance Threshold for marketplace {unknown_sites[0]!r}", path="sellers", row=row,
-                         column="marketplace")
+        raise InputError(
+            f"no Insurance Threshold for marketplace {unknown_sites[0]!r}",
+            path="sellers",
+            row=row,
+            column="marketplace",
+        )
     site_thr = {m: policy.threshold_for(m, params.threshold) for m in smp.unique()}
     threshold = smp.map(site_thr).to_numpy(dtype=float)
 
@@ -222,17 +234,27 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
     launch = to_month_index(sellers["launch_month"])
 
     sales_month = to_month_index(sales["month"]) if len(sales) else np.zeros(0, dtype=np.int64)
-    pos = key_index.get_indexer(pd.MultiIndex.from_arrays([sales["seller_id"].astype(str), _marketplace(sales)]))
+    pos = key_index.get_indexer(
+        pd.MultiIndex.from_arrays([sales["seller_id"].astype(str), _marketplace(sales)])
+    )
     if (pos < 0).any():
         row = int(np.flatnonzero(pos < 0)[0])
-        raise InputError(f"seller-marketplace {sales['seller_id'].iloc[row]!r} is not in the sellers table",
-                         path="monthly_sales", row=row, column="seller_id")
+        raise InputError(
+            f"seller-marketplace {sales['seller_id'].iloc[row]!r} is not in the sellers table",
+            path="monthly_sales",
+            row=row,
+            column="seller_id",
+        )
     gross = sales["gross_sales"].to_numpy(dtype=float)
     bad = ~np.isfinite(gross) | (gross < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"gross_sales must be a number >= 0, got {gross[row]!r}", path="monthly_sales", row=row,
-                         column="gross_sales")
+        raise InputError(
+            f"gross_sales must be a number >= 0, got {gross[row]!r}",
+            path="monthly_sales",
+            row=row,
+            column="gross_sales",
+        )
 
     data_last = int(sales_month.max()) if len(sales_month) else int(launch.max())
     last = parse_month(params.last_month) if params.last_month else data_last
@@ -248,10 +270,15 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
     if (counts > 1).any():
         cell = int(np.flatnonzero(counts > 1)[0])
         row = int(np.flatnonzero(keep)[np.flatnonzero(flat == cell)[1]])
-        raise InputError("duplicate row for the same seller, marketplace and month", path="monthly_sales", row=row,
-                         column="month")
+        raise InputError(
+            "duplicate row for the same seller, marketplace and month",
+            path="monthly_sales",
+            row=row,
+            column="month",
+        )
     matrix = np.bincount(flat, weights=gross[keep], minlength=len(key_index) * n_months).reshape(
-        len(key_index), n_months)
+        len(key_index), n_months
+    )
     ratio = matrix / threshold[:, None]
 
     trigger = _first_triggers(sales[keep] if not keep.all() else sales, key_index, params)
@@ -265,16 +292,27 @@ def _prepare(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams)
         values = values.to_numpy(dtype=object)
         return pd.Categorical(values, categories=sorted(set(values)))
 
-    keys = pd.DataFrame({
-        "seller_id": sid.to_numpy(),
-        "marketplace": pd.Categorical(smp.to_numpy(dtype=object), categories=sorted(set(smp))),
-        "category": _cat("category"),
-        "fulfilment_channel": _cat("fulfilment_channel"),
-    })
+    keys = pd.DataFrame(
+        {
+            "seller_id": sid.to_numpy(),
+            "marketplace": pd.Categorical(smp.to_numpy(dtype=object), categories=sorted(set(smp))),
+            "category": _cat("category"),
+            "fulfilment_channel": _cat("fulfilment_channel"),
+        }
+    )
     data_first = int(sales_month.min()) if len(sales_month) else first
-    return _History(keys=keys, launch=launch, threshold=threshold, first_month=first, data_first_month=data_first,
-                    last_month=last,
-                    sales=matrix, ratio=ratio, trigger=trigger, params=params)
+    return _History(
+        keys=keys,
+        launch=launch,
+        threshold=threshold,
+        first_month=first,
+        data_first_month=data_first,
+        last_month=last,
+        sales=matrix,
+        ratio=ratio,
+        trigger=trigger,
+        params=params,
+    )
 
 
 def _window(hist: _History, t: int, w: int, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -285,7 +323,7 @@ def _window(hist: _History, t: int, w: int, offset: int = 0) -> tuple[np.ndarray
     r = np.zeros((n, w))
     lo = max(start, 0)
     if end > lo:
-        r[:, lo - start:] = hist.ratio[:, lo:end]
+        r[:, lo - start :] = hist.ratio[:, lo:end]
     months = np.arange(start, end) + hist.first_month
     active = months[None, :] >= hist.launch[:, None]
     return r, active
@@ -304,7 +342,7 @@ def _features_at(hist: _History, t: int) -> tuple[pd.DataFrame, np.ndarray]:
     r_span, a_span = _window(h, t, span)
     r_span, a_span = r_span[rows], a_span[rows]
     for w in p.windows:
-        r, a = r_span[:, span - w:], a_span[:, span - w:]
+        r, a = r_span[:, span - w :], a_span[:, span - w :]
         n_active = np.maximum(a.sum(axis=1), 1)
         mean = r.sum(axis=1) / n_active
         feats[f"mean_{w}"] = mean
@@ -324,12 +362,15 @@ def _features_at(hist: _History, t: int) -> tuple[pd.DataFrame, np.ndarray]:
     n_act = np.maximum(a_span.sum(axis=1), 1)
     mean_span = r_span.sum(axis=1) / n_act
     var = (((r_span - mean_span[:, None]) ** 2) * a_span).sum(axis=1) / n_act
-    feats[f"volatility_{span}"] = np.where(mean_span > 0, np.sqrt(var) / np.where(mean_span > 0, mean_span, 1), 0.0)
+    feats[f"volatility_{span}"] = np.where(
+        mean_span > 0, np.sqrt(var) / np.where(mean_span > 0, mean_span, 1), 0.0
+    )
     # Months since the last month with sales (capped at months since launch + 1 when it never sold in the span).
     sold = r_span > 0
     last_sold = np.where(sold.any(axis=1), span - 1 - np.argmax(sold[:, ::-1], axis=1), -1)
-    feats["months_since_last_sale"] = np.where(last_sold >= 0, span - 1 - last_sold,
-                                               np.minimum(since_launch + 1, span)).astype(float)
+    feats["months_since_last_sale"] = np.where(
+        last_sold >= 0, span - 1 - last_sold, np.minimum(since_launch + 1, span)
+    ).astype(float)
     # Seasonality: the peak one year before the horizon (months t-11 .. t-12+H, all <= t when H <= 12).
     hz = min(p.horizon, 12)
     r_ly, _ = _window(h, t, hz, offset=12 - hz)
@@ -337,7 +378,9 @@ def _features_at(hist: _History, t: int) -> tuple[pd.DataFrame, np.ndarray]:
 
     month_of_year = (t % 12) + 1
     out = pd.DataFrame(feats)
-    out.insert(0, "calendar_month", pd.Categorical(np.full(len(rows), month_of_year), categories=range(1, 13)))
+    out.insert(
+        0, "calendar_month", pd.Categorical(np.full(len(rows), month_of_year), categories=range(1, 13))
+    )
     for c in ("category", "marketplace", "fulfilment_channel"):
         out[c] = pd.Categorical.from_codes(h.keys[c].cat.codes.to_numpy()[rows], dtype=h.keys[c].dtype)
     out = out[[*CATEGORICAL_FEATURES, *feats]]
@@ -347,11 +390,13 @@ def _features_at(hist: _History, t: int) -> tuple[pd.DataFrame, np.ndarray]:
 def _index_for(hist: _History, rows: np.ndarray) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays(
         [hist.keys["seller_id"].to_numpy()[rows], hist.keys["marketplace"].astype(str).to_numpy()[rows]],
-        names=["seller_id", "marketplace"])
+        names=["seller_id", "marketplace"],
+    )
 
 
-def build_features(sales: pd.DataFrame, sellers: pd.DataFrame, cutoff: str | int,
-                   params: ForecastParams | None = None) -> pd.DataFrame:
+def build_features(
+    sales: pd.DataFrame, sellers: pd.DataFrame, cutoff: str | int, params: ForecastParams | None = None
+) -> pd.DataFrame:
     """Features at one cut-off month for every seller-marketplace launched by it and not yet required.
 
     Parameters
@@ -383,14 +428,21 @@ def build_features(sales: pd.DataFrame, sellers: pd.DataFrame, cutoff: str | int
 def _labels_at(hist: _History, t: int, rows: np.ndarray) -> np.ndarray:
     h = hist.params.horizon
     if t + h > hist.last_month:
-        raise ValueError(f"labels at cut-off {format_month([t])[0]} need months up to {format_month([t + h])[0]}, "
-                         f"after the last month of data {format_month([hist.last_month])[0]}")
+        raise ValueError(
+            f"labels at cut-off {format_month([t])[0]} need months up to {format_month([t + h])[0]}, "
+            f"after the last month of data {format_month([hist.last_month])[0]}"
+        )
     trig = hist.trigger[rows]
     return ((trig != NO_MONTH) & (trig > t) & (trig <= t + h)).astype(np.int8)
 
 
-def build_labels(sales: pd.DataFrame, features_index: pd.MultiIndex, cutoff: str | int,
-                 params: ForecastParams | None = None, sellers: pd.DataFrame | None = None) -> pd.Series:
+def build_labels(
+    sales: pd.DataFrame,
+    features_index: pd.MultiIndex,
+    cutoff: str | int,
+    params: ForecastParams | None = None,
+    sellers: pd.DataFrame | None = None,
+) -> pd.Series:
     """1 when the first single-month trigger of the seller-marketplace is in ``cutoff+1 .. cutoff+horizon``.
 
     ``features_index`` is the (seller_id, marketplace) index of :func:`build_features`. The first trigger is
@@ -400,15 +452,33 @@ def build_labels(sales: pd.DataFrame, features_index: pd.MultiIndex, cutoff: str
     """
     params = params or ForecastParams()
     if sellers is None:
-        first = sales.assign(marketplace=_marketplace(sales)).groupby(["seller_id", "marketplace"],
-                                                                      observed=True)["month"].min()
-        sellers = pd.DataFrame({"seller_id": first.index.get_level_values(0),
-                                "marketplace": first.index.get_level_values(1), "launch_month": first.to_numpy()})
+        first = (
+            sales.assign(marketplace=_marketplace(sales))
+            .groupby(["seller_id", "marketplace"], observed=True)["month"]
+            .min()
+        )
+        sellers = pd.DataFrame(
+            {
+                "seller_id": first.index.get_level_values(0),
+                "marketplace": first.index.get_level_values(1),
+                "launch_month": first.to_numpy(),
+            }
+        )
         missing = features_index.difference(first.index)
         if len(missing):
-            sellers = pd.concat([sellers, pd.DataFrame({
-                "seller_id": missing.get_level_values(0), "marketplace": missing.get_level_values(1),
-                "launch_month": pd.Timestamp("1970-01-01")})], ignore_index=True)
+            sellers = pd.concat(
+                [
+                    sellers,
+                    pd.DataFrame(
+                        {
+                            "seller_id": missing.get_level_values(0),
+                            "marketplace": missing.get_level_values(1),
+                            "launch_month": pd.Timestamp("1970-01-01"),
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
     hist = _prepare(sales, sellers, params)
     rows = _index_for(hist, np.arange(len(hist.keys))).get_indexer(features_index)
     if (rows < 0).any():
@@ -422,17 +492,24 @@ def _panel(hist: _History, cutoffs) -> tuple[pd.DataFrame, np.ndarray, pd.DataFr
         X, rows = _features_at(hist, int(t))
         xs.append(X)
         ys.append(_labels_at(hist, int(t), rows))
-        metas.append(pd.DataFrame({"seller_id": hist.keys["seller_id"].to_numpy()[rows],
-                                   "marketplace": hist.keys["marketplace"].astype(str).to_numpy()[rows],
-                                   "cutoff": np.full(len(rows), int(t), dtype=np.int64)}))
+        metas.append(
+            pd.DataFrame(
+                {
+                    "seller_id": hist.keys["seller_id"].to_numpy()[rows],
+                    "marketplace": hist.keys["marketplace"].astype(str).to_numpy()[rows],
+                    "cutoff": np.full(len(rows), int(t), dtype=np.int64),
+                }
+            )
+        )
     X = pd.concat(xs, ignore_index=True)
     for c in CATEGORICAL_FEATURES:  # concat keeps the categorical dtype when categories agree; make sure
         X[c] = pd.Categorical(X[c], categories=xs[0][c].cat.categories)
     return X, np.concatenate(ys), pd.concat(metas, ignore_index=True)
 
 
-def build_panel(sales: pd.DataFrame, sellers: pd.DataFrame, cutoffs,
-                params: ForecastParams | None = None) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+def build_panel(
+    sales: pd.DataFrame, sellers: pd.DataFrame, cutoffs, params: ForecastParams | None = None
+) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
     """Stack features and labels over several cut-offs (``'YYYY-MM'`` or month indices).
 
     Returns ``(X, y, meta)`` with aligned default indexes; ``meta`` has seller_id, marketplace and ``cutoff``
@@ -493,21 +570,44 @@ def model_pipelines(seed: int = 0) -> dict[str, Pipeline]:
     """
     cats = make_column_selector(dtype_include="category")
     nums = make_column_selector(dtype_include=np.number)
-    logistic = Pipeline([
-        ("prep", ColumnTransformer([
-            ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cats),
-            ("num", StandardScaler(), nums),
-        ])),
-        ("model", LogisticRegression(C=1.0, max_iter=2000)),
-    ])
-    gbm = Pipeline([
-        ("model", HistGradientBoostingClassifier(
-            learning_rate=0.1, max_iter=300, max_leaf_nodes=31, min_samples_leaf=50, l2_regularization=1.0,
-            categorical_features="from_dtype", early_stopping=True, validation_fraction=0.1, n_iter_no_change=20,
-            random_state=seed)),
-    ])
-    return {"baseline": Pipeline([("model", ThresholdRatioBaseline())]), "logistic": logistic,
-            "gradient_boosting": gbm}
+    logistic = Pipeline(
+        [
+            (
+                "prep",
+                ColumnTransformer(
+                    [
+                        ("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), cats),
+                        ("num", StandardScaler(), nums),
+                    ]
+                ),
+            ),
+            ("model", LogisticRegression(C=1.0, max_iter=2000)),
+        ]
+    )
+    gbm = Pipeline(
+        [
+            (
+                "model",
+                HistGradientBoostingClassifier(
+                    learning_rate=0.1,
+                    max_iter=300,
+                    max_leaf_nodes=31,
+                    min_samples_leaf=50,
+                    l2_regularization=1.0,
+                    categorical_features="from_dtype",
+                    early_stopping=True,
+                    validation_fraction=0.1,
+                    n_iter_no_change=20,
+                    random_state=seed,
+                ),
+            ),
+        ]
+    )
+    return {
+        "baseline": Pipeline([("model", ThresholdRatioBaseline())]),
+        "logistic": logistic,
+        "gradient_boosting": gbm,
+    }
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -546,7 +646,9 @@ class EvaluationResult:
     params: ForecastParams
 
 
-def _cutoff_plan(hist: _History, params: ForecastParams, for_watch_list: bool = False) -> tuple[list[int], list[int]]:
+def _cutoff_plan(
+    hist: _History, params: ForecastParams, for_watch_list: bool = False
+) -> tuple[list[int], list[int]]:
     """Training and test cut-offs (month indices). The test set is empty for the watch-list plan."""
     h = params.horizon
     last_labelled = hist.last_month - h
@@ -562,9 +664,12 @@ def _cutoff_plan(hist: _History, params: ForecastParams, for_watch_list: bool = 
     train = [t for t in range(train_end - params.n_train_cutoffs + 1, train_end + 1) if t >= earliest]
     if not train or (not for_watch_list and test[0] < earliest):
         need = params.span + h + (0 if for_watch_list else params.n_test_cutoffs + h - 1)
-        raise InputError(f"not enough months of sales data for windows up to {params.span} months and horizon "
-                         f"{h}: {hist.last_month - hist.data_first_month + 1} months, need at least {need}",
-                         path="monthly_sales", column="month")
+        raise InputError(
+            f"not enough months of sales data for windows up to {params.span} months and horizon "
+            f"{h}: {hist.last_month - hist.data_first_month + 1} months, need at least {need}",
+            path="monthly_sales",
+            column="month",
+        )
     return train, test
 
 
@@ -577,8 +682,11 @@ def _subsample(n: int, cap: int | None, seed: int) -> np.ndarray:
 
 def _fit(models: dict[str, Pipeline], X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
     if y.min() == y.max():
-        raise InputError("training cut-offs have a single label class (nobody, or everybody, triggers): "
-                         "use more sellers or more cut-offs", path="monthly_sales")
+        raise InputError(
+            "training cut-offs have a single label class (nobody, or everybody, triggers): "
+            "use more sellers or more cut-offs",
+            path="monthly_sales",
+        )
     seconds = {}
     for name, model in models.items():
         start = time.perf_counter()
@@ -599,16 +707,21 @@ def _calibration_bins(y: np.ndarray, p: np.ndarray, n_bins: int) -> pd.DataFrame
     edges = np.unique(np.quantile(p, q))
     b = np.searchsorted(edges[1:-1], p, side="right") if len(edges) > 2 else np.zeros(len(p), dtype=np.int64)
     df = pd.DataFrame({"bin": b, "p": p, "y": y}).groupby("bin", sort=True)
-    return pd.DataFrame({"mean_predicted": df["p"].mean(), "fraction_positive": df["y"].mean(),
-                         "count": df["y"].size()}).reset_index(drop=True)
+    return pd.DataFrame(
+        {"mean_predicted": df["p"].mean(), "fraction_positive": df["y"].mean(), "count": df["y"].size()}
+    ).reset_index(drop=True)
 
 
 def _safe_metric(fn, y, p) -> float:
     return float(fn(y, p)) if 0 < y.sum() < len(y) else float("nan")
 
 
-def evaluate_by_time(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams | None = None,
-                     models: dict[str, Pipeline] | None = None) -> EvaluationResult:
+def evaluate_by_time(
+    sales: pd.DataFrame,
+    sellers: pd.DataFrame,
+    params: ForecastParams | None = None,
+    models: dict[str, Pipeline] | None = None,
+) -> EvaluationResult:
     """Train on earlier cut-offs, test on later ones, and score every model on the same test rows.
 
     ``models`` defaults to :func:`model_pipelines` with ``params.seed``. Metrics on the pooled test rows: ROC AUC,
@@ -640,30 +753,52 @@ def evaluate_by_time(sales: pd.DataFrame, sellers: pd.DataFrame, params: Forecas
             m = meta["cutoff"].to_numpy() == t
             yt, pt = y_te[m], p[m]
             order = np.argsort(-pt, kind="stable")[: min(k, len(yt))]
-            per.append({"model": name, "cutoff": format_month([t])[0], "n_rows": int(m.sum()),
-                        "n_positive": int(yt.sum()), "base_rate": float(yt.mean()) if len(yt) else float("nan"),
-                        "roc_auc": _safe_metric(roc_auc_score, yt, pt),
-                        "average_precision": _safe_metric(average_precision_score, yt, pt),
-                        "precision_at_k": float(yt[order].mean()) if len(yt) else float("nan"),
-                        "recall_at_k": float(yt[order].sum() / yt.sum()) if yt.sum() else float("nan")})
+            per.append(
+                {
+                    "model": name,
+                    "cutoff": format_month([t])[0],
+                    "n_rows": int(m.sum()),
+                    "n_positive": int(yt.sum()),
+                    "base_rate": float(yt.mean()) if len(yt) else float("nan"),
+                    "roc_auc": _safe_metric(roc_auc_score, yt, pt),
+                    "average_precision": _safe_metric(average_precision_score, yt, pt),
+                    "precision_at_k": float(yt[order].mean()) if len(yt) else float("nan"),
+                    "recall_at_k": float(yt[order].sum() / yt.sum()) if yt.sum() else float("nan"),
+                }
+            )
         by_cut += per
         per_df = pd.DataFrame(per)
-        rows.append({"model": name, "roc_auc": _safe_metric(roc_auc_score, y_te, p),
-                     "average_precision": _safe_metric(average_precision_score, y_te, p),
-                     "brier": float(brier_score_loss(y_te, p)) if len(y_te) else float("nan"),
-                     "precision_at_k": float(per_df["precision_at_k"].mean()),
-                     "recall_at_k": float(per_df["recall_at_k"].mean()),
-                     "base_rate": float(y_te.mean()), "n_rows": len(y_te), "n_positive": int(y_te.sum()),
-                     "fit_seconds": seconds[name]})
+        rows.append(
+            {
+                "model": name,
+                "roc_auc": _safe_metric(roc_auc_score, y_te, p),
+                "average_precision": _safe_metric(average_precision_score, y_te, p),
+                "brier": float(brier_score_loss(y_te, p)) if len(y_te) else float("nan"),
+                "precision_at_k": float(per_df["precision_at_k"].mean()),
+                "recall_at_k": float(per_df["recall_at_k"].mean()),
+                "base_rate": float(y_te.mean()),
+                "n_rows": len(y_te),
+                "n_positive": int(y_te.sum()),
+                "fit_seconds": seconds[name],
+            }
+        )
         if len(y_te):
             calib.append(_calibration_bins(y_te, p, params.calibration_bins).assign(model=name))
     metrics = pd.DataFrame(rows).set_index("model")
-    calibration = (pd.concat(calib, ignore_index=True) if calib else pd.DataFrame(
-        columns=["mean_predicted", "fraction_positive", "count", "model"]))[
-        ["model", "mean_predicted", "fraction_positive", "count"]]
-    return EvaluationResult(metrics=metrics, by_cutoff=pd.DataFrame(by_cut), calibration=calibration,
-                            predictions=preds, train_cutoffs=list(format_month(train_c)),
-                            test_cutoffs=list(format_month(test_c)), params=params)
+    calibration = (
+        pd.concat(calib, ignore_index=True)
+        if calib
+        else pd.DataFrame(columns=["mean_predicted", "fraction_positive", "count", "model"])
+    )[["model", "mean_predicted", "fraction_positive", "count"]]
+    return EvaluationResult(
+        metrics=metrics,
+        by_cutoff=pd.DataFrame(by_cut),
+        calibration=calibration,
+        predictions=preds,
+        train_cutoffs=list(format_month(train_c)),
+        test_cutoffs=list(format_month(test_c)),
+        params=params,
+    )
 
 
 def metrics_by_segment(result: EvaluationResult, segment: pd.Series | np.ndarray) -> pd.DataFrame:
@@ -680,12 +815,22 @@ def metrics_by_segment(result: EvaluationResult, segment: pd.Series | np.ndarray
         y = grp["label"].to_numpy()
         for name in models:
             p = grp[name].to_numpy()
-            pk = [precision_at_k(g["label"].to_numpy(), g[name].to_numpy(), result.params.top_k)
-                  for _, g in grp.groupby("cutoff", sort=True)]
-            rows.append({"segment": seg, "model": name, "n_rows": len(y), "n_positive": int(y.sum()),
-                         "base_rate": float(y.mean()), "roc_auc": _safe_metric(roc_auc_score, y, p),
-                         "average_precision": _safe_metric(average_precision_score, y, p),
-                         "precision_at_k": float(np.mean(pk))})
+            pk = [
+                precision_at_k(g["label"].to_numpy(), g[name].to_numpy(), result.params.top_k)
+                for _, g in grp.groupby("cutoff", sort=True)
+            ]
+            rows.append(
+                {
+                    "segment": seg,
+                    "model": name,
+                    "n_rows": len(y),
+                    "n_positive": int(y.sum()),
+                    "base_rate": float(y.mean()),
+                    "roc_auc": _safe_metric(roc_auc_score, y, p),
+                    "average_precision": _safe_metric(average_precision_score, y, p),
+                    "precision_at_k": float(np.mean(pk)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -694,13 +839,29 @@ def metrics_by_segment(result: EvaluationResult, segment: pd.Series | np.ndarray
 # --------------------------------------------------------------------------------------------------------------
 
 WATCH_LIST_COLUMNS: tuple[str, ...] = (
-    "rank", "seller_id", "marketplace", "category", "fulfilment_channel", "probability", "cutoff",
-    "horizon_end", "last_month_sales", "threshold", "last_month_share", "max_share_12m", "months_since_launch",
+    "rank",
+    "seller_id",
+    "marketplace",
+    "category",
+    "fulfilment_channel",
+    "probability",
+    "cutoff",
+    "horizon_end",
+    "last_month_sales",
+    "threshold",
+    "last_month_share",
+    "max_share_12m",
+    "months_since_launch",
 )
 
 
-def watch_list(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams | None = None,
-               model: str = "logistic", limit: int | None = None) -> pd.DataFrame:
+def watch_list(
+    sales: pd.DataFrame,
+    sellers: pd.DataFrame,
+    params: ForecastParams | None = None,
+    model: str = "logistic",
+    limit: int | None = None,
+) -> pd.DataFrame:
     """Ranked watch-list at the last month of data: who is most likely to first trigger in the next H months.
 
     ``model`` defaults to ``"logistic"``: on the default synthetic data it ranks at least as well as gradient
@@ -723,22 +884,25 @@ def watch_list(sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParam
     t = hist.last_month
     X, rows = _features_at(hist, t)
     prob = pipe.predict_proba(X)[:, 1]
-    out = pd.DataFrame({
-        "seller_id": hist.keys["seller_id"].to_numpy()[rows],
-        "marketplace": hist.keys["marketplace"].astype(str).to_numpy()[rows],
-        "category": hist.keys["category"].astype(str).to_numpy()[rows],
-        "fulfilment_channel": hist.keys["fulfilment_channel"].astype(str).to_numpy()[rows],
-        "probability": prob,
-        "cutoff": format_month(np.full(len(rows), t)),
-        "horizon_end": format_month(np.full(len(rows), t + params.horizon)),
-        "last_month_sales": np.round(hist.sales[rows, hist.col(t)], 2),
-        "threshold": hist.threshold[rows],
-        "last_month_share": X["mean_1"].to_numpy() if "mean_1" in X else hist.ratio[rows, hist.col(t)],
-        "max_share_12m": _window(hist, t, 12)[0][rows].max(axis=1),
-        "months_since_launch": X["months_since_launch"].to_numpy().astype(np.int64),
-    })
-    out = out.sort_values(["probability", "seller_id", "marketplace"], ascending=[False, True, True],
-                          kind="stable").reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "seller_id": hist.keys["seller_id"].to_numpy()[rows],
+            "marketplace": hist.keys["marketplace"].astype(str).to_numpy()[rows],
+            "category": hist.keys["category"].astype(str).to_numpy()[rows],
+            "fulfilment_channel": hist.keys["fulfilment_channel"].astype(str).to_numpy()[rows],
+            "probability": prob,
+            "cutoff": format_month(np.full(len(rows), t)),
+            "horizon_end": format_month(np.full(len(rows), t + params.horizon)),
+            "last_month_sales": np.round(hist.sales[rows, hist.col(t)], 2),
+            "threshold": hist.threshold[rows],
+            "last_month_share": X["mean_1"].to_numpy() if "mean_1" in X else hist.ratio[rows, hist.col(t)],
+            "max_share_12m": _window(hist, t, 12)[0][rows].max(axis=1),
+            "months_since_launch": X["months_since_launch"].to_numpy().astype(np.int64),
+        }
+    )
+    out = out.sort_values(
+        ["probability", "seller_id", "marketplace"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1, dtype=np.int64))
     for c in ("seller_id", "marketplace", "category", "fulfilment_channel", "cutoff", "horizon_end"):
         out[c] = out[c].astype(str)

@@ -39,8 +39,9 @@ def attach(comparison: pd.DataFrame, sellers: pd.DataFrame, columns: list[str]) 
     return _as_str_keys(comparison).merge(right, on=KEYS, how="left", validate="one_to_one")
 
 
-def impact_table(comparison: pd.DataFrame, by: str | list[str] | None = None,
-                 sellers: pd.DataFrame | None = None) -> pd.DataFrame:
+def impact_table(
+    comparison: pd.DataFrame, by: str | list[str] | None = None, sellers: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Counts and shares of each status, with lead-time statistics, overall or per group.
 
     Columns: [group], population (all but already_required), already_required, newly_affected, accelerated,
@@ -55,8 +56,9 @@ def impact_table(comparison: pd.DataFrame, by: str | list[str] | None = None,
         if sellers is None:
             raise ValueError(f"grouping by {extra} needs the sellers table")
         df = attach(comparison, sellers, extra)
-    counts = pd.crosstab([df[c] for c in by] if by else pd.Series("all", index=df.index, name="group"),
-                         df["status"])
+    counts = pd.crosstab(
+        [df[c] for c in by] if by else pd.Series("all", index=df.index, name="group"), df["status"]
+    )
     for status in ("already_required", "newly_affected", "accelerated", "unchanged", "unaffected"):
         if status not in counts:
             counts[status] = 0
@@ -96,13 +98,19 @@ def trigger_month_profile(comparison: pd.DataFrame, statuses: tuple[str, ...] = 
     moy = pd.Series(pd.DatetimeIndex(t).month, name="month_of_year")
     counts = moy.value_counts().reindex(range(1, 13), fill_value=0)
     total = counts.sum()
-    return pd.DataFrame({"month_of_year": range(1, 13), "month_name": MONTH_NAMES,
-                         "sellers": counts.to_numpy(),
-                         "share": counts.to_numpy() / total if total else np.nan})
+    return pd.DataFrame(
+        {
+            "month_of_year": range(1, 13),
+            "month_name": MONTH_NAMES,
+            "sellers": counts.to_numpy(),
+            "share": counts.to_numpy() / total if total else np.nan,
+        }
+    )
 
 
-def trailing_sales_usd(monthly_sales: pd.DataFrame, at: pd.DataFrame, column: str = "new_trigger",
-                       months: int = 12) -> pd.Series:
+def trailing_sales_usd(
+    monthly_sales: pd.DataFrame, at: pd.DataFrame, column: str = "new_trigger", months: int = 12
+) -> pd.Series:
     """Annualised gross sales in USD over the ``months`` calendar months ending with ``at[column]``, per row of ``at``.
 
     Months without a sales row count as zero. When the seller's first sales row is later than the window's first
@@ -119,8 +127,10 @@ def trailing_sales_usd(monthly_sales: pd.DataFrame, at: pd.DataFrame, column: st
     first = pd.Series(m).groupby([s["seller_id"], s["marketplace"]]).transform("min").to_numpy()
     inside = (m <= end) & (m > end - months)
     fx = s["marketplace"].map(policy.usd_per_unit).astype(float)
-    s = s.assign(usd=np.where(inside, s["gross_sales"].to_numpy() * fx.to_numpy(), 0.0),
-                 available=np.clip(end - np.maximum(first, end - months + 1) + 1, 1, months))
+    s = s.assign(
+        usd=np.where(inside, s["gross_sales"].to_numpy() * fx.to_numpy(), 0.0),
+        available=np.clip(end - np.maximum(first, end - months + 1) + 1, 1, months),
+    )
     g = s.groupby(KEYS, sort=False)
     total = g["usd"].sum() * months / g["available"].first()
     idx = pd.MultiIndex.from_frame(at[KEYS])
@@ -128,9 +138,14 @@ def trailing_sales_usd(monthly_sales: pd.DataFrame, at: pd.DataFrame, column: st
     return out.where(at[column].notna())
 
 
-def premium_burden(comparison: pd.DataFrame, monthly_sales: pd.DataFrame, sellers: pd.DataFrame | None = None,
-                   *, annual_premium_usd: float = policy.ANNUAL_PREMIUM_USD,
-                   statuses: tuple[str, ...] = ("newly_affected",)) -> pd.DataFrame:
+def premium_burden(
+    comparison: pd.DataFrame,
+    monthly_sales: pd.DataFrame,
+    sellers: pd.DataFrame | None = None,
+    *,
+    annual_premium_usd: float = policy.ANNUAL_PREMIUM_USD,
+    statuses: tuple[str, ...] = ("newly_affected",),
+) -> pd.DataFrame:
     """Annual premium as a share of each affected seller's sales in its trigger year.
 
     One row per seller-marketplace of the given statuses: sales_usd_12m (see :func:`trailing_sales_usd`),
@@ -149,11 +164,13 @@ def premium_burden(comparison: pd.DataFrame, monthly_sales: pd.DataFrame, seller
 def premium_burden_by(burden: pd.DataFrame, by: str = "size_band") -> pd.DataFrame:
     """Median and quartiles of premium_share per group, with the share of sellers paying over 1% of sales."""
     g = burden.groupby(by, observed=True)["premium_share"]
-    out = pd.DataFrame({
-        "sellers": g.size(),
-        "median_premium_share": g.median(),
-        "p25_premium_share": g.quantile(0.25),
-        "p75_premium_share": g.quantile(0.75),
-        "share_over_1pct": g.apply(lambda s: float((s > 0.01).mean()) if len(s) else np.nan),
-    })
+    out = pd.DataFrame(
+        {
+            "sellers": g.size(),
+            "median_premium_share": g.median(),
+            "p25_premium_share": g.quantile(0.25),
+            "p75_premium_share": g.quantile(0.75),
+            "share_over_1pct": g.apply(lambda s: float((s > 0.01).mean()) if len(s) else np.nan),
+        }
+    )
     return out.reset_index()

@@ -146,7 +146,9 @@ def resolve_thresholds(marketplaces: Iterable[str], threshold: Threshold = None)
 # ---------------------------------------------------------------------------------------------------------------
 # Input to arrays
 # ---------------------------------------------------------------------------------------------------------------
-def _codes(col: pd.Series | None, name: str, n_rows: int) -> tuple[np.ndarray, pd.Index, bool, np.ndarray | None]:
+def _codes(
+    col: pd.Series | None, name: str, n_rows: int
+) -> tuple[np.ndarray, pd.Index, bool, np.ndarray | None]:
     """Integer codes, the categories, whether the input was Categorical, and the rank of each code in value order
     (None when the codes are already in value order). Categorical codes are used as they are (no per-row remap);
     the output is put in value order at the end, on one row per seller-marketplace."""
@@ -198,15 +200,24 @@ def _month_codes(col: pd.Series) -> np.ndarray:
         row = int(np.flatnonzero(raw == lo_raw)[0])
         raise ValueError(f"month is missing (NaT) in row {col.index[row]!r}")
     unit, _ = np.datetime_data(values.dtype)
-    per_day = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
-               "ns": 86_400_000_000_000}.get(unit)
+    per_day = {
+        "D": 1,
+        "h": 24,
+        "m": 1440,
+        "s": 86_400,
+        "ms": 86_400_000,
+        "us": 86_400_000_000,
+        "ns": 86_400_000_000_000,
+    }.get(unit)
     hi_raw = int(raw.max())
     if per_day is None or (hi_raw - lo_raw) // per_day > _MAX_DAY_TABLE:  # odd units or huge spans: numpy
         return values.astype("datetime64[M]").astype(np.int64)
     lo, hi = lo_raw // per_day, hi_raw // per_day
     days = raw // per_day if per_day != 1 else raw.copy()
     days -= lo
-    table = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    table = (
+        np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    )
     return table.take(days)
 
 
@@ -237,7 +248,9 @@ class _Prepared:
     stride: int
     month_lo: int
     q_keys: np.ndarray  # keys of the qualifying rows (month counts and is <= end), strictly increasing
-    order: np.ndarray | None = None  # permutation putting groups in value order (None: code order is value order)
+    order: np.ndarray | None = (
+        None  # permutation putting groups in value order (None: code order is value order)
+    )
 
     def first_trigger(self, months: int) -> np.ndarray:
         """Month index of the first trigger of an N-month rule per group (``NO_MONTH`` when none).
@@ -268,8 +281,10 @@ class _Prepared:
         groups = self.groups if self.order is None else self.groups[self.order]
         s_codes = groups // self.n_mp
         m_codes = groups - s_codes * self.n_mp
-        return (_values(s_codes, self.seller_cats, self.seller_categorical, self.seller_ordered),
-                _values(m_codes, self.mp_cats, self.mp_categorical, False))
+        return (
+            _values(s_codes, self.seller_cats, self.seller_categorical, self.seller_ordered),
+            _values(m_codes, self.mp_cats, self.mp_categorical, False),
+        )
 
 
 def _values(codes: np.ndarray, cats: pd.Index, categorical: bool, ordered: bool):
@@ -283,7 +298,9 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         raise TypeError(f"sales must be a pandas DataFrame, got {type(sales).__name__}")
     missing = [c for c in ("seller_id", "month", "gross_sales") if c not in sales.columns]
     if missing:
-        raise ValueError(f"sales is missing column(s) {', '.join(missing)} (has: {', '.join(map(str, sales.columns))})")
+        raise ValueError(
+            f"sales is missing column(s) {', '.join(missing)} (has: {', '.join(map(str, sales.columns))})"
+        )
     n = len(sales)
     s_codes, s_cats, s_cat, s_rank = _codes(sales["seller_id"], "seller_id", n)
     mp_col = sales["marketplace"] if "marketplace" in sales.columns else None
@@ -304,8 +321,12 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
     known = resolve_thresholds([s for s in site_names if _has_threshold(s, threshold)], threshold)
     if len(known) < n_mp:
         used = np.bincount(m_codes.astype(np.intp), minlength=n_mp) > 0 if n else np.zeros(n_mp, dtype=bool)
-        resolve_thresholds([s for s, u in zip(site_names, used, strict=True) if u], threshold)  # raises if used
-    thr_by_code = np.array([known.get(s, np.inf) for s in site_names], dtype=np.float64)  # no rows: never counts
+        resolve_thresholds(
+            [s for s, u in zip(site_names, used, strict=True) if u], threshold
+        )  # raises if used
+    thr_by_code = np.array(
+        [known.get(s, np.inf) for s in site_names], dtype=np.float64
+    )  # no rows: never counts
 
     seller_ordered = _is_ordered(sales["seller_id"])
     if n == 0:
@@ -362,8 +383,19 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         counts &= (keys % kt(stride)) <= (end - month_lo)
     q_keys = keys[counts]
     del keys, counts
-    return _Prepared(groups, s_cats, s_cat, seller_ordered, m_cats, m_cat, n_mp, stride, month_lo, q_keys,
-                     _value_order(groups, n_mp, s_rank, m_rank))
+    return _Prepared(
+        groups,
+        s_cats,
+        s_cat,
+        seller_ordered,
+        m_cats,
+        m_cat,
+        n_mp,
+        stride,
+        month_lo,
+        q_keys,
+        _value_order(groups, n_mp, s_rank, m_rank),
+    )
 
 
 def _value_order(groups: np.ndarray, n_mp: int, s_rank, m_rank) -> np.ndarray | None:
@@ -420,7 +452,11 @@ def trigger_months(
     prep = _prepare(sales, threshold, inclusive, _month_arg(end, "end"))
     seller, marketplace = prep.ids()
     return pd.DataFrame(
-        {"seller_id": seller, "marketplace": marketplace, "trigger": mo.month_index_to_timestamp(prep.first_trigger(n))}
+        {
+            "seller_id": seller,
+            "marketplace": marketplace,
+            "trigger": mo.month_index_to_timestamp(prep.first_trigger(n)),
+        }
     )
 
 
@@ -454,7 +490,9 @@ def compare_arrays(
     n_old = _check_window(old_months, "old_months")
     n_new = _check_window(new_months, "new_months")
     if n_new > n_old:
-        raise ValueError(f"the new window ({n_new} months) may not be longer than the old one ({n_old} months)")
+        raise ValueError(
+            f"the new window ({n_new} months) may not be longer than the old one ({n_old} months)"
+        )
     start_idx = _month_arg(start, "start")
     prep = _prepare(sales, threshold, inclusive, _month_arg(end, "end"))
     old = prep.first_trigger(n_old)
@@ -504,8 +542,15 @@ def compare_rules(
     old trigger is on/after ``start`` but whose new trigger is before it (one month over in the past, three in a row
     later) is ``accelerated``: under the new rule, applied to history, they were required earlier.
     """
-    c = compare_arrays(sales, old_months=old_months, new_months=new_months, threshold=threshold,
-                       inclusive=inclusive, start=start, end=end)
+    c = compare_arrays(
+        sales,
+        old_months=old_months,
+        new_months=new_months,
+        threshold=threshold,
+        inclusive=inclusive,
+        start=start,
+        end=end,
+    )
     lead, both = c.lead_months()
     return pd.DataFrame(
         {
@@ -648,6 +693,9 @@ def _join_sellers(comparison: pd.DataFrame, sellers: pd.DataFrame, by_cols: list
     key_left = {col: left[col].astype(str) for col in on}
     merged = pd.DataFrame(key_left).merge(right, on=on, how="left", validate="many_to_one")
     for col in wanted:
-        left[col] = merged[col].to_numpy() if not isinstance(merged[col].dtype, pd.CategoricalDtype) \
+        left[col] = (
+            merged[col].to_numpy()
+            if not isinstance(merged[col].dtype, pd.CategoricalDtype)
             else merged[col].array
+        )
     return left

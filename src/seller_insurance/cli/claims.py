@@ -37,35 +37,80 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="Exit status: 0 success, 2 unusable input or bad arguments.",
     )
     p.add_argument("claims", metavar="CLAIMS", help="claims file (.csv or .parquet)")
-    p.add_argument("--out", metavar="OUT", required=True,
-                   help="output table, .csv or .parquet (by extension); side files are named after its stem")
-    p.add_argument("--cap", type=float, default=CLAIM_CAP_USD,
-                   help=f"claim cap in USD (default {CLAIM_CAP_USD:,.0f}: Amazon's '$1000 or less')")
-    p.add_argument("--strict", action="store_true",
-                   help="count claims strictly under the cap (amount < cap; default amount <= cap)")
-    p.add_argument("--by", metavar="COL,...", default="",
-                   help="group keys, comma-separated: claim columns (marketplace, claim_type, status, ...), "
-                        "filed_month, filed_quarter, filed_year, seller columns with --sellers (category, "
-                        "size_band, fulfilment_channel, ...), rule_status with --sales (default: no grouping)")
-    p.add_argument("--all-statuses", action="store_true",
-                   help="count claims of every status (default: only 'valid'; rejected and pending are left out)")
-    p.add_argument("--sales", metavar="SALES", default=None,
-                   help="monthly sales file: run the rule engine and add the payer split (and allow rule_status)")
-    p.add_argument("--sellers", metavar="SELLERS", default=None,
-                   help="sellers table (.csv or .parquet, one row per seller_id + marketplace) for grouping by "
-                        "seller columns such as category or size_band")
-    p.add_argument("--non-compliant-share", type=float, default=0.0, metavar="SHARE",
-                   help="payer split: share of sellers who never buy the required insurance (default 0)")
-    p.add_argument("--claims-start", default=CLAIMS_START.isoformat(), metavar="YYYY-MM-DD",
-                   help=f"payer split: first filing date of Amazon's small-claims policy (default "
-                        f"{CLAIMS_START.isoformat()}); 'none' applies it to every claim")
-    p.add_argument("--rule-start", default=NEW_RULE_START, metavar="YYYY-MM",
-                   help=f"month the single-month rule took effect, for the rule status (default {NEW_RULE_START})")
+    p.add_argument(
+        "--out",
+        metavar="OUT",
+        required=True,
+        help="output table, .csv or .parquet (by extension); side files are named after its stem",
+    )
+    p.add_argument(
+        "--cap",
+        type=float,
+        default=CLAIM_CAP_USD,
+        help=f"claim cap in USD (default {CLAIM_CAP_USD:,.0f}: Amazon's '$1000 or less')",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="count claims strictly under the cap (amount < cap; default amount <= cap)",
+    )
+    p.add_argument(
+        "--by",
+        metavar="COL,...",
+        default="",
+        help="group keys, comma-separated: claim columns (marketplace, claim_type, status, ...), "
+        "filed_month, filed_quarter, filed_year, seller columns with --sellers (category, "
+        "size_band, fulfilment_channel, ...), rule_status with --sales (default: no grouping)",
+    )
+    p.add_argument(
+        "--all-statuses",
+        action="store_true",
+        help="count claims of every status (default: only 'valid'; rejected and pending are left out)",
+    )
+    p.add_argument(
+        "--sales",
+        metavar="SALES",
+        default=None,
+        help="monthly sales file: run the rule engine and add the payer split (and allow rule_status)",
+    )
+    p.add_argument(
+        "--sellers",
+        metavar="SELLERS",
+        default=None,
+        help="sellers table (.csv or .parquet, one row per seller_id + marketplace) for grouping by "
+        "seller columns such as category or size_band",
+    )
+    p.add_argument(
+        "--non-compliant-share",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="payer split: share of sellers who never buy the required insurance (default 0)",
+    )
+    p.add_argument(
+        "--claims-start",
+        default=CLAIMS_START.isoformat(),
+        metavar="YYYY-MM-DD",
+        help=f"payer split: first filing date of Amazon's small-claims policy (default "
+        f"{CLAIMS_START.isoformat()}); 'none' applies it to every claim",
+    )
+    p.add_argument(
+        "--rule-start",
+        default=NEW_RULE_START,
+        metavar="YYYY-MM",
+        help=f"month the single-month rule took effect, for the rule status (default {NEW_RULE_START})",
+    )
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
-    p.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for small groups (default 2000)")
-    p.add_argument("--bootstrap-below", type=int, default=BOOTSTRAP_BELOW,
-                   help=f"groups with fewer claims get a bootstrap value-share interval, the others the delta "
-                        f"method (default {BOOTSTRAP_BELOW:,})")
+    p.add_argument(
+        "--n-boot", type=int, default=2000, help="bootstrap resamples for small groups (default 2000)"
+    )
+    p.add_argument(
+        "--bootstrap-below",
+        type=int,
+        default=BOOTSTRAP_BELOW,
+        help=f"groups with fewer claims get a bootstrap value-share interval, the others the delta "
+        f"method (default {BOOTSTRAP_BELOW:,})",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and of the non-compliance draw")
     add_scheduler_argument(p)
     p.set_defaults(func=_run)
@@ -119,8 +164,11 @@ def _run(args: argparse.Namespace) -> int:
         return _run_dask(args, out, by, statuses, claims_start)
 
     loaded = _load(loading.load_claims, args.claims, out, "claims")
-    sellers = _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame \
-        if args.sellers else None
+    sellers = (
+        _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame
+        if args.sellers
+        else None
+    )
     comparison = None
     if args.sales:
         from seller_insurance.analysis.rules import compare_rules
@@ -130,14 +178,33 @@ def _run(args: argparse.Namespace) -> int:
         comparison = compare_rules(sales.frame, start=args.rule_start)
 
     try:
-        shares = cl.claim_shares(loaded.frame, cap=args.cap, strict=args.strict, by=by, statuses=statuses,
-                                 sellers=sellers, comparison=comparison, confidence=args.confidence,
-                                 n_boot=args.n_boot, bootstrap_below=args.bootstrap_below, seed=args.seed)
+        shares = cl.claim_shares(
+            loaded.frame,
+            cap=args.cap,
+            strict=args.strict,
+            by=by,
+            statuses=statuses,
+            sellers=sellers,
+            comparison=comparison,
+            confidence=args.confidence,
+            n_boot=args.n_boot,
+            bootstrap_below=args.bootstrap_below,
+            seed=args.seed,
+        )
         split = None
         if comparison is not None:
-            split = cl.payer_split(loaded.frame, comparison, cap=args.cap, strict=args.strict,
-                                   non_compliant_share=args.non_compliant_share, seed=args.seed,
-                                   claims_start=claims_start, statuses=statuses, by=by, sellers=sellers)
+            split = cl.payer_split(
+                loaded.frame,
+                comparison,
+                cap=args.cap,
+                strict=args.strict,
+                non_compliant_share=args.non_compliant_share,
+                seed=args.seed,
+                claims_start=claims_start,
+                statuses=statuses,
+                by=by,
+                sellers=sellers,
+            )
     except ValueError as exc:  # a bad --by, --confidence, duplicate sellers rows, ...
         raise InputError(str(exc)) from exc
     return _write_outputs(shares, split, out)
@@ -161,24 +228,47 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
     from seller_insurance.analysis import distributed
     from seller_insurance.data import loading
 
-    sellers = _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame \
-        if args.sellers else None
+    sellers = (
+        _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame
+        if args.sellers
+        else None
+    )
     split = None
     try:
         with distributed.client_for(args.scheduler):
             comparison = None
             if args.sales:
-                print("rule engine: comparing the three-month and single-month rules on dask", file=sys.stderr)
+                print(
+                    "rule engine: comparing the three-month and single-month rules on dask", file=sys.stderr
+                )
                 comparison = distributed.compare_rules_dask(args.sales, start=args.rule_start)
             shares = distributed.claim_shares_dask(
-                args.claims, cap=args.cap, strict=args.strict, by=by, statuses=statuses, sellers=sellers,
-                comparison=comparison, confidence=args.confidence, n_boot=args.n_boot,
-                bootstrap_below=args.bootstrap_below, seed=args.seed)
+                args.claims,
+                cap=args.cap,
+                strict=args.strict,
+                by=by,
+                statuses=statuses,
+                sellers=sellers,
+                comparison=comparison,
+                confidence=args.confidence,
+                n_boot=args.n_boot,
+                bootstrap_below=args.bootstrap_below,
+                seed=args.seed,
+            )
             if comparison is not None:
                 claims = distributed.read_claims(args.claims).compute()
-                split = cl.payer_split(claims, comparison, cap=args.cap, strict=args.strict,
-                                       non_compliant_share=args.non_compliant_share, seed=args.seed,
-                                       claims_start=claims_start, statuses=statuses, by=by, sellers=sellers)
+                split = cl.payer_split(
+                    claims,
+                    comparison,
+                    cap=args.cap,
+                    strict=args.strict,
+                    non_compliant_share=args.non_compliant_share,
+                    seed=args.seed,
+                    claims_start=claims_start,
+                    statuses=statuses,
+                    by=by,
+                    sellers=sellers,
+                )
     except ValueError as exc:  # a bad --by, --confidence, duplicate sellers rows, ...
         raise InputError(str(exc)) from exc
     return _write_outputs(shares, split, out)

@@ -33,7 +33,15 @@ from seller_insurance.policy import (
 )
 
 OUTPUT_SUFFIXES = (".csv", ".parquet")
-OUTPUT_COLUMNS = ("seller_id", "marketplace", "old_trigger", "new_trigger", "status", "lead_months", "insurance_due")
+OUTPUT_COLUMNS = (
+    "seller_id",
+    "marketplace",
+    "old_trigger",
+    "new_trigger",
+    "status",
+    "lead_months",
+    "insurance_due",
+)
 
 
 def register(subparsers) -> None:
@@ -50,26 +58,60 @@ def register(subparsers) -> None:
         ),
         epilog="Exit status: 0 done; 2 unusable input (missing file or column, no usable row) or bad arguments.",
     )
-    p.add_argument("sales", metavar="SALES", help="monthly sales: .csv, .parquet or a folder of .parquet files")
-    p.add_argument("--out", required=True, metavar="OUT", help="output table, .csv or .parquet (by extension)")
-    p.add_argument("--threshold", metavar="X", default=None,
-                   help="Insurance Threshold in local currency: one number for every marketplace (e.g. 10000) or "
-                        "SITE=NUMBER pairs (e.g. US=10000,CA=12000; other sites keep their defaults). Default: "
-                        + ", ".join(f"{k} {v:,.0f}" for k, v in DEFAULT_THRESHOLDS.items()))
-    p.add_argument("--old-months", type=int, default=OLD_RULE_MONTHS, metavar="N",
-                   help=f"window of the old rule in consecutive calendar months (default {OLD_RULE_MONTHS})")
-    p.add_argument("--new-months", type=int, default=NEW_RULE_MONTHS, metavar="N",
-                   help=f"window of the new rule (default {NEW_RULE_MONTHS}); may not exceed --old-months")
-    p.add_argument("--start", metavar="YYYY-MM", default=None,
-                   help="month the new rule took effect (e.g. " + NEW_RULE_START + "); sellers whose old-rule "
-                        "trigger is before it are 'already_required'. Default: none (no such status)")
-    p.add_argument("--end", metavar="YYYY-MM", default=None,
-                   help="evaluate as of this month (inclusive): later rows are ignored. Default: all rows")
-    p.add_argument("--inclusive", action="store_true",
-                   help="a month counts when sales reach the threshold (>=); default: exceed it (>), as the "
-                        "contract says")
-    p.add_argument("--map", metavar="SRC=DEST", action="append", default=[],
-                   help="use source column SRC as contract column DEST (repeatable)")
+    p.add_argument(
+        "sales", metavar="SALES", help="monthly sales: .csv, .parquet or a folder of .parquet files"
+    )
+    p.add_argument(
+        "--out", required=True, metavar="OUT", help="output table, .csv or .parquet (by extension)"
+    )
+    p.add_argument(
+        "--threshold",
+        metavar="X",
+        default=None,
+        help="Insurance Threshold in local currency: one number for every marketplace (e.g. 10000) or "
+        "SITE=NUMBER pairs (e.g. US=10000,CA=12000; other sites keep their defaults). Default: "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in DEFAULT_THRESHOLDS.items()),
+    )
+    p.add_argument(
+        "--old-months",
+        type=int,
+        default=OLD_RULE_MONTHS,
+        metavar="N",
+        help=f"window of the old rule in consecutive calendar months (default {OLD_RULE_MONTHS})",
+    )
+    p.add_argument(
+        "--new-months",
+        type=int,
+        default=NEW_RULE_MONTHS,
+        metavar="N",
+        help=f"window of the new rule (default {NEW_RULE_MONTHS}); may not exceed --old-months",
+    )
+    p.add_argument(
+        "--start",
+        metavar="YYYY-MM",
+        default=None,
+        help="month the new rule took effect (e.g. " + NEW_RULE_START + "); sellers whose old-rule "
+        "trigger is before it are 'already_required'. Default: none (no such status)",
+    )
+    p.add_argument(
+        "--end",
+        metavar="YYYY-MM",
+        default=None,
+        help="evaluate as of this month (inclusive): later rows are ignored. Default: all rows",
+    )
+    p.add_argument(
+        "--inclusive",
+        action="store_true",
+        help="a month counts when sales reach the threshold (>=); default: exceed it (>), as the "
+        "contract says",
+    )
+    p.add_argument(
+        "--map",
+        metavar="SRC=DEST",
+        action="append",
+        default=[],
+        help="use source column SRC as contract column DEST (repeatable)",
+    )
     p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
     add_scheduler_argument(p)
     p.set_defaults(func=run)
@@ -99,7 +141,9 @@ def parse_threshold(text: str | None) -> float | dict[str, float] | None:
         except ValueError:
             value = float("nan")
         if not sep or not site or not np.isfinite(value):
-            raise InputError(f"--threshold: expected SITE=NUMBER, got {part.strip()!r} (e.g. US=10000,CA=12000)")
+            raise InputError(
+                f"--threshold: expected SITE=NUMBER, got {part.strip()!r} (e.g. US=10000,CA=12000)"
+            )
         out[site] = value
     return out
 
@@ -126,21 +170,33 @@ def run(args: argparse.Namespace) -> int:
         if value < 1:
             raise InputError(f"{name} must be at least 1, got {value}")
     if args.new_months > args.old_months:
-        raise InputError(f"--new-months ({args.new_months}) may not be longer than --old-months ({args.old_months})")
+        raise InputError(
+            f"--new-months ({args.new_months}) may not be longer than --old-months ({args.old_months})"
+        )
     cmap = column_map(args.map)
 
     from seller_insurance.analysis import rules
     from seller_insurance.data import loading
 
     t0 = time.perf_counter()
-    kw = {"old_months": args.old_months, "new_months": args.new_months, "threshold": threshold,
-          "inclusive": args.inclusive, "start": start, "end": end}
-    if args.scheduler:  # Dask: Parquet read by the workers, no loader pass, no rejects file (docs/scale-out.md)
+    kw = {
+        "old_months": args.old_months,
+        "new_months": args.new_months,
+        "threshold": threshold,
+        "inclusive": args.inclusive,
+        "start": start,
+        "end": end,
+    }
+    if (
+        args.scheduler
+    ):  # Dask: Parquet read by the workers, no loader pass, no rejects file (docs/scale-out.md)
         from seller_insurance.analysis import distributed
 
         if cmap:
-            raise InputError("--map cannot be used with --scheduler: the Parquet files must have the contract's "
-                             "column names (seller_id, marketplace, month, gross_sales)")
+            raise InputError(
+                "--map cannot be used with --scheduler: the Parquet files must have the contract's "
+                "column names (seller_id, marketplace, month, gross_sales)"
+            )
         t1 = time.perf_counter()
         try:
             with distributed.client_for(args.scheduler):
@@ -162,10 +218,15 @@ def run(args: argparse.Namespace) -> int:
     write_table(table, out)
     t3 = time.perf_counter()
     counts = np.bincount(comparison.status, minlength=len(rules.STATUSES))
-    print(f"{len(comparison.status):,} seller-marketplaces: "
-          + ", ".join(f"{n:,} {s}" for s, n in zip(rules.STATUSES, counts, strict=True)) + f" -> {out}")
+    print(
+        f"{len(comparison.status):,} seller-marketplaces: "
+        + ", ".join(f"{n:,} {s}" for s, n in zip(rules.STATUSES, counts, strict=True))
+        + f" -> {out}"
+    )
     if args.timings:
-        print(f"timings: load {t1 - t0:.3f} s, compute {t2 - t1:.3f} s, write {t3 - t2:.3f} s", file=sys.stderr)
+        print(
+            f"timings: load {t1 - t0:.3f} s, compute {t2 - t1:.3f} s, write {t3 - t2:.3f} s", file=sys.stderr
+        )
     return 0
 
 
@@ -202,17 +263,20 @@ def output_table(c):
         return pa.array(values).cast(pa.string())
 
     lead, both = c.lead_months()
-    status = pa.DictionaryArray.from_arrays(pa.array(c.status.astype(np.int32)),
-                                            pa.array(list(rules.STATUSES), type=pa.string())).cast(pa.string())
-    return pa.table({
-        "seller_id": ids(c.seller_id),
-        "marketplace": ids(c.marketplace),
-        "old_trigger": _month_text(c.old, lambda m: list(format_month(m))),
-        "new_trigger": _month_text(c.new, lambda m: list(format_month(m))),
-        "status": status,
-        "lead_months": pa.array(lead, type=pa.int64(), mask=~both),
-        "insurance_due": _month_text(c.new, _due_text),
-    })
+    status = pa.DictionaryArray.from_arrays(
+        pa.array(c.status.astype(np.int32)), pa.array(list(rules.STATUSES), type=pa.string())
+    ).cast(pa.string())
+    return pa.table(
+        {
+            "seller_id": ids(c.seller_id),
+            "marketplace": ids(c.marketplace),
+            "old_trigger": _month_text(c.old, lambda m: list(format_month(m))),
+            "new_trigger": _month_text(c.new, lambda m: list(format_month(m))),
+            "status": status,
+            "lead_months": pa.array(lead, type=pa.int64(), mask=~both),
+            "insurance_due": _month_text(c.new, _due_text),
+        }
+    )
 
 
 def write_table(table, out: Path) -> None:

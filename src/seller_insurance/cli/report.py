@@ -19,14 +19,31 @@ def register(sub: argparse._SubParsersAction) -> None:
             "keeps the partial run in reports/<run>.failed/ (exit status 1)."
         ),
     )
-    p.add_argument("--params", metavar="FILE.yaml", default=None,
-                   help="flat YAML of parameters (default: params/default.yaml)")
-    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                   help="override one parameter (repeatable); VALUE is parsed as YAML, e.g. --set n_sellers=5000")
-    p.add_argument("--name", metavar="RUN", default=None,
-                   help="run name: the folder under reports/ (default: run_name from the parameters, else 'default')")
-    p.add_argument("--list-params", action="store_true",
-                   help="list every parameter of every notebook with its default and help, then exit")
+    p.add_argument(
+        "--params",
+        metavar="FILE.yaml",
+        default=None,
+        help="flat YAML of parameters (default: params/default.yaml)",
+    )
+    p.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        dest="overrides",
+        help="override one parameter (repeatable); VALUE is parsed as YAML, e.g. --set n_sellers=5000",
+    )
+    p.add_argument(
+        "--name",
+        metavar="RUN",
+        default=None,
+        help="run name: the folder under reports/ (default: run_name from the parameters, else 'default')",
+    )
+    p.add_argument(
+        "--list-params",
+        action="store_true",
+        help="list every parameter of every notebook with its default and help, then exit",
+    )
     p.add_argument("--no-slides", action="store_true", help="skip building slides.pptx")
     p.set_defaults(func=_run)
 

@@ -22,20 +22,40 @@ def register(subparsers) -> None:
             "Nothing is computed. See docs/your-own-data.md."
         ),
         epilog="Exit status: 0 at least one usable row; 2 unusable input (missing file or column, empty file, "
-               "no usable row) or bad arguments.",
+        "no usable row) or bad arguments.",
     )
-    p.add_argument("file", metavar="FILE", help="the export to check: .csv, .parquet, or a folder of .parquet files")
-    p.add_argument("--kind", choices=KINDS, default="auto",
-                   help="what FILE holds: monthly sales, order-level sales (aggregated to months), claims or "
-                        "sellers; 'auto' (default) reads sales and picks monthly or orders from the columns")
-    p.add_argument("--map", metavar="SRC=DEST", action="append", default=[],
-                   help="use source column SRC as contract column DEST (repeatable), e.g. --map 'Sales Channel="
-                        "marketplace'")
-    p.add_argument("--rejects", metavar="OUT", default=None,
-                   help="where the rejects go: <OUT without extension>.rejects.csv (default: beside FILE, i.e. "
-                        "FILE's name without extension + .rejects.csv)")
-    p.add_argument("--show", type=int, default=5, metavar="N",
-                   help="print the first N rejected rows (default 5; 0 for none)")
+    p.add_argument(
+        "file", metavar="FILE", help="the export to check: .csv, .parquet, or a folder of .parquet files"
+    )
+    p.add_argument(
+        "--kind",
+        choices=KINDS,
+        default="auto",
+        help="what FILE holds: monthly sales, order-level sales (aggregated to months), claims or "
+        "sellers; 'auto' (default) reads sales and picks monthly or orders from the columns",
+    )
+    p.add_argument(
+        "--map",
+        metavar="SRC=DEST",
+        action="append",
+        default=[],
+        help="use source column SRC as contract column DEST (repeatable), e.g. --map 'Sales Channel="
+        "marketplace'",
+    )
+    p.add_argument(
+        "--rejects",
+        metavar="OUT",
+        default=None,
+        help="where the rejects go: <OUT without extension>.rejects.csv (default: beside FILE, i.e. "
+        "FILE's name without extension + .rejects.csv)",
+    )
+    p.add_argument(
+        "--show",
+        type=int,
+        default=5,
+        metavar="N",
+        help="print the first N rejected rows (default 5; 0 for none)",
+    )
     p.set_defaults(func=run)
 
 
@@ -50,7 +70,9 @@ def run(args: argparse.Namespace) -> int:
         result = loading.load_sellers(path, column_map=cmap)
     else:
         result = loading.load_monthly_sales(path, column_map=cmap, kind=args.kind)
-    out = Path(args.rejects) if args.rejects else (path if path.suffix else path.with_name(path.name + ".csv"))
+    out = (
+        Path(args.rejects) if args.rejects else (path if path.suffix else path.with_name(path.name + ".csv"))
+    )
     written = loading.write_rejects(result, out)
     print(f"{path}: {result.summary()}")
     print(f"rejects: {written}")

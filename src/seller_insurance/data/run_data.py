@@ -77,12 +77,14 @@ def derive_sellers(monthly_sales: pd.DataFrame) -> pd.DataFrame:
     """A minimal sellers table from sales alone (user data without one): launch = first month with sales."""
     keys = ["seller_id", "marketplace"]
     first = monthly_sales.groupby(keys, observed=True, sort=True)["month"].min().reset_index()
-    return pd.DataFrame({
-        "seller_id": first["seller_id"].astype(str),
-        "marketplace": first["marketplace"].astype(str),
-        "category": "unknown",
-        "launch_month": first["month"].to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "seller_id": first["seller_id"].astype(str),
+            "marketplace": first["marketplace"].astype(str),
+            "category": "unknown",
+            "launch_month": first["month"].to_numpy(),
+        }
+    )
 
 
 def observed_size_band(monthly_sales: pd.DataFrame, sellers: pd.DataFrame) -> pd.DataFrame:
@@ -102,15 +104,24 @@ def observed_size_band(monthly_sales: pd.DataFrame, sellers: pd.DataFrame) -> pd
     agg = s.groupby(keys, sort=True).agg(total=("gross_sales", "sum"), first=("m", "min")).reset_index()
     if "launch_month" in sellers:
         launch = sellers[keys + ["launch_month"]].astype({"seller_id": str, "marketplace": str})
-        launch = launch.assign(launch_m=mo.to_month_index(launch["launch_month"])).drop(columns="launch_month")
+        launch = launch.assign(launch_m=mo.to_month_index(launch["launch_month"])).drop(
+            columns="launch_month"
+        )
         agg = agg.merge(launch, on=keys, how="left")
-        agg["first"] = np.where(agg["launch_m"].notna(), np.minimum(agg["first"], agg["launch_m"].fillna(0)),
-                                agg["first"]).astype(np.int64)
+        agg["first"] = np.where(
+            agg["launch_m"].notna(), np.minimum(agg["first"], agg["launch_m"].fillna(0)), agg["first"]
+        ).astype(np.int64)
     live = (last - agg["first"] + 1).clip(lower=1)
     fx = agg["marketplace"].map(lambda site: policy.usd_per_unit(site)).astype(float)
     annual = agg["total"] / live * 12 * fx
-    return pd.DataFrame({"seller_id": agg["seller_id"], "marketplace": agg["marketplace"],
-                         "annual_sales_usd": annual.round(2), "size_band": schema.size_band(annual)})
+    return pd.DataFrame(
+        {
+            "seller_id": agg["seller_id"],
+            "marketplace": agg["marketplace"],
+            "annual_sales_usd": annual.round(2),
+            "size_band": schema.size_band(annual),
+        }
+    )
 
 
 def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
@@ -118,7 +129,9 @@ def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
 
     results = load_dataset(folder)
     if "monthly_sales" not in results:
-        raise InputError("no monthly_sales table (monthly_sales.parquet/.csv) in the data folder", path=folder)
+        raise InputError(
+            "no monthly_sales table (monthly_sales.parquet/.csv) in the data folder", path=folder
+        )
     (run_dir / "rejects").mkdir(parents=True, exist_ok=True)
     for table, res in results.items():
         write_rejects(res, run_dir / "rejects" / f"{table}.csv")
@@ -126,22 +139,39 @@ def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
     if len(sales) == 0:
         raise InputError("no usable monthly sales row (see the rejects file)", path=folder)
     sellers = results["sellers"].frame if "sellers" in results else derive_sellers(sales)
-    claims = results["claims"].frame if "claims" in results else pd.DataFrame(
-        {c: pd.Series(dtype="str") for c in schema.column_names("claims")})
+    claims = (
+        results["claims"].frame
+        if "claims" in results
+        else pd.DataFrame({c: pd.Series(dtype="str") for c in schema.column_names("claims")})
+    )
     band = observed_size_band(sales, sellers)
-    sellers = sellers.drop(columns=["size_band"], errors="ignore").astype({"seller_id": str, "marketplace": str})
+    sellers = sellers.drop(columns=["size_band"], errors="ignore").astype(
+        {"seller_id": str, "marketplace": str}
+    )
     sellers = sellers.merge(band, on=["seller_id", "marketplace"], how="left")
     return RunData(
-        sellers=sellers, monthly_sales=sales, claims=claims, path=folder, description=description,
+        sellers=sellers,
+        monthly_sales=sales,
+        claims=claims,
+        path=folder,
+        description=description,
         rows_read={t: int(r.rows_read) for t, r in results.items()},
         rejected={t: int(len(r.rejects)) for t, r in results.items()},
         reject_reasons={t: _reason_counts(r.rejects) for t, r in results.items()},
     )
 
 
-def prepare_run_data(run_dir: str | Path | None = None, *, dataset_name: str = "default", input_dir: str = "",
-                     n_sellers: int = 100_000, start_month: str = "2019-01", n_months: int = 60,
-                     seed: int = 20210901, marketplaces: str = "") -> RunData:
+def prepare_run_data(
+    run_dir: str | Path | None = None,
+    *,
+    dataset_name: str = "default",
+    input_dir: str = "",
+    n_sellers: int = 100_000,
+    start_month: str = "2019-01",
+    n_months: int = 60,
+    seed: int = 20210901,
+    marketplaces: str = "",
+) -> RunData:
     """Make sure the run's data exist, load and validate them, and record them in ``<run_dir>/dataset.json``.
 
     ``input_dir`` (a folder of the user's exports) wins over the synthetic parameters. Otherwise the synthetic
@@ -159,21 +189,33 @@ def prepare_run_data(run_dir: str | Path | None = None, *, dataset_name: str = "
     else:
         from seller_insurance.data.synthetic import GeneratorParams, ensure_dataset
 
-        kwargs: dict[str, Any] = {"n_sellers": int(n_sellers), "start_month": start_month,
-                                  "n_months": int(n_months), "seed": int(seed)}
+        kwargs: dict[str, Any] = {
+            "n_sellers": int(n_sellers),
+            "start_month": start_month,
+            "n_months": int(n_months),
+            "seed": int(seed),
+        }
         if marketplaces:
             kwargs["marketplaces"] = tuple(m.strip() for m in marketplaces.split(",") if m.strip())
         params = GeneratorParams.from_mapping(kwargs)
         folder = Path(ensure_dataset(params, name=dataset_name, root=RAW_DATA_DIR))
-        description = (f"synthetic: data/raw/{folder.name} ({int(n_sellers):,} sellers, {start_month}, "
-                       f"{int(n_months)} months, seed {int(seed)})")
+        description = (
+            f"synthetic: data/raw/{folder.name} ({int(n_sellers):,} sellers, {start_month}, "
+            f"{int(n_months)} months, seed {int(seed)})"
+        )
         record = {"source": "synthetic", "path": str(folder), "generator": params.to_dict()}
         manifest = folder / "manifest.json"
         if manifest.exists():
             record["manifest"] = json.loads(manifest.read_text())
     data = _load_folder(folder, run_dir, description)
-    record.update({"description": description, "rows_read": data.rows_read, "rejected": data.rejected,
-                   "reject_reasons": data.reject_reasons})
+    record.update(
+        {
+            "description": description,
+            "rows_read": data.rows_read,
+            "rejected": data.rejected,
+            "reject_reasons": data.reject_reasons,
+        }
+    )
     (run_dir / "dataset.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
     return data
 
@@ -203,7 +245,11 @@ def calibration_for(data: RunData) -> pd.DataFrame | None:
 
     params = GeneratorParams.from_dict(json.loads(manifest.read_text())["params"])
     tables = []
-    for t in ("sellers", "monthly_sales", "claims"):  # a partitioned dataset keeps a table in a folder of parts
+    for t in (
+        "sellers",
+        "monthly_sales",
+        "claims",
+    ):  # a partitioned dataset keeps a table in a folder of parts
         folder = data.path / t
         tables.append(schema.read_parquet(folder if folder.is_dir() else data.path / f"{t}.parquet"))
     raw = Dataset(*tables)

@@ -55,27 +55,50 @@ def threshold_text(threshold: float | Mapping[str, float] | None) -> str:
     return f"{float(threshold):,.0f} on every site"
 
 
-def rule_footnote(data_description: str, *, threshold=None, old_months: int = policy.OLD_RULE_MONTHS,
-                  new_months: int = policy.NEW_RULE_MONTHS, start: str | None = policy.NEW_RULE_START,
-                  inclusive: bool = policy.DEFAULT_INCLUSIVE, end: str | None = None) -> str:
+def rule_footnote(
+    data_description: str,
+    *,
+    threshold=None,
+    old_months: int = policy.OLD_RULE_MONTHS,
+    new_months: int = policy.NEW_RULE_MONTHS,
+    start: str | None = policy.NEW_RULE_START,
+    inclusive: bool = policy.DEFAULT_INCLUSIVE,
+    end: str | None = None,
+) -> str:
     """One-line source and parameter note for a rule chart."""
     cmp = ">=" if inclusive else ">"
-    parts = [f"Source: {data_description}.", f"Threshold {threshold_text(threshold)}, sales {cmp} threshold;",
-             f"old rule {old_months} consecutive months, new rule {new_months};",
-             f"start {start or 'none'}" + (f", as of {end}" if end else "") + "."]
+    parts = [
+        f"Source: {data_description}.",
+        f"Threshold {threshold_text(threshold)}, sales {cmp} threshold;",
+        f"old rule {old_months} consecutive months, new rule {new_months};",
+        f"start {start or 'none'}" + (f", as of {end}" if end else "") + ".",
+    ]
     return " ".join(parts)
 
 
-def claims_footnote(data_description: str, *, cap: float = policy.CLAIM_CAP_USD, strict: bool = False,
-                    statuses: tuple[str, ...] | None = policy.VALID_CLAIM_STATUSES) -> str:
+def claims_footnote(
+    data_description: str,
+    *,
+    cap: float = policy.CLAIM_CAP_USD,
+    strict: bool = False,
+    statuses: tuple[str, ...] | None = policy.VALID_CLAIM_STATUSES,
+) -> str:
     """One-line source and parameter note for a claims chart."""
     cmp = "<" if strict else "<="
     st = "all statuses" if statuses is None else "status " + "/".join(statuses)
     return f"Source: {data_description}. Claims {cmp} ${cap:,.0f} (USD), {st}; 95% intervals."
 
 
-def present(df, *, percent: tuple[str, ...] = (), integer: tuple[str, ...] = (), money: tuple[str, ...] = (),
-            decimals: dict[str, int] | None = None, rename: dict[str, str] | None = None, index: str | None = None):
+def present(
+    df,
+    *,
+    percent: tuple[str, ...] = (),
+    integer: tuple[str, ...] = (),
+    money: tuple[str, ...] = (),
+    decimals: dict[str, int] | None = None,
+    rename: dict[str, str] | None = None,
+    index: str | None = None,
+):
     """A table for people: chosen columns formatted as text (12.3%, 12,345, $1,234), readable headers.
 
     Returns a new DataFrame of strings (pandas escapes its HTML when displayed, so data stay text). Columns not

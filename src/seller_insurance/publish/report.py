@@ -39,8 +39,18 @@ from seller_insurance.paths import NOTEBOOKS_DIR, PARAMS_DIR, PROJ_ROOT, REPORTS
 
 KERNEL_NAME = "seller-insurance"
 DEFAULT_PARAMS_FILE = PARAMS_DIR / "default.yaml"
-RECORDED_PACKAGES = ("pandas", "numpy", "pyarrow", "matplotlib", "scikit-learn", "papermill", "nbconvert",
-                     "python-pptx", "dask", "jupytext")
+RECORDED_PACKAGES = (
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "matplotlib",
+    "scikit-learn",
+    "papermill",
+    "nbconvert",
+    "python-pptx",
+    "dask",
+    "jupytext",
+)
 
 
 def notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -86,16 +96,23 @@ def check_params(params: Mapping[str, Any], declared: Mapping[str, Mapping[str, 
     known = {name for nb in declared.values() for name in nb} | {"run_name"}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise InputError(f"unknown parameter(s) {', '.join(unknown)}; `seller-insurance report --list-params` "
-                         "lists them")
+        raise InputError(
+            f"unknown parameter(s) {', '.join(unknown)}; `seller-insurance report --list-params` lists them"
+        )
 
 
 def _git_commit() -> str:
     try:
-        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJ_ROOT, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJ_ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=PROJ_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=PROJ_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -141,14 +158,27 @@ def run_info(run_dir: Path, name: str, params: Mapping[str, Any] | None = None) 
     if params is None:
         saved = run_dir / "parameters.json"
         params = json.loads(saved.read_text()) if saved.exists() else {}
-    return {"name": name, "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "data_source": data.get("description", "unknown"), "parameters": dict(params),
-            "package_version": __version__, "git_commit": _git_commit()}
+    return {
+        "name": name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_source": data.get("description", "unknown"),
+        "parameters": dict(params),
+        "package_version": __version__,
+        "git_commit": _git_commit(),
+    }
 
 
-def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNEL_NAME,
-               progress_bar: bool | None = None, log: Callable[[str], None] | None = None,
-               reports_dir: Path = REPORTS_DIR, notebook_dir: Path = NOTEBOOKS_DIR, slides: bool = True) -> Path:
+def run_report(
+    params: Mapping[str, Any],
+    name: str,
+    *,
+    kernel_name: str = KERNEL_NAME,
+    progress_bar: bool | None = None,
+    log: Callable[[str], None] | None = None,
+    reports_dir: Path = REPORTS_DIR,
+    notebook_dir: Path = NOTEBOOKS_DIR,
+    slides: bool = True,
+) -> Path:
     """Run every notebook into ``reports_dir/<name>/`` and return that folder.
 
     ``params`` are the run's parameters (each notebook gets the ones it declares). Raises ``RunError`` when a
@@ -183,8 +213,14 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
         out_nb = staging / nb.name
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(nb), str(out_nb), parameters=nb_params, kernel_name=kernel_name,
-                                progress_bar=progress_bar, cwd=str(notebook_dir))
+            pm.execute_notebook(
+                str(nb),
+                str(out_nb),
+                parameters=nb_params,
+                kernel_name=kernel_name,
+                progress_bar=progress_bar,
+                cwd=str(notebook_dir),
+            )
         except PapermillExecutionError as exc:
             shutil.rmtree(failed, ignore_errors=True)
             staging.rename(failed)
@@ -212,8 +248,11 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
 
     data = json.loads((staging / "dataset.json").read_text()) if (staging / "dataset.json").exists() else {}
     data_dir = Path(data["path"]) if data.get("path") else None
-    data_files = ({p.relative_to(data_dir).as_posix(): _sha256(p) for p in sorted(data_dir.rglob("*"))
-                   if p.is_file()} if data_dir is not None and data_dir.is_dir() else {})
+    data_files = (
+        {p.relative_to(data_dir).as_posix(): _sha256(p) for p in sorted(data_dir.rglob("*")) if p.is_file()}
+        if data_dir is not None and data_dir.is_dir()
+        else {}
+    )
     manifest = {
         "run": name,
         "created": info["created"],
@@ -221,9 +260,13 @@ def run_report(params: Mapping[str, Any], name: str, *, kernel_name: str = KERNE
         "notebooks": [nb.name for nb in notebooks(notebook_dir)],
         "data": data,
         "data_checksums": data_files,
-        "outputs": {p.relative_to(staging).as_posix(): _sha256(p) for p in sorted(staging.rglob("*"))
-                    if p.is_file() and p.suffix in {".json", ".pptx", ".csv", ".parquet"}
-                    and p.name != "manifest.json"},
+        "outputs": {
+            p.relative_to(staging).as_posix(): _sha256(p)
+            for p in sorted(staging.rglob("*"))
+            if p.is_file()
+            and p.suffix in {".json", ".pptx", ".csv", ".parquet"}
+            and p.name != "manifest.json"
+        },
         "packages": _package_versions(),
         "git_commit": info["git_commit"],
         "timings_seconds": {**timings, "total": round(time.perf_counter() - started, 2)},

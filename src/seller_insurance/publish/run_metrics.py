@@ -62,13 +62,21 @@ def slide(figure: str | Path, title: str, metric_key: str, notes: str = "") -> d
     return {"figure": Path(figure).as_posix(), "title": title, "metric": metric_key, "notes": notes}
 
 
-def record(run_dir: str | Path, section: str, metrics: Mapping[str, dict], slides: list[dict] | None = None,
-           extra: Mapping[str, Any] | None = None) -> None:
+def record(
+    run_dir: str | Path,
+    section: str,
+    metrics: Mapping[str, dict],
+    slides: list[dict] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
     """Write one notebook's key numbers to ``<run_dir>/metrics/<section>.json`` (replacing an earlier version)."""
     out = Path(run_dir) / "metrics" / f"{section}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"metrics": {f"{section}.{k}": v for k, v in metrics.items()}, "slides": slides or [],
-               "extra": _plain(dict(extra or {}))}
+    payload = {
+        "metrics": {f"{section}.{k}": v for k, v in metrics.items()},
+        "slides": slides or [],
+        "extra": _plain(dict(extra or {})),
+    }
     out.write_text(json.dumps(_plain(payload), indent=2, sort_keys=False) + "\n")
 
 
@@ -78,7 +86,9 @@ def load_sections(run_dir: str | Path) -> dict[str, dict]:
     return {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
 
 
-def assemble(run_dir: str | Path, run_info: Mapping[str, Any], section_order: list[str] | None = None) -> dict:
+def assemble(
+    run_dir: str | Path, run_info: Mapping[str, Any], section_order: list[str] | None = None
+) -> dict:
     """Merge every section into ``<run_dir>/metrics.json`` and return it.
 
     Slides follow ``section_order`` (default: file-name order). A slide naming a metric that no section recorded

@@ -117,14 +117,17 @@ def under_cap(amount, cap: float = CLAIM_CAP_USD, strict: bool = False) -> np.nd
     return a < cap if strict else a <= cap
 
 
-def select_claims(claims: pd.DataFrame, statuses: Sequence[str] | None = VALID_CLAIM_STATUSES) -> pd.DataFrame:
+def select_claims(
+    claims: pd.DataFrame, statuses: Sequence[str] | None = VALID_CLAIM_STATUSES
+) -> pd.DataFrame:
     """Claims whose ``status`` is in ``statuses`` (None: all), with a marketplace column (absent -> US).
 
     Checks the columns the analytics need and that amounts are present and > 0 (``ValueError`` naming the first
     bad row's index otherwise).
     """
-    check_columns(claims, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []),
-                  "claims")
+    check_columns(
+        claims, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []), "claims"
+    )
     claims = with_marketplace(claims)
     if statuses is not None:
         claims = claims[claims["status"].isin(list(statuses)).to_numpy()]
@@ -132,8 +135,10 @@ def select_claims(claims: pd.DataFrame, statuses: Sequence[str] | None = VALID_C
     bad = ~(amount > 0)
     if bad.any():
         row = claims.index[np.flatnonzero(bad)[0]]
-        raise ValueError(f"claims row {row!r}, column 'amount': amount must be a positive number of USD, "
-                         f"got {claims['amount'].iloc[np.flatnonzero(bad)[0]]!r}")
+        raise ValueError(
+            f"claims row {row!r}, column 'amount': amount must be a positive number of USD, "
+            f"got {claims['amount'].iloc[np.flatnonzero(bad)[0]]!r}"
+        )
     if claims["filed_date"].isna().any():
         row = claims.index[np.flatnonzero(claims["filed_date"].isna().to_numpy())[0]]
         raise ValueError(f"claims row {row!r}, column 'filed_date': missing date")
@@ -158,8 +163,9 @@ def filing_periods(filed_date: pd.Series, wanted: Sequence[str]) -> dict[str, pd
             out[name] = pd.Categorical.from_codes(months // 3 - qlo, categories=cats)
         elif name == "filed_year":
             ylo, yhi = lo // 12, hi // 12
-            out[name] = pd.Categorical.from_codes(months // 12 - ylo,
-                                                  categories=np.arange(ylo + 1970, yhi + 1971, dtype=np.int64))
+            out[name] = pd.Categorical.from_codes(
+                months // 12 - ylo, categories=np.arange(ylo + 1970, yhi + 1971, dtype=np.int64)
+            )
     return out
 
 
@@ -185,17 +191,25 @@ def key_frame(
                 raise ValueError("grouping by rule_status needs the rule comparison (comparison=...)")
             cols[b] = lookup(claims, comparison, ["status"], "comparison")["status"].to_numpy()
         elif b in claims.columns:
-            cols[b] = claims[b].to_numpy() if not isinstance(claims[b].dtype, pd.CategoricalDtype) else claims[b]
+            cols[b] = (
+                claims[b].to_numpy() if not isinstance(claims[b].dtype, pd.CategoricalDtype) else claims[b]
+            )
         elif sellers is not None and b in sellers.columns:
             from_sellers.append(b)
         else:
-            where = "claims" + (", sellers" if sellers is not None else " (pass sellers=... for seller columns)")
-            raise ValueError(f"cannot group by {b!r}: not a column of {where}, not a derived period "
-                             f"{DERIVED_PERIODS} and not {RULE_STATUS!r}")
+            where = "claims" + (
+                ", sellers" if sellers is not None else " (pass sellers=... for seller columns)"
+            )
+            raise ValueError(
+                f"cannot group by {b!r}: not a column of {where}, not a derived period "
+                f"{DERIVED_PERIODS} and not {RULE_STATUS!r}"
+            )
     if from_sellers:
         joined = lookup(claims, sellers, from_sellers, "sellers")
         for b in from_sellers:
-            cols[b] = joined[b].array if isinstance(joined[b].dtype, pd.CategoricalDtype) else joined[b].to_numpy()
+            cols[b] = (
+                joined[b].array if isinstance(joined[b].dtype, pd.CategoricalDtype) else joined[b].to_numpy()
+            )
     frame = pd.DataFrame(index=claims.index)
     for b in by:
         v = cols[b]
@@ -230,8 +244,11 @@ def group_codes(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
             values = uniques
             if (codes < 0).any():
                 codes = np.where(codes < 0, len(uniques), codes)
-                values = pd.Index(uniques).append(pd.Index([None], dtype=object)) if len(uniques) else \
-                    pd.Index([np.nan])
+                values = (
+                    pd.Index(uniques).append(pd.Index([None], dtype=object))
+                    if len(uniques)
+                    else pd.Index([np.nan])
+                )
         level_codes.append(codes)
         level_values.append(values)
     sizes = [len(v) for v in level_values]
@@ -254,8 +271,9 @@ def group_codes(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
             table[col] = values.take(idx)
         else:
             table[col] = pd.Index(values).take(idx)
-    return out_codes, pd.DataFrame({c: np.asarray(v) if not isinstance(v, pd.Categorical) else v
-                                    for c, v in table.items()})
+    return out_codes, pd.DataFrame(
+        {c: np.asarray(v) if not isinstance(v, pd.Categorical) else v for c, v in table.items()}
+    )
 
 
 def plain_periods(groups: pd.DataFrame) -> pd.DataFrame:

@@ -136,7 +136,7 @@ def ratio_bootstrap_interval(
         same = np.flatnonzero(sizes == size)
         step = max(1, int(chunk_draws) // (int(size) * n_boot))
         for i in range(0, len(same), step):
-            part = same[i:i + step]
+            part = same[i : i + step]
             idx = rng.integers(0, size, size=(len(part), n_boot, int(size)))
             idx += starts[part][:, None, None]
             ratios = ys[idx].sum(axis=2) / xs[idx].sum(axis=2)

@@ -86,9 +86,17 @@ def _payers(
     filed = _day(chosen["filed_date"])
     amount = chosen["amount"].to_numpy(dtype=float)
     small = under_cap(amount, cap, strict)
-    applies = np.ones(len(chosen), dtype=bool) if claims_start is None else filed >= np.datetime64(
-        pd.Timestamp(claims_start).date(), "D")
-    out = {"under_cap": small, "cap_policy": applies, "in_comparison": in_comparison, "non_compliant": bad_claim}
+    applies = (
+        np.ones(len(chosen), dtype=bool)
+        if claims_start is None
+        else filed >= np.datetime64(pd.Timestamp(claims_start).date(), "D")
+    )
+    out = {
+        "under_cap": small,
+        "cap_policy": applies,
+        "in_comparison": in_comparison,
+        "non_compliant": bad_claim,
+    }
     for rule in RULES:
         due_day = _day(due[f"{rule}_insurance_due"])
         insured = (filed >= due_day) & ~bad_claim  # NaT compares False: never insured
@@ -204,8 +212,11 @@ def payer_shift(split: pd.DataFrame) -> pd.DataFrame:
 
     Shows how much of the money moves from uninsured sellers to insurers and to Amazon.
     """
-    keys = [c for c in split.columns if c not in {"rule", "payer", "n_claims", "amount", "amount_share",
-                                                   "count_share"}]
+    keys = [
+        c
+        for c in split.columns
+        if c not in {"rule", "payer", "n_claims", "amount", "amount_share", "count_share"}
+    ]
     cols = ["amount", "amount_share", "n_claims"]
     old = split[split["rule"] == "old"].reset_index(drop=True)
     new = split[split["rule"] == "new"].reset_index(drop=True)

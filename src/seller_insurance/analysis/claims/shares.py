@@ -41,8 +41,17 @@ from seller_insurance.analysis.claims.payers import (
 from seller_insurance.policy import BOOTSTRAP_BELOW, CLAIM_CAP_USD, VALID_CLAIM_STATUSES
 
 SHARE_COLUMNS = [
-    "n_claims", "n_under_cap", "count_share", "count_share_low", "count_share_high",
-    "amount_total", "amount_under_cap", "amount_share", "amount_share_low", "amount_share_high", "value_interval",
+    "n_claims",
+    "n_under_cap",
+    "count_share",
+    "count_share_low",
+    "count_share_high",
+    "amount_total",
+    "amount_under_cap",
+    "amount_share",
+    "amount_share_low",
+    "amount_share_high",
+    "value_interval",
 ]
 
 
@@ -109,16 +118,38 @@ def claim_shares(
     k = np.bincount(codes, weights=under.astype(float), minlength=n_groups).astype(np.int64)
     ratio, low, high = ratio_delta_interval(codes, y, amount, n_groups, confidence)
     return assemble_shares(
-        groups, n, k, np.bincount(codes, weights=amount, minlength=n_groups),
-        np.bincount(codes, weights=y, minlength=n_groups), ratio, low, high,
-        lambda boot_groups: (codes, y, amount), confidence=confidence, n_boot=n_boot,
-        bootstrap_below=bootstrap_below, seed=seed)
+        groups,
+        n,
+        k,
+        np.bincount(codes, weights=amount, minlength=n_groups),
+        np.bincount(codes, weights=y, minlength=n_groups),
+        ratio,
+        low,
+        high,
+        lambda boot_groups: (codes, y, amount),
+        confidence=confidence,
+        n_boot=n_boot,
+        bootstrap_below=bootstrap_below,
+        seed=seed,
+    )
 
 
-def assemble_shares(groups: pd.DataFrame, n, k, amount_total, amount_under, ratio, low, high,
-                    bootstrap_rows: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]], *,
-                    confidence: float = 0.95, n_boot: int = 2000, bootstrap_below: int = BOOTSTRAP_BELOW,
-                    seed: int = 0) -> pd.DataFrame:
+def assemble_shares(
+    groups: pd.DataFrame,
+    n,
+    k,
+    amount_total,
+    amount_under,
+    ratio,
+    low,
+    high,
+    bootstrap_rows: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    *,
+    confidence: float = 0.95,
+    n_boot: int = 2000,
+    bootstrap_below: int = BOOTSTRAP_BELOW,
+    seed: int = 0,
+) -> pd.DataFrame:
     """The output table of :func:`claim_shares` from per-group totals (shared with ``distributed``).
 
     ``n``/``k`` claims and claims under the cap, ``amount_total``/``amount_under`` their sums (USD), ``ratio``,
@@ -134,31 +165,44 @@ def assemble_shares(groups: pd.DataFrame, n, k, amount_total, amount_under, rati
     boot_groups = np.flatnonzero(boot)
     if len(boot_groups):
         codes, y, x = bootstrap_rows(boot_groups)
-        b_low, b_high = ratio_bootstrap_interval(codes, y, x, boot_groups, confidence=confidence,
-                                                 n_boot=n_boot, rng=np.random.default_rng(seed))
+        b_low, b_high = ratio_bootstrap_interval(
+            codes, y, x, boot_groups, confidence=confidence, n_boot=n_boot, rng=np.random.default_rng(seed)
+        )
         low[boot_groups], high[boot_groups] = b_low, b_high
     method = np.where(n == 0, None, np.where(boot, "bootstrap", "delta")).astype(object)
 
     with np.errstate(invalid="ignore", divide="ignore"):
         count_share = k / n
     out = plain_periods(groups).reset_index(drop=True)
-    stats = pd.DataFrame({
-        "n_claims": n,
-        "n_under_cap": k,
-        "count_share": count_share,
-        "count_share_low": count_low,
-        "count_share_high": count_high,
-        "amount_total": np.round(np.asarray(amount_total, dtype=float), 2),
-        "amount_under_cap": np.round(np.asarray(amount_under, dtype=float), 2),
-        "amount_share": ratio,
-        "amount_share_low": low,
-        "amount_share_high": high,
-        "value_interval": pd.array(method, dtype="str"),
-    })
+    stats = pd.DataFrame(
+        {
+            "n_claims": n,
+            "n_under_cap": k,
+            "count_share": count_share,
+            "count_share_low": count_low,
+            "count_share_high": count_high,
+            "amount_total": np.round(np.asarray(amount_total, dtype=float), 2),
+            "amount_under_cap": np.round(np.asarray(amount_under, dtype=float), 2),
+            "amount_share": ratio,
+            "amount_share_low": low,
+            "amount_share_high": high,
+            "value_interval": pd.array(method, dtype="str"),
+        }
+    )
     return pd.concat([out, stats], axis=1)
 
 
 __all__ = [
-    "BOOTSTRAP_BELOW", "PAYERS", "SHARE_COLUMNS", "assemble_shares", "claim_shares", "non_compliant", "payer_per_claim",
-    "payer_shift", "payer_split", "select_claims", "under_cap", "wilson_interval",
+    "BOOTSTRAP_BELOW",
+    "PAYERS",
+    "SHARE_COLUMNS",
+    "assemble_shares",
+    "claim_shares",
+    "non_compliant",
+    "payer_per_claim",
+    "payer_shift",
+    "payer_split",
+    "select_claims",
+    "under_cap",
+    "wilson_interval",
 ]

@@ -26,7 +26,7 @@ class _Buffer:
             grown = np.empty(max(need, int(len(self.data) * 1.5)), dtype=self.data.dtype)
             grown[: self.n] = self.data[: self.n]
             self.data = grown
-        self.data[self.n:need] = a
+        self.data[self.n : need] = a
         self.n = need
 
     def view(self) -> np.ndarray:
@@ -91,20 +91,24 @@ class Accumulator:
 
 def _unify(codes: np.ndarray, segments: list[tuple[int, int, pd.Index]]) -> pd.Categorical:
     """One Categorical from per-batch codes (re-mapped in place) and categories (first-appearance order)."""
-    arrays = [pa.array(np.asarray(c, dtype=object), pa.string()) if not len(c) else pa.array(c.array)
-              for _, _, c in segments]
+    arrays = [
+        pa.array(np.asarray(c, dtype=object), pa.string()) if not len(c) else pa.array(c.array)
+        for _, _, c in segments
+    ]
     arrays = [a.cast(pa.string()) for a in arrays]
     every = pa.concat_arrays(arrays)
     uniq = pc.unique(every)  # keeps the first occurrence order
     # one hash table for all batches (index_in per batch would rebuild it every time: quadratic)
-    mapping_all = np.asarray(pc.index_in(every, value_set=uniq).to_numpy(zero_copy_only=False), dtype=np.int32)
+    mapping_all = np.asarray(
+        pc.index_in(every, value_set=uniq).to_numpy(zero_copy_only=False), dtype=np.int32
+    )
     at = 0
     for (start, n, _), cats in zip(segments, arrays, strict=True):
-        mapping = mapping_all[at:at + len(cats)]
+        mapping = mapping_all[at : at + len(cats)]
         at += len(cats)
         if not n or not len(cats):
             continue
-        seg = codes[start:start + n]
+        seg = codes[start : start + n]
         valid = seg >= 0
         seg[valid] = mapping[seg[valid]]
     cats = pd.Index(uniq.to_pandas(), dtype="str")

@@ -9,8 +9,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "seller_id": ("seller", "sellerid", "seller_code", "merchant_id", "merchant", "merchant_token"),
     "marketplace": ("site", "marketplace_code", "market", "country", "sales_channel", "store"),
     "month": ("sales_month", "period", "month_start", "reporting_month", "year_month", "yearmonth"),
-    "gross_sales": ("gross", "sales", "revenue", "gross_revenue", "gross_proceeds", "total_sales",
-                    "ordered_product_sales", "sales_amount"),
+    "gross_sales": (
+        "gross",
+        "sales",
+        "revenue",
+        "gross_revenue",
+        "gross_proceeds",
+        "total_sales",
+        "ordered_product_sales",
+        "sales_amount",
+    ),
     "currency": ("currency_code", "ccy"),
     "orders": ("order_count", "num_orders", "n_orders", "total_orders", "total_order_items"),
     "units": ("units_ordered", "units_sold", "quantity", "qty"),
@@ -41,8 +49,9 @@ FULFILMENT_CHANNELS = ("FBA", "FBM")
 FULFILMENT_ALIASES = {"AFN": "FBA", "MFN": "FBM", "Amazon": "FBA", "Merchant": "FBM"}
 
 
-def resolve_columns(columns: list[str], wanted: dict[str, tuple[str, ...]], column_map: dict[str, str] | None,
-                    path) -> dict[str, str]:
+def resolve_columns(
+    columns: list[str], wanted: dict[str, tuple[str, ...]], column_map: dict[str, str] | None, path
+) -> dict[str, str]:
     """Map contract column -> source column name, for the contract columns found.
 
     ``column_map`` maps source names to contract names and wins over the aliases; its keys must exist (compared
@@ -59,8 +68,11 @@ def resolve_columns(columns: list[str], wanted: dict[str, tuple[str, ...]], colu
         elif parsing.normalise_name(src) in norm:
             i = norm.index(parsing.normalise_name(src))
         else:
-            raise InputError(f"column_map names column {src!r}, which is not in the file; columns found: "
-                             f"{_list(columns)}", path=path, column=str(src))
+            raise InputError(
+                f"column_map names column {src!r}, which is not in the file; columns found: {_list(columns)}",
+                path=path,
+                column=str(src),
+            )
         out[t] = columns[i]
         used.add(i)
     for target, aliases in wanted.items():
@@ -69,8 +81,12 @@ def resolve_columns(columns: list[str], wanted: dict[str, tuple[str, ...]], colu
         for name in (target, *aliases):
             hits = [i for i, n in enumerate(norm) if n == name and i not in used]
             if len(hits) > 1:
-                raise InputError(f"columns {_list([columns[i] for i in hits])} all look like {target!r}; "
-                                 "pass a column mapping to say which to use", path=path, column=target)
+                raise InputError(
+                    f"columns {_list([columns[i] for i in hits])} all look like {target!r}; "
+                    "pass a column mapping to say which to use",
+                    path=path,
+                    column=target,
+                )
             if hits:
                 out[target] = columns[hits[0]]
                 used.add(hits[0])
@@ -85,6 +101,11 @@ def _list(names) -> str:
 def require_columns(found: dict[str, str], required: list[str], columns: list[str], path, what: str) -> None:
     missing = [c for c in required if c not in found]
     if missing:
-        hint = ", ".join(f"{m!r} (also accepted: {', '.join(ALIASES.get(m, ())[:4]) or '-'})" for m in missing)
-        raise InputError(f"missing required column {hint} for {what}; columns found: {_list(columns)}",
-                         path=path, column=missing[0])
+        hint = ", ".join(
+            f"{m!r} (also accepted: {', '.join(ALIASES.get(m, ())[:4]) or '-'})" for m in missing
+        )
+        raise InputError(
+            f"missing required column {hint} for {what}; columns found: {_list(columns)}",
+            path=path,
+            column=missing[0],
+        )

@@ -128,7 +128,9 @@ _THOUSANDS = r"^\d{1,3}(,\d{3})+(\.\d*)?$"
 _DECIMAL_COMMA = r"^(\d+,\d{1,2}|\d{1,3}(\.\d{3})+,\d{1,2})$"
 
 
-def parse_money(arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def parse_money(
+    arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Amounts as float64 (NaN where invalid) and an ``ok`` mask; see the module docstring for the formats.
 
     Numeric columns pass through (nulls and non-finite values are not ok); with ``lazy_ok`` their mask is returned
@@ -142,14 +144,17 @@ def parse_money(arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False) -> tuple
             vals = np.empty(len(arr), dtype=np.float64)  # one fresh, writable buffer (callers round in place)
             at = 0
             for c in chunks:
-                vals[at:at + len(c)] = c.to_numpy(zero_copy_only=False)
+                vals[at : at + len(c)] = c.to_numpy(zero_copy_only=False)
                 at += len(c)
             return vals, (None if lazy_ok else np.isfinite(vals))
         n = len(arr)
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
     if pa.types.is_dictionary(arr.type):
-        arr = arr.cast(arr.type.value_type) if isinstance(arr, pa.Array) else pa.chunked_array(
-            [c.dictionary_decode() for c in arr.chunks], type=arr.type.value_type)
+        arr = (
+            arr.cast(arr.type.value_type)
+            if isinstance(arr, pa.Array)
+            else pa.chunked_array([c.dictionary_decode() for c in arr.chunks], type=arr.type.value_type)
+        )
     try:  # fast path: every value a plain number (the common case for machine-written exports)
         vals = np.array(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
         ok = np.isfinite(vals)  # "nan", "inf" and nulls are not amounts
@@ -171,8 +176,9 @@ def parse_money(arr: pa.ChunkedArray | pa.Array, lazy_ok: bool = False) -> tuple
     us = pc.replace_substring(s, ",", "")
     eu = pc.replace_substring(pc.replace_substring(s, ".", ""), ",", ".")
     text = pc.if_else(dec_comma, eu, pc.if_else(pc.or_(plain, thousands), us, "nan"))
-    vals = np.asarray(pc.cast(pc.fill_null(text, "nan"), pa.float64()).to_numpy(zero_copy_only=False),
-                      dtype=np.float64)
+    vals = np.asarray(
+        pc.cast(pc.fill_null(text, "nan"), pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64
+    )
     as_np = lambda a: np.asarray(a.to_numpy(zero_copy_only=False), dtype=bool)  # noqa: E731
     paren_n, minus_n, plus_n = as_np(paren), as_np(minus), as_np(plus)
     ok = np.isfinite(vals) & ~(paren_n & (minus_n | plus_n)) & ~(minus_n & plus_n)
@@ -197,11 +203,33 @@ def parse_count(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, np.ndarray
 
 # --- months and dates -----------------------------------------------------------------------------------------
 
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
-_MONTHS.update({n: i + 1 for i, n in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"])})
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+_MONTHS.update(
+    {
+        n: i + 1
+        for i, n in enumerate(
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ]
+        )
+    }
+)
 _MONTHS["sept"] = 9
 
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?)?"
@@ -294,8 +322,13 @@ def _temporal_to_numpy(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
             days[nulls] = np.datetime64("NaT")
             return days
         return out.astype(np.int64).astype("datetime64[D]")
-    vals = arr.to_numpy(zero_copy_only=False) if isinstance(arr, pa.Array) else np.concatenate(
-        [c.to_numpy(zero_copy_only=False) for c in arr.chunks]) if arr.num_chunks else np.empty(0, "M8[s]")
+    vals = (
+        arr.to_numpy(zero_copy_only=False)
+        if isinstance(arr, pa.Array)
+        else np.concatenate([c.to_numpy(zero_copy_only=False) for c in arr.chunks])
+        if arr.num_chunks
+        else np.empty(0, "M8[s]")
+    )
     return np.asarray(vals).astype("datetime64[s]")
 
 
@@ -350,7 +383,7 @@ def parse_month_starts(arr: pa.ChunkedArray | pa.Array, unit: str = "D") -> tupl
         idx = np.empty(sum(len(c) for c in chunks), dtype=np.intp)
         at = 0
         for c in chunks:  # int32 -> intp straight into one buffer (no intermediate concatenation)
-            idx[at:at + len(c)] = c.to_numpy()
+            idx[at : at + len(c)] = c.to_numpy()
             at += len(c)
         lo, hi = int(idx.min()), int(idx.max())
         days = np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]")
@@ -358,17 +391,24 @@ def parse_month_starts(arr: pa.ChunkedArray | pa.Array, unit: str = "D") -> tupl
         bad_year = (days < np.datetime64(f"{_MIN_YEAR}-01-01")) | (days > np.datetime64(f"{_MAX_YEAR}-12-31"))
         table[bad_year] = NO_MONTH
         idx -= lo
-        out = np.take(table, idx, out=idx, mode="clip")  # in place: each index is read before its slot is written
+        out = np.take(
+            table, idx, out=idx, mode="clip"
+        )  # in place: each index is read before its slot is written
         if nulls:
             out[np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = NO_MONTH
         return out, bool(nulls or bad_year.any())
     if is_temporal(arr):
         dt = _temporal_to_numpy(arr)
         out = dt.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) * scale
-        bad = np.isnat(dt) | (dt < np.datetime64(f"{_MIN_YEAR}-01-01")) | (dt > np.datetime64(f"{_MAX_YEAR}-12-31"))
+        bad = (
+            np.isnat(dt)
+            | (dt < np.datetime64(f"{_MIN_YEAR}-01-01"))
+            | (dt > np.datetime64(f"{_MAX_YEAR}-12-31"))
+        )
         out[bad] = NO_MONTH
         return out, bool(bad.any())
     if is_text(arr):
+
         def start(v):
             day = _month_start_day(month_of_text(v))
             return day if day == NO_MONTH else day * scale
@@ -385,8 +425,9 @@ def parse_days(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
 # --- enumerations -------------------------------------------------------------------------------------------------
 
 
-def parse_enum(arr: pa.ChunkedArray | pa.Array, allowed: Iterable[str],
-               aliases: Mapping[str, str] | None = None) -> np.ndarray:
+def parse_enum(
+    arr: pa.ChunkedArray | pa.Array, allowed: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> np.ndarray:
     """Index into ``allowed`` per row (-1 if not allowed): compared case-insensitively with spaces/dashes as ``_``."""
     allowed = list(allowed)
     lookup = {normalise_name(a): i for i, a in enumerate(allowed)}

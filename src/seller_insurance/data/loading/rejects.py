@@ -32,8 +32,11 @@ def original_names(columns: list[str]) -> list[str]:
 
 
 def empty_rejects(columns: list[str]) -> pd.DataFrame:
-    cols = {"source_file": pd.Series([], dtype="str"), "source_line": pd.Series([], dtype="int64"),
-            "reason": pd.Series([], dtype="str")}
+    cols = {
+        "source_file": pd.Series([], dtype="str"),
+        "source_line": pd.Series([], dtype="int64"),
+        "reason": pd.Series([], dtype="str"),
+    }
     for c in original_names(columns):
         cols[c] = pd.Series([], dtype="str")
     return pd.DataFrame(cols)
@@ -55,8 +58,9 @@ def as_text(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
 
 def reasons_from_table(which: np.ndarray, table: list[str]) -> pa.Array:
     """Per-row reason text from an index into a small table of ``code: text`` strings (no per-row Python)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(which, dtype=np.int32)),
-                                          pa.array(table, pa.string())).cast(pa.string())
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.asarray(which, dtype=np.int32)), pa.array(table, pa.string())
+    ).cast(pa.string())
 
 
 def reasons_with_number(prefix: str, numbers: np.ndarray, suffix: str) -> pa.Array:
@@ -102,15 +106,24 @@ class Rejects:
     def __len__(self) -> int:
         return sum(self.counts.values())
 
-    def add(self, table: pa.Table, idx: np.ndarray, file: str, lines: np.ndarray, reasons: pa.Array,
-            codes: np.ndarray | list[str]) -> None:
+    def add(
+        self,
+        table: pa.Table,
+        idx: np.ndarray,
+        file: str,
+        lines: np.ndarray,
+        reasons: pa.Array,
+        codes: np.ndarray | list[str],
+    ) -> None:
         """Rows ``idx`` of ``table`` (a batch as read), with their lines, reason texts and reason codes."""
         if not len(idx):
             return
         taken = take_rows(table, np.asarray(idx, dtype=np.int64))
-        data = {"source_file": pa.array([file] * len(idx), pa.string()),
-                "source_line": pa.array(np.asarray(lines, dtype=np.int64)),
-                "reason": reasons}
+        data = {
+            "source_file": pa.array([file] * len(idx), pa.string()),
+            "source_line": pa.array(np.asarray(lines, dtype=np.int64)),
+            "reason": reasons,
+        }
         names_in_table = taken.column_names
         positional = names_in_table == self.columns  # CSV: every column, in order (duplicate names allowed)
         for i, (name, orig) in enumerate(zip(self.names, self.columns, strict=True)):
@@ -136,15 +149,18 @@ class Rejects:
                 fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
             except csv.Error:
                 fields = text.split(delimiter)
-            vals = (fields[: n - 1] + [delimiter.join(fields[n - 1:])]) if len(fields) > n else fields
+            vals = (fields[: n - 1] + [delimiter.join(fields[n - 1 :])]) if len(fields) > n else fields
             vals = vals + [""] * (n - len(vals))
             for name, v in zip(self.names, vals, strict=True):
                 rows[name].append(v)
             files.append(file)
             lines.append(line)
             reasons.append(f"malformed_row: expected {n} fields, found {len(fields)}")
-        data = {"source_file": pa.array(files, pa.string()), "source_line": pa.array(lines, pa.int64()),
-                "reason": pa.array(reasons, pa.string())}
+        data = {
+            "source_file": pa.array(files, pa.string()),
+            "source_line": pa.array(lines, pa.int64()),
+            "reason": pa.array(reasons, pa.string()),
+        }
         data.update({k: pa.array(v, pa.string()) for k, v in rows.items()})
         self.parts.append(pa.table(data))
         self.counts["malformed_row"] += len(malformed)

@@ -50,8 +50,10 @@ class LoadResult:
     def summary(self) -> str:
         """``read N rows: A accepted, R rejected (k duplicate_copy, j bad_month, ...)``."""
         parts = ", ".join(f"{n:,} {code}" for code, n in self.reject_counts().items())
-        text = (f"read {self.rows_read:,} rows: {self.rows_accepted:,} accepted, {len(self.rejects):,} rejected"
-                + (f" ({parts})" if parts else ""))
+        text = (
+            f"read {self.rows_read:,} rows: {self.rows_accepted:,} accepted, {len(self.rejects):,} rejected"
+            + (f" ({parts})" if parts else "")
+        )
         if self.kind == "orders":
             text += f"; {len(self.frame):,} seller-months"
         return text

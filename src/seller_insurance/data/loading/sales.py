@@ -95,7 +95,9 @@ def load_monthly_sales(path, *, column_map: dict[str, str] | None = None, kind: 
         if k == "orders":
             if "amount" not in found and "gross_sales" in found:
                 found["amount"] = found.pop("gross_sales")
-            require_columns(found, ["seller_id", "order_date", "amount"], src.columns, src.path, "order-level sales")
+            require_columns(
+                found, ["seller_id", "order_date", "amount"], src.columns, src.path, "order-level sales"
+            )
             use = {f: found[f] for f in _ORDER_FIELDS if f in found}
             src.read_columns = list(use.values())
             return _load_orders(src, use)
@@ -154,21 +156,38 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
     checks = [
         (empty_rows(table), "empty_row", "every field is empty"),
         (missing_id, "missing_seller_id", "seller_id is empty"),
-        (bad_mp, "bad_marketplace", "marketplace is empty or not a known site (" + ", ".join(KNOWN_MARKETPLACES)
-         + "; GB is read as UK)"),
-        (bad_time, "bad_month" if monthly else "bad_order_date",
-         "month is empty or not a recognised month" if monthly else "order date is empty or not a recognised date"),
+        (
+            bad_mp,
+            "bad_marketplace",
+            "marketplace is empty or not a known site ("
+            + ", ".join(KNOWN_MARKETPLACES)
+            + "; GB is read as UK)",
+        ),
+        (
+            bad_time,
+            "bad_month" if monthly else "bad_order_date",
+            "month is empty or not a recognised month"
+            if monthly
+            else "order date is empty or not a recognised date",
+        ),
         (bad_amount, "bad_amount", f"{amount_field} is empty or not a number"),
         (negative, "negative_gross_sales", "gross_sales is negative"),
-        (bad_cur, "currency_mismatch", "currency is not the site's currency (" + ", ".join(
-            f"{m} {c}" for m, c in SITE_CURRENCY.items()) + ")"),
+        (
+            bad_cur,
+            "currency_mismatch",
+            "currency is not the site's currency ("
+            + ", ".join(f"{m} {c}" for m, c in SITE_CURRENCY.items())
+            + ")",
+        ),
         (bad_count, "bad_count", "orders/units is not a whole number >= 0"),
     ]
     return dict(seller=seller, mp=mp, time=tm, amount=amount, cur=cur, counts=counts), checks
 
 
 def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
-    rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
+    rejects = Rejects(
+        list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
+    )
 
     def per_batch(table, n):
         return _sales_checks(table, use, n, "gross_sales", allow_negative=False)
@@ -183,7 +202,9 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     has_mp = "marketplace" in use
     mp = concat_parts([p["mp"] for p in parts]) if has_mp else None
     cur = concat_parts([p["cur"] for p in parts]) if "currency" in use else None
-    counts = {f: concat_parts([p["counts"][f] for p in parts]) for f in ("orders", "units") if f in use and parts}
+    counts = {
+        f: concat_parts([p["counts"][f] for p in parts]) for f in ("orders", "units") if f in use and parts
+    }
     good = None if bool(ok.all()) else np.flatnonzero(ok)
 
     def sel(a):
@@ -193,7 +214,12 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     counts_g = {f: sel(v) for f, v in counts.items()}
     # duplicates: key = (seller code, marketplace, month start day), O(n) when already sorted by it
     key = np.empty(0, np.int64)
-    order, keep, copies, conflicts = None, np.ones(0, dtype=bool), np.empty(0, np.int64), np.empty(0, np.int64)
+    order, keep, copies, conflicts = (
+        None,
+        np.ones(0, dtype=bool),
+        np.empty(0, np.int64),
+        np.empty(0, np.int64),
+    )
     levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
     if len(month_g) and not strictly_increasing(levels):
         # key = (seller code, marketplace, month start); the constant offset of month starts does not change order
@@ -230,8 +256,12 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     if take is None and good is None:
         seller_out = seller  # untouched: no copy, no re-validation of a million categories
     else:
-        seller_out = drop_unused_categories(pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False))
-    mp_f = fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
+        seller_out = drop_unused_categories(
+            pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
+        )
+    mp_f = (
+        fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
+    )
     data = {
         "seller_id": seller_out,
         "marketplace": pd.Categorical.from_codes(mp_f, dtype=MARKETPLACE_DTYPE, validate=False),
@@ -243,8 +273,15 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     for f, v in counts_g.items():
         data[f] = counts_column(fin(v))
     frame = pd.DataFrame(data, copy=False)
-    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=n_out, kind="monthly",
-                      counts=dict(rejects.counts))
+    return LoadResult(
+        frame,
+        rejects.frame(),
+        rows_read,
+        str(src.path),
+        rows_accepted=n_out,
+        kind="monthly",
+        counts=dict(rejects.counts),
+    )
 
 
 def _dup_reasons(key, order, copies, conflicts, metas, gpos) -> tuple[np.ndarray, pa.Array]:
@@ -254,13 +291,23 @@ def _dup_reasons(key, order, copies, conflicts, metas, gpos) -> tuple[np.ndarray
         ks = key if order is None else key[order]
         first_sorted = np.searchsorted(ks, key[copies], side="left")  # the kept row: first of its run
         first_src = first_sorted if order is None else order[first_sorted]
-        parts.append(reasons_with_number("duplicate_copy: exact copy of line ", lines_at(metas, gpos[first_src]),
-                                         " (same seller, marketplace, month and values); that row is kept"))
+        parts.append(
+            reasons_with_number(
+                "duplicate_copy: exact copy of line ",
+                lines_at(metas, gpos[first_src]),
+                " (same seller, marketplace, month and values); that row is kept",
+            )
+        )
         codes.append(np.full(len(copies), "duplicate_copy", dtype=object))
     if len(conflicts):
         _, inv, cnt = np.unique(key[conflicts], return_inverse=True, return_counts=True)
-        parts.append(reasons_with_number("conflicting_duplicate: ", cnt[inv], " rows for the same seller, "
-                                         "marketplace and month disagree; all are rejected"))
+        parts.append(
+            reasons_with_number(
+                "conflicting_duplicate: ",
+                cnt[inv],
+                " rows for the same seller, marketplace and month disagree; all are rejected",
+            )
+        )
         codes.append(np.full(len(conflicts), "conflicting_duplicate", dtype=object))
     return np.concatenate(codes), pa.concat_arrays(parts)
 
@@ -270,7 +317,9 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     every order row of that seller-month. Exact duplicate rows with the same order_id are copies (one kept);
     rows sharing an order_id with different values are item lines of one order and are kept (``orders`` counts
     distinct order ids). Without an order_id column no row is treated as a duplicate (identical orders happen)."""
-    rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()])
+    rejects = Rejects(
+        list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
+    )
 
     def per_batch(table, n):
         parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True)
@@ -283,14 +332,19 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     ok = concat_parts(oks) if oks else np.zeros(0, dtype=bool)
     n = len(ok)
     seller = union_categoricals([p["seller"] for p in parts])
-    df = pd.DataFrame({
-        "pos": np.arange(n, dtype=np.int64),
-        "seller": seller.codes.astype(np.int64),
-        "mp": (np.concatenate([p["mp"] for p in parts]).astype(np.int64) if "marketplace" in use and parts
-               else np.full(n, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int64)),
-        "day": np.concatenate([p["time"] for p in parts]) if parts else np.zeros(0, np.int64),
-        "amount": np.concatenate([p["amount"] for p in parts]) if parts else np.zeros(0),
-    })
+    df = pd.DataFrame(
+        {
+            "pos": np.arange(n, dtype=np.int64),
+            "seller": seller.codes.astype(np.int64),
+            "mp": (
+                np.concatenate([p["mp"] for p in parts]).astype(np.int64)
+                if "marketplace" in use and parts
+                else np.full(n, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int64)
+            ),
+            "day": np.concatenate([p["time"] for p in parts]) if parts else np.zeros(0, np.int64),
+            "amount": np.concatenate([p["amount"] for p in parts]) if parts else np.zeros(0),
+        }
+    )
     if "currency" in use and parts:
         df["cur"] = np.concatenate([p["cur"] for p in parts]).astype(np.int64)
     if "units" in use and parts:
@@ -307,8 +361,13 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
             first = df.groupby(value_cols, sort=False)["pos"].transform("min")[dup].to_numpy()
             late_pos.append(df.loc[dup, "pos"].to_numpy())
             late_codes.append(np.full(len(first), "duplicate_copy", dtype=object))
-            late_reasons.append(reasons_with_number("duplicate_copy: exact copy of the order row on line ",
-                                                    lines_at(metas, first), "; that row is kept"))
+            late_reasons.append(
+                reasons_with_number(
+                    "duplicate_copy: exact copy of the order row on line ",
+                    lines_at(metas, first),
+                    "; that row is kept",
+                )
+            )
             df = df[~dup]
     df["month"] = df["day"].to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     keys = ["seller", "mp", "month"]
@@ -330,32 +389,55 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         k = int(in_bad.sum())
         late_pos.append(df.loc[in_bad, "pos"].to_numpy())
         late_codes.append(np.full(k, "negative_monthly_total", dtype=object))
-        late_reasons.append(reasons_from_table(np.zeros(k, dtype=np.int32), [
-            "negative_monthly_total: the seller's order amounts in this month sum to less than zero (refunds "
-            "exceed sales)"]))
+        late_reasons.append(
+            reasons_from_table(
+                np.zeros(k, dtype=np.int32),
+                [
+                    "negative_monthly_total: the seller's order amounts in this month sum to less than zero (refunds "
+                    "exceed sales)"
+                ],
+            )
+        )
         df = df[~in_bad]
         agg = agg[~negative]
     if late_pos:
-        reject_rows_at(src, metas, np.concatenate(late_pos), rejects, np.concatenate(late_codes),
-                      pa.concat_arrays(late_reasons))
+        reject_rows_at(
+            src,
+            metas,
+            np.concatenate(late_pos),
+            rejects,
+            np.concatenate(late_codes),
+            pa.concat_arrays(late_reasons),
+        )
     agg = agg.reset_index()
     used_codes = agg["seller"].to_numpy().astype(np.int32)
     data = {
-        "seller_id": drop_unused_categories(pd.Categorical.from_codes(used_codes, dtype=seller.dtype, validate=False)),
-        "marketplace": pd.Categorical.from_codes(agg["mp"].to_numpy().astype(np.int8),
-                                                 categories=list(KNOWN_MARKETPLACES), validate=False),
+        "seller_id": drop_unused_categories(
+            pd.Categorical.from_codes(used_codes, dtype=seller.dtype, validate=False)
+        ),
+        "marketplace": pd.Categorical.from_codes(
+            agg["mp"].to_numpy().astype(np.int8), categories=list(KNOWN_MARKETPLACES), validate=False
+        ),
         "month": month_datetimes(agg["month"].to_numpy()),
         "gross_sales": agg["gross_sales"].to_numpy(dtype=np.float64),
     }
     if "cur" in agg.columns:
-        data["currency"] = pd.Categorical.from_codes(agg["cur"].to_numpy().astype(np.int8),
-                                                     categories=list(CURRENCIES), validate=False)
+        data["currency"] = pd.Categorical.from_codes(
+            agg["cur"].to_numpy().astype(np.int8), categories=list(CURRENCIES), validate=False
+        )
     data["orders"] = agg["orders"].to_numpy(dtype=np.int64)
     if "units" in agg.columns:
         data["units"] = counts_column(agg["units"].to_numpy(dtype=np.float64))
     frame = pd.DataFrame(data, copy=False)
-    return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(df), kind="orders",
-                      counts=dict(rejects.counts))
+    return LoadResult(
+        frame,
+        rejects.frame(),
+        rows_read,
+        str(src.path),
+        rows_accepted=len(df),
+        kind="orders",
+        counts=dict(rejects.counts),
+    )
 
 
 def load_dataset(folder) -> dict[str, LoadResult]:
@@ -375,6 +457,8 @@ def load_dataset(folder) -> dict[str, LoadResult]:
                 out[table] = loader(cand)
                 break
     if not out:
-        raise InputError("no sellers, monthly_sales or claims table (.parquet, folder or .csv) in the dataset "
-                         "folder", path=folder)
+        raise InputError(
+            "no sellers, monthly_sales or claims table (.parquet, folder or .csv) in the dataset folder",
+            path=folder,
+        )
     return out

@@ -24,7 +24,9 @@ import pyarrow.parquet as pq
 from seller_insurance.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
-CSV_BLOCK_BYTES = 4 << 20  # streamed CSV block size: pyarrow reads ~36 blocks ahead, so peak memory grows with it
+CSV_BLOCK_BYTES = (
+    4 << 20
+)  # streamed CSV block size: pyarrow reads ~36 blocks ahead, so peak memory grows with it
 _SAMPLE_BYTES = 1 << 16
 PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
 
@@ -66,8 +68,9 @@ class Source:
             try:
                 pf_cols = pq.read_schema(f).names
                 cols = [c for c in (self.read_columns or pf_cols) if c in pf_cols]
-                table = pq.read_table(f, columns=cols,
-                                      read_dictionary=[c for c in self.dictionary_columns if c in cols] or None)
+                table = pq.read_table(
+                    f, columns=cols, read_dictionary=[c for c in self.dictionary_columns if c in cols] or None
+                )
             except (OSError, pa.ArrowException) as exc:
                 raise InputError(f"cannot read as Parquet ({exc})", path=f) from None
             yield Batch(table, str(f), None)
@@ -82,13 +85,21 @@ class Source:
             return "skip"
 
         read_opts = pcsv.ReadOptions(use_threads=False, block_size=CSV_BLOCK_BYTES, encoding=self.encoding)
-        parse_opts = pcsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=self.has_quotes,
-                                       ignore_empty_lines=False, invalid_row_handler=on_invalid)
-        conv_opts = pcsv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
-                                        strings_can_be_null=False, quoted_strings_can_be_null=False)
+        parse_opts = pcsv.ParseOptions(
+            delimiter=self.delimiter,
+            newlines_in_values=self.has_quotes,
+            ignore_empty_lines=False,
+            invalid_row_handler=on_invalid,
+        )
+        conv_opts = pcsv.ConvertOptions(
+            column_types={c: pa.string() for c in self.columns},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
         try:
-            reader = pcsv.open_csv(str(f), read_options=read_opts, parse_options=parse_opts,
-                                   convert_options=conv_opts)
+            reader = pcsv.open_csv(
+                str(f), read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
+            )
         except pa.ArrowInvalid as exc:
             _raise_csv(exc, f)
         rows_before = 0
@@ -132,7 +143,9 @@ def _raise_csv(exc: Exception, f: Path):
     msg = str(exc)
     if "UTF8" in msg or "UTF-8" in msg:
         raise NotUtf8(msg) from None
-    raise InputError(f"cannot read as CSV ({msg.splitlines()[0] if msg else type(exc).__name__})", path=f) from None
+    raise InputError(
+        f"cannot read as CSV ({msg.splitlines()[0] if msg else type(exc).__name__})", path=f
+    ) from None
 
 
 def _record_numbers(rows_before: int, n: int, skipped_sorted: np.ndarray) -> np.ndarray:
@@ -170,8 +183,11 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
     if not p.exists():
         raise InputError("file not found", path=p)
     if p.is_dir():
-        files = sorted(x for x in p.rglob("*") if x.is_file() and x.suffix.lower() in PARQUET_SUFFIXES
-                       and not x.name.startswith((".", "_")))
+        files = sorted(
+            x
+            for x in p.rglob("*")
+            if x.is_file() and x.suffix.lower() in PARQUET_SUFFIXES and not x.name.startswith((".", "_"))
+        )
         if not files:
             raise InputError("folder holds no Parquet files (*.parquet)", path=p)
         return _parquet_source(p, files, dictionary_columns)
@@ -201,7 +217,9 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
         raise InputError(f"cannot read the header row ({exc})", path=p) from None
     if not header or not any(h.strip() for h in header):
         raise InputError("file has no header row", path=p)
-    return Source(p, [p], "csv", header, encoding=encoding, delimiter=delimiter, has_quotes=_contains(p, b'"'))
+    return Source(
+        p, [p], "csv", header, encoding=encoding, delimiter=delimiter, has_quotes=_contains(p, b'"')
+    )
 
 
 def _contains(path: Path, needle: bytes, chunk: int = 8 << 20) -> bool:
@@ -212,7 +230,7 @@ def _contains(path: Path, needle: bytes, chunk: int = 8 << 20) -> bool:
         while block := fh.read(chunk):
             if needle in tail + block[: len(needle) - 1] or needle in block:
                 return True
-            tail = block[-(len(needle) - 1):] if len(needle) > 1 else b""
+            tail = block[-(len(needle) - 1) :] if len(needle) > 1 else b""
     return False
 
 

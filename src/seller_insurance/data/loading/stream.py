@@ -37,8 +37,9 @@ def empty_rows(table: pa.Table) -> np.ndarray:
         return np.zeros(n, dtype=bool)
     out = np.ones(n, dtype=bool)
     for c in table.columns:
-        out &= np.asarray(pc.fill_null(pc.equal(pc.utf8_length(c), 0), True).to_numpy(zero_copy_only=False),
-                          dtype=bool)
+        out &= np.asarray(
+            pc.fill_null(pc.equal(pc.utf8_length(c), 0), True).to_numpy(zero_copy_only=False), dtype=bool
+        )
         if not out.any():
             break
     return out
@@ -58,8 +59,11 @@ def dictionary_column(col) -> pa.ChunkedArray:
         if not pc.all(pc.equal(td, d)).as_py():
             ch = pa.DictionaryArray.from_arrays(ch.indices, td)
         out.append(ch)
-    return pa.chunked_array(out, type=out[0].type) if out else pa.chunked_array([], pa.dictionary(pa.int32(),
-                                                                                                   pa.string()))
+    return (
+        pa.chunked_array(out, type=out[0].type)
+        if out
+        else pa.chunked_array([], pa.dictionary(pa.int32(), pa.string()))
+    )
 
 
 def to_categorical(col, report_missing: bool = False):
@@ -142,7 +146,7 @@ def _sorted_chunks_categorical(col: pa.ChunkedArray) -> pd.Categorical | None:
     at = 0
     for ch, base in zip(col.chunks, bases, strict=True):
         n = len(ch)
-        np.add(ch.indices.to_numpy(zero_copy_only=False), base, out=codes[at:at + n], casting="unsafe")
+        np.add(ch.indices.to_numpy(zero_copy_only=False), base, out=codes[at : at + n], casting="unsafe")
         at += n
     values = pa.concat_arrays([p.cast(pa.string()) for p in pieces]) if pieces else pa.array([], pa.string())
     cats = pd.Index(values.to_pandas(), dtype="str")
@@ -172,7 +176,7 @@ def _unified_categorical(col: pa.ChunkedArray) -> pd.Categorical:
     at = 0
     for ch in u.chunks:
         ind = pc.fill_null(ch.indices, -1) if ch.null_count else ch.indices
-        codes[at:at + len(ch)] = ind.to_numpy(zero_copy_only=False)
+        codes[at : at + len(ch)] = ind.to_numpy(zero_copy_only=False)
         at += len(ch)
     cats = pd.Index(dictionary.to_pandas(), dtype="str")
     return pd.Categorical.from_codes(codes, dtype=_fast_dtype(cats), validate=False)
@@ -324,9 +328,14 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
         if bad.any():
             idx = np.flatnonzero(bad)
             w = which[idx]
-            rejects.add(table, idx, batch.file, _line_of(batch.lines, idx),
-                        reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
-                        np.array([c for _, c, _ in checks], dtype=object)[w])
+            rejects.add(
+                table,
+                idx,
+                batch.file,
+                _line_of(batch.lines, idx),
+                reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
+                np.array([c for _, c, _ in checks], dtype=object)[w],
+            )
         if accumulate:
             if acc is None:
                 acc = Accumulator(_row_estimate(src, n))
@@ -349,8 +358,9 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
     return parts, oks, metas, pos
 
 
-def reject_rows_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, codes: np.ndarray,
-                  reasons: pa.Array) -> None:
+def reject_rows_at(
+    src: Source, metas, positions: np.ndarray, rejects: Rejects, codes: np.ndarray, reasons: pa.Array
+) -> None:
     """Add rejects for rows at read-order ``positions`` found bad after the read (duplicates, month totals).
 
     Parquet: taken from the tables still in memory. CSV: a second streamed pass picks the rows (only when there
@@ -360,12 +370,18 @@ def reject_rows_at(src: Source, metas, positions: np.ndarray, rejects: Rejects, 
         return
     positions = np.asarray(positions, dtype=np.int64)
     order = np.argsort(positions, kind="stable")
-    positions, codes, reasons = positions[order], np.asarray(codes, dtype=object)[order], reasons.take(
-        pa.array(order))
+    positions, codes, reasons = (
+        positions[order],
+        np.asarray(codes, dtype=object)[order],
+        reasons.take(pa.array(order)),
+    )
     starts = np.array([m[1] for m in metas], dtype=np.int64)
     which = np.searchsorted(starts, positions, side="right") - 1
-    batches = ((k, m[4], m[0], m[3]) for k, m in enumerate(metas)) if src.fmt == "parquet" else (
-        (k, b.table, b.file, b.lines) for k, b in enumerate(src.batches()))
+    batches = (
+        ((k, m[4], m[0], m[3]) for k, m in enumerate(metas))
+        if src.fmt == "parquet"
+        else ((k, b.table, b.file, b.lines) for k, b in enumerate(src.batches()))
+    )
     for k, table, file, lines in batches:
         sel = np.flatnonzero(which == k)
         if len(sel):
@@ -407,7 +423,7 @@ def strictly_increasing(levels: list[np.ndarray], block: int = 1 << 18) -> bool:
         m = e - s
         g, q, t = gt[:m], eq[:m], tmp[:m]
         for i, a in enumerate(levels):
-            hi, lo = a[s + 1:e + 1], a[s:e]
+            hi, lo = a[s + 1 : e + 1], a[s:e]
             if i == 0:
                 np.greater(hi, lo, out=g)
                 np.equal(hi, lo, out=q)

@@ -58,14 +58,17 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
         found = resolve_columns(src.columns, wanted, column_map, src.path)
         require_columns(found, required, src.columns, src.path, what)
         src.read_columns = list(found.values())
-        rejects = Rejects(list(src.columns) if src.fmt == "csv" else [c for c in src.columns
-                                                                       if c in found.values()])
+        rejects = Rejects(
+            list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in found.values()]
+        )
         parts, oks, metas, rows_read = iterate_batches(src, rejects, lambda t, n: per_batch_fn(t, found, n))
         rows_read += rejects.add_malformed(src.malformed, src.delimiter)
         ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
         n = len(ok)
-        cols = {c: np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=object)
-                for c in (parts[0].keys() if parts else [])}
+        cols = {
+            c: np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=object)
+            for c in (parts[0].keys() if parts else [])
+        }
         df = pd.DataFrame(cols)
         df["pos"] = np.arange(n, dtype=np.int64)
         df = df[ok]
@@ -81,19 +84,35 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
             copy = ~conflict & (pos_d != first_pos)
             keys_text = " and ".join(key_fields)
             late_pos = np.concatenate([pos_d[conflict], pos_d[copy]])
-            codes = np.array(["conflicting_duplicate"] * int(conflict.sum()) + ["duplicate_copy"] * int(copy.sum()),
-                             dtype=object)
-            reasons = pa.concat_arrays([
-                reasons_from_table(np.zeros(int(conflict.sum()), np.int32), [
-                    f"conflicting_duplicate: rows with the same {keys_text} disagree; all are rejected"]),
-                reasons_with_number("duplicate_copy: exact copy of line ", lines_at(metas, first_pos[copy]),
-                                    "; that row is kept"),
-            ])
+            codes = np.array(
+                ["conflicting_duplicate"] * int(conflict.sum()) + ["duplicate_copy"] * int(copy.sum()),
+                dtype=object,
+            )
+            reasons = pa.concat_arrays(
+                [
+                    reasons_from_table(
+                        np.zeros(int(conflict.sum()), np.int32),
+                        [f"conflicting_duplicate: rows with the same {keys_text} disagree; all are rejected"],
+                    ),
+                    reasons_with_number(
+                        "duplicate_copy: exact copy of line ",
+                        lines_at(metas, first_pos[copy]),
+                        "; that row is kept",
+                    ),
+                ]
+            )
             reject_rows_at(src, metas, late_pos, rejects, codes, reasons)
             df = df[~df["pos"].isin(late_pos)]
         frame = finish(df.drop(columns="pos").reset_index(drop=True))
-        return LoadResult(frame, rejects.frame(), rows_read, str(src.path), rows_accepted=len(frame), kind=what,
-                          counts=dict(rejects.counts))
+        return LoadResult(
+            frame,
+            rejects.frame(),
+            rows_read,
+            str(src.path),
+            rows_accepted=len(frame),
+            kind=what,
+            counts=dict(rejects.counts),
+        )
 
     return run_load(path, dict_cols, run)
 
@@ -113,8 +132,10 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
     A currency column, if present, must say USD. Duplicate claim ids: exact copies keep one row; rows that disagree
     are all rejected.
     """
-    wanted = {f: ALIASES.get(f, ()) for f in ("claim_id", "seller_id", "marketplace", "filed_date", "claim_type",
-                                               "status", "currency")}
+    wanted = {
+        f: ALIASES.get(f, ())
+        for f in ("claim_id", "seller_id", "marketplace", "filed_date", "claim_type", "status", "currency")
+    }
     wanted["amount"] = ("amount",) + CLAIM_AMOUNT_ALIASES
 
     def per_batch(table, found, n):
@@ -142,26 +163,54 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
             (ctype < 0, "bad_claim_type", "claim_type is not one of " + ", ".join(CLAIM_TYPES)),
             (status < 0, "bad_status", "status is not one of " + ", ".join(CLAIM_STATUSES)),
         ]
-        parsed = {"claim_id": claim_id, "seller_id": seller, "marketplace": mp, "filed_date": day,
-                  "claim_type": ctype, "amount": amount, "status": status}
+        parsed = {
+            "claim_id": claim_id,
+            "seller_id": seller,
+            "marketplace": mp,
+            "filed_date": day,
+            "claim_type": ctype,
+            "amount": amount,
+            "status": status,
+        }
         return parsed, checks
 
     def finish(df: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame({
-            "claim_id": pd.array(df["claim_id"].to_numpy(dtype=object), dtype="str"),
-            "seller_id": pd.array(df["seller_id"].to_numpy(dtype=object), dtype="str"),
-            "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
-            "filed_date": df["filed_date"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[s]"),
-            "claim_type": pd.array(np.array(CLAIM_TYPES, dtype=object)[df["claim_type"].to_numpy(dtype=np.int64)]
-                                   if len(df) else np.array([], dtype=object), dtype="str"),
-            "amount": round_cents(df["amount"].to_numpy(dtype=np.float64)),
-            "status": pd.array(np.array(CLAIM_STATUSES, dtype=object)[df["status"].to_numpy(dtype=np.int64)]
-                               if len(df) else np.array([], dtype=object), dtype="str"),
-        })
+        out = pd.DataFrame(
+            {
+                "claim_id": pd.array(df["claim_id"].to_numpy(dtype=object), dtype="str"),
+                "seller_id": pd.array(df["seller_id"].to_numpy(dtype=object), dtype="str"),
+                "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
+                "filed_date": df["filed_date"]
+                .to_numpy(dtype=np.int64)
+                .astype("datetime64[D]")
+                .astype("datetime64[s]"),
+                "claim_type": pd.array(
+                    np.array(CLAIM_TYPES, dtype=object)[df["claim_type"].to_numpy(dtype=np.int64)]
+                    if len(df)
+                    else np.array([], dtype=object),
+                    dtype="str",
+                ),
+                "amount": round_cents(df["amount"].to_numpy(dtype=np.float64)),
+                "status": pd.array(
+                    np.array(CLAIM_STATUSES, dtype=object)[df["status"].to_numpy(dtype=np.int64)]
+                    if len(df)
+                    else np.array([], dtype=object),
+                    dtype="str",
+                ),
+            }
+        )
         return out
 
-    return _generic_load(path, column_map, wanted, ["claim_id", "seller_id", "filed_date", "claim_type", "amount",
-                                                    "status"], "claims", per_batch, ["claim_id"], finish)
+    return _generic_load(
+        path,
+        column_map,
+        wanted,
+        ["claim_id", "seller_id", "filed_date", "claim_type", "amount", "status"],
+        "claims",
+        per_batch,
+        ["claim_id"],
+        finish,
+    )
 
 
 def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResult:
@@ -170,8 +219,18 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
     ``launch_month``/``churn_month`` are ``datetime64[s]`` first-of-month (churn empty -> NaT; a churn month not
     after the launch month is rejected). ``fulfilment_channel`` FBA/FBM (AFN/MFN accepted), empty allowed.
     """
-    wanted = {f: ALIASES.get(f, ()) for f in ("seller_id", "marketplace", "category", "launch_month", "churn_month",
-                                               "fulfilment_channel", "size_band")}
+    wanted = {
+        f: ALIASES.get(f, ())
+        for f in (
+            "seller_id",
+            "marketplace",
+            "category",
+            "launch_month",
+            "churn_month",
+            "fulfilment_channel",
+            "size_band",
+        )
+    }
 
     def per_batch(table, found, n):
         c = {f: column_or_none(table, found.get(f), []) for f in wanted}
@@ -182,8 +241,11 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
         bad_churn = None
         if c["churn_month"] is not None:
             churn = parsing.parse_months(c["churn_month"])
-            blank = _text_values(c["churn_month"], n) == "" if parsing.is_text(c["churn_month"]) else \
-                np.asarray(c["churn_month"].is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            blank = (
+                _text_values(c["churn_month"], n) == ""
+                if parsing.is_text(c["churn_month"])
+                else np.asarray(c["churn_month"].is_null().to_numpy(zero_copy_only=False), dtype=bool)
+            )
             bad_churn = (churn == NO_MONTH) & ~blank
             churn = np.where(blank, NO_MONTH, churn)
             before = (churn != NO_MONTH) & (launch != NO_MONTH) & (churn <= launch)
@@ -205,8 +267,13 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
             (before, "churn_before_launch", "churn_month is not after launch_month"),
             (bad_channel, "bad_fulfilment_channel", "fulfilment_channel is not FBA or FBM"),
         ]
-        parsed = {"seller_id": seller, "marketplace": mp, "category": category, "launch_month": launch,
-                  "churn_month": churn}
+        parsed = {
+            "seller_id": seller,
+            "marketplace": mp,
+            "category": category,
+            "launch_month": launch,
+            "churn_month": churn,
+        }
         if channel is not None:
             parsed["fulfilment_channel"] = channel
         if c["size_band"] is not None:
@@ -220,13 +287,25 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
             "seller_id": pd.array(df["seller_id"].to_numpy(dtype=object), dtype="str"),
             "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
             "category": pd.array(df["category"].to_numpy(dtype=object), dtype="str"),
-            "launch_month": month_index_to_datetime64(df["launch_month"].to_numpy(dtype=np.int64)).astype("M8[s]"),
-            "churn_month": month_index_to_datetime64(df["churn_month"].to_numpy(dtype=np.int64)).astype("M8[s]"),
+            "launch_month": month_index_to_datetime64(df["launch_month"].to_numpy(dtype=np.int64)).astype(
+                "M8[s]"
+            ),
+            "churn_month": month_index_to_datetime64(df["churn_month"].to_numpy(dtype=np.int64)).astype(
+                "M8[s]"
+            ),
         }
         for c in ("fulfilment_channel", "size_band"):
             if c in df.columns:
                 out[c] = pd.array(df[c].to_numpy(dtype=object), dtype="str")
         return pd.DataFrame(out)
 
-    return _generic_load(path, column_map, wanted, ["seller_id", "marketplace", "category", "launch_month"],
-                         "sellers", per_batch, ["seller_id", "marketplace"], finish)
+    return _generic_load(
+        path,
+        column_map,
+        wanted,
+        ["seller_id", "marketplace", "category", "launch_month"],
+        "sellers",
+        per_batch,
+        ["seller_id", "marketplace"],
+        finish,
+    )
