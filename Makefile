@@ -14,7 +14,7 @@ PARAMS ?= params/default.yaml
 RUN ?=
 export MPLBACKEND := agg
 
-.PHONY: help setup data sample report lab test bench lint format lock sync-notebooks clean distclean
+.PHONY: help setup data sample report lab test test-fast bench lint format lock sync-notebooks clean distclean
 
 help: ## Show this help (each target and what it does)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,17 +41,24 @@ report: setup ## The main job: synthetic data -> every notebook -> reports/<run>
 lab: setup ## Start JupyterLab on notebooks/ with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-test: setup ## Run the whole test suite (unit, property, notebook and CLI tests)
+test: setup ## Run the whole test suite (unit, property, notebook, Dask and CLI tests): what CI runs
 	$(BIN)/python -m pytest
+
+test-fast: setup ## Unit and property tests only (no notebooks, Dask clusters or subprocesses): the edit-run loop
+	$(BIN)/python -m pytest -m "not slow and not notebook and not dask and not subprocess"
 
 bench: setup ## Run every benchmark in benchmarks/ (ratios against reference runs; results in reports/benchmarks/)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 
-lint: setup ## Lint with ruff
-	$(BIN)/ruff check src tests benchmarks notebooks
+LINTED := src tests benchmarks notebooks/*.py
 
-format: setup ## Format with ruff and re-sync notebook pairs
-	$(BIN)/ruff format src tests benchmarks
+lint: setup ## Lint: ruff rules, ruff formatting, and the import contracts between stages (pyproject.toml)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+	$(BIN)/lint-imports
+
+format: setup ## Format with ruff (the one formatter; make lint checks it) and re-sync notebook pairs
+	$(BIN)/ruff format $(LINTED)
 	$(MAKE) sync-notebooks
 
 sync-notebooks: setup ## Sync each notebook with its .py pair and strip outputs

@@ -19,16 +19,26 @@ def _as_date(value):
     return pd.Timestamp(value).date()
 
 
-def reference_payers(claims, comparison, *, cap=1000.0, strict=False, non_compliant=frozenset(),
-                     claims_start=dt.date(2021, 9, 1), statuses=("valid",)):
+def reference_payers(
+    claims,
+    comparison,
+    *,
+    cap=1000.0,
+    strict=False,
+    non_compliant=frozenset(),
+    claims_start=dt.date(2021, 9, 1),
+    statuses=("valid",),
+):
     """List of dicts (claim_id, payer_old, payer_new) for the kept claims, in input order.
 
     ``non_compliant``: set of (seller_id, marketplace) that never insure.
     """
     due = {}
     for row in comparison.itertuples(index=False):
-        due[(row.seller_id, row.marketplace)] = {"old": _as_date(row.old_insurance_due),
-                                                 "new": _as_date(row.new_insurance_due)}
+        due[(row.seller_id, row.marketplace)] = {
+            "old": _as_date(row.old_insurance_due),
+            "new": _as_date(row.new_insurance_due),
+        }
     start = _as_date(claims_start)
     out = []
     for row in claims.itertuples(index=False):

@@ -51,7 +51,9 @@ def due_date(number: int) -> dt.date:
     return last_day + dt.timedelta(days=INSURANCE_DUE_DAYS)
 
 
-def reference_compare(rows, *, old_months=3, new_months=1, threshold=None, inclusive=False, start=None, end=None):
+def reference_compare(
+    rows, *, old_months=3, new_months=1, threshold=None, inclusive=False, start=None, end=None
+):
     """rows: iterable of (seller_id, marketplace, month as date/Timestamp, gross_sales).
 
     start/end: month numbers (``month_number``) or None. Returns a dict (seller_id, marketplace) -> result dict.
@@ -89,7 +91,11 @@ def reference_required_over_time(results: dict, months: list[int]) -> list[tuple
     """(month number, n required old, n required new) for each listed month: trigger month <= that month."""
     series = []
     for month in months:
-        n_old = sum(1 for r in results.values() if r["old_trigger"] and month_number(r["old_trigger"]) <= month)
-        n_new = sum(1 for r in results.values() if r["new_trigger"] and month_number(r["new_trigger"]) <= month)
+        n_old = sum(
+            1 for r in results.values() if r["old_trigger"] and month_number(r["old_trigger"]) <= month
+        )
+        n_new = sum(
+            1 for r in results.values() if r["new_trigger"] and month_number(r["new_trigger"]) <= month
+        )
         series.append((month, n_old, n_new))
     return series

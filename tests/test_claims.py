@@ -15,15 +15,17 @@ Z2 = 1.959963984540054**2
 
 def _claims(amounts, sellers=None, statuses=None, dates=None, types=None):
     n = len(amounts)
-    return pd.DataFrame({
-        "claim_id": [f"c{i}" for i in range(n)],
-        "seller_id": sellers or ["s1"] * n,
-        "marketplace": "US",
-        "filed_date": pd.to_datetime(dates or ["2022-01-15"] * n),
-        "claim_type": types or ["property_damage"] * n,
-        "amount": [float(a) for a in amounts],
-        "status": statuses or ["valid"] * n,
-    })
+    return pd.DataFrame(
+        {
+            "claim_id": [f"c{i}" for i in range(n)],
+            "seller_id": sellers or ["s1"] * n,
+            "marketplace": "US",
+            "filed_date": pd.to_datetime(dates or ["2022-01-15"] * n),
+            "claim_type": types or ["property_damage"] * n,
+            "amount": [float(a) for a in amounts],
+            "status": statuses or ["valid"] * n,
+        }
+    )
 
 
 def test_exactly_the_cap_counts_as_under_by_default_not_when_strict():
@@ -52,18 +54,27 @@ def test_only_valid_claims_by_default():
 
 
 def test_empty_group_and_all_under_group():
-    sellers = pd.DataFrame({
-        "seller_id": ["a", "b"], "marketplace": "US",
-        "category": pd.Categorical(["toys", "home"], categories=["books", "home", "toys"]),
-    })
+    sellers = pd.DataFrame(
+        {
+            "seller_id": ["a", "b"],
+            "marketplace": "US",
+            "category": pd.Categorical(["toys", "home"], categories=["books", "home", "toys"]),
+        }
+    )
     # toys: 5 claims all under the cap; home: 2 of 3 under; books: no claims
     claims = _claims([10, 20, 30, 40, 50, 100, 200, 3000], sellers=["a"] * 5 + ["b"] * 3)
     out = claim_shares(claims, by="category", sellers=sellers).set_index("category")
     assert list(out.index) == ["books", "home", "toys"]
     books = out.loc["books"]
     assert books.n_claims == 0 and books.n_under_cap == 0 and books.amount_total == 0.0
-    for col in ["count_share", "count_share_low", "count_share_high", "amount_share", "amount_share_low",
-                "amount_share_high"]:
+    for col in [
+        "count_share",
+        "count_share_low",
+        "count_share_high",
+        "amount_share",
+        "amount_share_low",
+        "amount_share_high",
+    ]:
         assert math.isnan(books[col]), col
     assert pd.isna(books.value_interval)
     toys = out.loc["toys"]
@@ -93,9 +104,15 @@ def test_unknown_seller_is_kept_in_a_missing_group():
 
 
 def test_rule_status_grouping():
-    comparison = pd.DataFrame({"seller_id": ["a", "b"], "marketplace": "US",
-                               "status": ["newly_affected", "unaffected"],
-                               "old_insurance_due": pd.NaT, "new_insurance_due": pd.NaT})
+    comparison = pd.DataFrame(
+        {
+            "seller_id": ["a", "b"],
+            "marketplace": "US",
+            "status": ["newly_affected", "unaffected"],
+            "old_insurance_due": pd.NaT,
+            "new_insurance_due": pd.NaT,
+        }
+    )
     claims = _claims([10, 2000, 30, 40], sellers=["a", "a", "b", "c"])
     out = claim_shares(claims, by="rule_status", comparison=comparison)
     got = dict(zip(out["rule_status"].fillna("?"), out["n_under_cap"], strict=True))
@@ -130,10 +147,13 @@ def test_matches_a_pandas_reference_on_random_claims():
     claims.loc[:9, "amount"] = 1000.0
     out = claim_shares(claims, by=["claim_type", "filed_year"])
     valid = claims[claims["status"] == "valid"].assign(
-        year=lambda f: f["filed_date"].dt.year, under=lambda f: f["amount"] <= 1000,
-        under_amount=lambda f: f["amount"].where(f["amount"] <= 1000, 0.0))
-    ref = valid.groupby(["claim_type", "year"]).agg(n=("amount", "size"), k=("under", "sum"),
-                                                     total=("amount", "sum"), under=("under_amount", "sum"))
+        year=lambda f: f["filed_date"].dt.year,
+        under=lambda f: f["amount"] <= 1000,
+        under_amount=lambda f: f["amount"].where(f["amount"] <= 1000, 0.0),
+    )
+    ref = valid.groupby(["claim_type", "year"]).agg(
+        n=("amount", "size"), k=("under", "sum"), total=("amount", "sum"), under=("under_amount", "sum")
+    )
     got = out.set_index(["claim_type", "filed_year"])
     assert len(got) == len(ref) == 6
     for key, row in ref.iterrows():
@@ -154,7 +174,9 @@ def test_interval_switch_and_determinism():
     assert out.loc["s", "value_interval"] == "bootstrap" and out.loc["l", "value_interval"] == "delta"
     again = claim_shares(claims, by="band", sellers=sellers, bootstrap_below=60, seed=3).set_index("band")
     pd.testing.assert_frame_equal(out, again)
-    other_seed = claim_shares(claims, by="band", sellers=sellers, bootstrap_below=60, seed=4).set_index("band")
+    other_seed = claim_shares(claims, by="band", sellers=sellers, bootstrap_below=60, seed=4).set_index(
+        "band"
+    )
     assert other_seed.loc["s", "amount_share_low"] != out.loc["s", "amount_share_low"]
     assert other_seed.loc["l", "amount_share_low"] == out.loc["l", "amount_share_low"]  # delta: no randomness
     delta_everywhere = claim_shares(claims, by="band", sellers=sellers, bootstrap_below=0)
@@ -163,8 +185,9 @@ def test_interval_switch_and_determinism():
 
 def test_categorical_claim_columns_and_missing_marketplace():
     claims = _claims([10, 2000]).drop(columns="marketplace")
-    claims["claim_type"] = pd.Categorical(["property_damage", "property_damage"],
-                                          categories=["property_damage", "personal_injury"])
+    claims["claim_type"] = pd.Categorical(
+        ["property_damage", "property_damage"], categories=["property_damage", "personal_injury"]
+    )
     out = claim_shares(claims, by="claim_type")
     assert out["claim_type"].astype(str).tolist() == ["property_damage", "personal_injury"]
     assert out["n_claims"].tolist() == [2, 0]
@@ -186,10 +209,12 @@ def test_seller_lookup_dense_and_sorted_paths_agree():
     from seller_insurance.analysis.claims.groups import key_positions
 
     table = pd.DataFrame({"seller_id": ["b", "a", "c"], "marketplace": ["US", "US", "DE"]})
-    claims = pd.DataFrame({
-        "seller_id": pd.Categorical(["a", "c", "c", "zz", None, "b"], categories=["zz", "c", "b", "a"]),
-        "marketplace": ["US", "DE", "US", "US", "US", "US"],
-    })
+    claims = pd.DataFrame(
+        {
+            "seller_id": pd.Categorical(["a", "c", "c", "zz", None, "b"], categories=["zz", "c", "b", "a"]),
+            "marketplace": ["US", "DE", "US", "US", "US", "US"],
+        }
+    )
     expected = [1, 2, -1, -1, -1, 0]  # c is on DE only; zz unknown; a missing id matches nothing
     assert key_positions(claims, table).tolist() == expected
     assert key_positions(claims, table, dense_limit=0).tolist() == expected

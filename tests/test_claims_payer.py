@@ -12,63 +12,84 @@ from seller_insurance.analysis.claims import non_compliant, payer_per_claim, pay
 
 def _comparison(rows):
     """rows: (seller_id, status, old_due or None, new_due or None)."""
-    return pd.DataFrame({
-        "seller_id": [r[0] for r in rows],
-        "marketplace": "US",
-        "old_trigger": pd.NaT,
-        "new_trigger": pd.NaT,
-        "status": [r[1] for r in rows],
-        "lead_months": 0,
-        "old_insurance_due": pd.to_datetime([r[2] for r in rows]),
-        "new_insurance_due": pd.to_datetime([r[3] for r in rows]),
-    })
+    return pd.DataFrame(
+        {
+            "seller_id": [r[0] for r in rows],
+            "marketplace": "US",
+            "old_trigger": pd.NaT,
+            "new_trigger": pd.NaT,
+            "status": [r[1] for r in rows],
+            "lead_months": 0,
+            "old_insurance_due": pd.to_datetime([r[2] for r in rows]),
+            "new_insurance_due": pd.to_datetime([r[3] for r in rows]),
+        }
+    )
 
 
 def _claims(rows):
     """rows: (claim_id, seller_id, filed_date, amount[, status])."""
-    return pd.DataFrame({
-        "claim_id": [r[0] for r in rows],
-        "seller_id": [r[1] for r in rows],
-        "marketplace": "US",
-        "filed_date": pd.to_datetime([r[2] for r in rows]),
-        "claim_type": "property_damage",
-        "amount": [float(r[3]) for r in rows],
-        "status": [r[4] if len(r) > 4 else "valid" for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "claim_id": [r[0] for r in rows],
+            "seller_id": [r[1] for r in rows],
+            "marketplace": "US",
+            "filed_date": pd.to_datetime([r[2] for r in rows]),
+            "claim_type": "property_damage",
+            "amount": [float(r[3]) for r in rows],
+            "status": [r[4] if len(r) > 4 else "valid" for r in rows],
+        }
+    )
 
 
-COMPARISON = _comparison([
-    # insured from 2021-12-30 under the old rule, from 2021-10-30 under the new one (accelerated)
-    ("acc", "accelerated", "2021-12-30", "2021-10-30"),
-    # never required under the old rule, from 2021-11-30 under the new one
-    ("new", "newly_affected", None, "2021-11-30"),
-    ("none", "unaffected", None, None),
-])
+COMPARISON = _comparison(
+    [
+        # insured from 2021-12-30 under the old rule, from 2021-10-30 under the new one (accelerated)
+        ("acc", "accelerated", "2021-12-30", "2021-10-30"),
+        # never required under the old rule, from 2021-11-30 under the new one
+        ("new", "newly_affected", None, "2021-11-30"),
+        ("none", "unaffected", None, None),
+    ]
+)
 
 
 def test_hand_worked_payers():
-    claims = _claims([
-        ("c1", "acc", "2021-10-29", 500),      # day before the new due date: uninsured under both -> seller
-        ("c2", "acc", "2021-10-30", 500),      # on the new due date: insured (new) -> amazon; old -> seller
-        ("c3", "acc", "2021-11-15", 1000.00),  # exactly the cap: at or under -> amazon under new
-        ("c4", "acc", "2021-11-15", 1000.01),  # a cent over: insurer under new
-        ("c5", "acc", "2022-01-01", 1000.01),  # insured under both -> insurer, insurer
-        ("c6", "new", "2022-01-01", 20),       # newly affected: seller (old) -> amazon (new)
-        ("c7", "none", "2022-01-01", 20),      # never required: seller, seller
-        ("c8", "ghost", "2022-01-01", 20),     # seller with no comparison row: uninsured, kept
-        ("c9", "acc", "2022-01-01", 20, "rejected"),  # screened out by default
-    ])
+    claims = _claims(
+        [
+            ("c1", "acc", "2021-10-29", 500),  # day before the new due date: uninsured under both -> seller
+            ("c2", "acc", "2021-10-30", 500),  # on the new due date: insured (new) -> amazon; old -> seller
+            ("c3", "acc", "2021-11-15", 1000.00),  # exactly the cap: at or under -> amazon under new
+            ("c4", "acc", "2021-11-15", 1000.01),  # a cent over: insurer under new
+            ("c5", "acc", "2022-01-01", 1000.01),  # insured under both -> insurer, insurer
+            ("c6", "new", "2022-01-01", 20),  # newly affected: seller (old) -> amazon (new)
+            ("c7", "none", "2022-01-01", 20),  # never required: seller, seller
+            ("c8", "ghost", "2022-01-01", 20),  # seller with no comparison row: uninsured, kept
+            ("c9", "acc", "2022-01-01", 20, "rejected"),  # screened out by default
+        ]
+    )
     got = payer_per_claim(claims, COMPARISON)
     assert got["claim_id"].tolist() == [f"c{i}" for i in range(1, 9)]
     assert got["payer_old"].astype(str).tolist() == ["seller"] * 4 + ["insurer", "seller", "seller", "seller"]
     assert got["payer_new"].astype(str).tolist() == [
-        "seller", "amazon", "amazon", "insurer", "insurer", "amazon", "seller", "seller"]
+        "seller",
+        "amazon",
+        "amazon",
+        "insurer",
+        "insurer",
+        "amazon",
+        "seller",
+        "seller",
+    ]
     assert got["in_comparison"].tolist() == [True] * 7 + [False]
     assert got["insured_new"].tolist() == [False, True, True, True, True, True, False, False]
     strict = payer_per_claim(claims, COMPARISON, strict=True)
     assert strict.loc[strict["claim_id"] == "c3", "payer_new"].astype(str).item() == "insurer"
-    assert payer_per_claim(claims, COMPARISON, cap=10).loc[lambda f: f["claim_id"] == "c2", "payer_new"] \
-        .astype(str).item() == "insurer"
+    assert (
+        payer_per_claim(claims, COMPARISON, cap=10)
+        .loc[lambda f: f["claim_id"] == "c2", "payer_new"]
+        .astype(str)
+        .item()
+        == "insurer"
+    )
 
 
 def test_claims_before_the_claims_policy_go_to_the_insurer():
@@ -103,8 +124,12 @@ def _random_case(n_sellers=60, n_claims=800, seed=3):
     rng = np.random.default_rng(seed)
     sellers = [f"s{i:03d}" for i in range(n_sellers)]
     base = np.datetime64("2021-01-30")
-    old_due = np.where(rng.random(n_sellers) < 0.4, base + rng.integers(0, 700, n_sellers), np.datetime64("NaT"))
-    new_due = np.where(rng.random(n_sellers) < 0.7, base + rng.integers(0, 700, n_sellers), np.datetime64("NaT"))
+    old_due = np.where(
+        rng.random(n_sellers) < 0.4, base + rng.integers(0, 700, n_sellers), np.datetime64("NaT")
+    )
+    new_due = np.where(
+        rng.random(n_sellers) < 0.7, base + rng.integers(0, 700, n_sellers), np.datetime64("NaT")
+    )
     statuses = rng.choice(["newly_affected", "accelerated", "unaffected"], n_sellers)
     comparison = _comparison(list(zip(sellers, statuses, old_due, new_due, strict=True)))
     claim_sellers = rng.choice([*sellers, "unknown1"], n_claims)
@@ -112,13 +137,24 @@ def _random_case(n_sellers=60, n_claims=800, seed=3):
     amount = np.round(np.exp(rng.normal(5.5, 1.3, n_claims)), 2)
     amount[:5] = 1000.0
     status = rng.choice(["valid", "valid", "valid", "rejected", "pending"], n_claims)
-    claims = _claims([(f"c{i}", s, f, a, st) for i, (s, f, a, st) in
-                      enumerate(zip(claim_sellers, filed, amount, status, strict=True))])
+    claims = _claims(
+        [
+            (f"c{i}", s, f, a, st)
+            for i, (s, f, a, st) in enumerate(zip(claim_sellers, filed, amount, status, strict=True))
+        ]
+    )
     return claims, comparison
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"non_compliant_share": 0.3, "seed": 9}, {"strict": True, "cap": 500.0},
-                                    {"claims_start": None, "statuses": None}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"non_compliant_share": 0.3, "seed": 9},
+        {"strict": True, "cap": 500.0},
+        {"claims_start": None, "statuses": None},
+    ],
+)
 def test_payer_per_claim_matches_reference(kwargs):
     claims, comparison = _random_case()
     got = payer_per_claim(claims, comparison, **kwargs)
@@ -142,11 +178,14 @@ def test_payer_split_matches_reference_by_rule_status():
     got = payer_split(claims, comparison, by="rule_status", non_compliant_share=0.2, seed=1)
     flags = non_compliant(comparison[["seller_id", "marketplace"]], 0.2, 1)
     bad = set(zip(comparison["seller_id"][flags], comparison["marketplace"][flags], strict=True))
-    ref = reference_split(claims, comparison, lambda row: status_of.get(row.seller_id, "?"), non_compliant=bad)
+    ref = reference_split(
+        claims, comparison, lambda row: status_of.get(row.seller_id, "?"), non_compliant=bad
+    )
     got_status = got["rule_status"].astype(object).where(got["rule_status"].notna(), "?")
     seen = set()
-    for rule, status, payer, n, amount in zip(got["rule"], got_status, got["payer"], got["n_claims"], got["amount"],
-                                              strict=True):
+    for rule, status, payer, n, amount in zip(
+        got["rule"], got_status, got["payer"], got["n_claims"], got["amount"], strict=True
+    ):
         ref_n, ref_amount = ref.get((rule, status, payer), (0, 0.0))
         assert n == ref_n
         assert amount == pytest.approx(ref_amount, abs=0.005)
@@ -159,8 +198,9 @@ def test_payer_split_matches_reference_by_rule_status():
 
 
 def test_payer_split_totals_and_shift():
-    claims = _claims([("a", "new", "2022-01-01", 20), ("b", "new", "2022-01-01", 5000),
-                      ("c", "none", "2022-01-01", 80)])
+    claims = _claims(
+        [("a", "new", "2022-01-01", 20), ("b", "new", "2022-01-01", 5000), ("c", "none", "2022-01-01", 80)]
+    )
     split = payer_split(claims, COMPARISON)
     assert split["rule"].tolist() == ["old"] * 3 + ["new"] * 3
     assert split["payer"].tolist() == ["amazon", "insurer", "seller"] * 2
@@ -168,8 +208,11 @@ def test_payer_split_totals_and_shift():
     assert split["amount"].tolist() == [0.0, 0.0, 5100.0, 20.0, 5000.0, 80.0]
     assert split["amount_share"].tolist()[3:] == pytest.approx([20 / 5100, 5000 / 5100, 80 / 5100])
     shift = payer_shift(split)
-    assert shift.set_index("payer")["amount_change"].to_dict() == {"amazon": 20.0, "insurer": 5000.0,
-                                                                   "seller": -5020.0}
+    assert shift.set_index("payer")["amount_change"].to_dict() == {
+        "amazon": 20.0,
+        "insurer": 5000.0,
+        "seller": -5020.0,
+    }
 
 
 def test_comparison_must_be_unique_and_complete():

@@ -10,16 +10,24 @@ import pytest
 
 from seller_insurance.cli import main
 
-CLAIMS = pd.DataFrame({
-    "claim_id": ["c1", "c2", "c3", "c4", "c5", "c6"],
-    "seller_id": ["A", "B", "B", "A", "C", "B"],
-    "marketplace": "US",
-    "filed_date": ["2021-12-01", "2022-01-15", "2022-02-01", "2022-03-01", "2022-03-01", "2022-03-02"],
-    "claim_type": ["property_damage", "property_damage", "personal_injury", "property_damage",
-                   "property_damage", "property_damage"],
-    "amount": [500.0, 500.0, 5000.0, 1000.0, 20.0, 30.0],
-    "status": ["valid", "valid", "valid", "valid", "valid", "rejected"],
-})
+CLAIMS = pd.DataFrame(
+    {
+        "claim_id": ["c1", "c2", "c3", "c4", "c5", "c6"],
+        "seller_id": ["A", "B", "B", "A", "C", "B"],
+        "marketplace": "US",
+        "filed_date": ["2021-12-01", "2022-01-15", "2022-02-01", "2022-03-01", "2022-03-01", "2022-03-02"],
+        "claim_type": [
+            "property_damage",
+            "property_damage",
+            "personal_injury",
+            "property_damage",
+            "property_damage",
+            "property_damage",
+        ],
+        "amount": [500.0, 500.0, 5000.0, 1000.0, 20.0, 30.0],
+        "status": ["valid", "valid", "valid", "valid", "valid", "rejected"],
+    }
+)
 
 
 def _sales():
@@ -29,7 +37,9 @@ def _sales():
     rows = []
     for m in months:
         rows.append(("A", m, 20_000.0 if m == pd.Timestamp("2021-10-01") else 100.0))
-        rows.append(("B", m, 20_000.0 if pd.Timestamp("2021-10-01") <= m <= pd.Timestamp("2021-12-01") else 100.0))
+        rows.append(
+            ("B", m, 20_000.0 if pd.Timestamp("2021-10-01") <= m <= pd.Timestamp("2021-12-01") else 100.0)
+        )
         rows.append(("C", m, 100.0))
     return pd.DataFrame(rows, columns=["seller_id", "month", "gross_sales"]).assign(marketplace="US")
 
@@ -85,11 +95,14 @@ def test_same_arguments_same_bytes(files, tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--by", "rule_status"], "needs --sales"),
-    (["--by", "category"], "cannot group by 'category'"),
-    (["--confidence", "1.5"], "confidence"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--by", "rule_status"], "needs --sales"),
+        (["--by", "category"], "cannot group by 'category'"),
+        (["--confidence", "1.5"], "confidence"),
+    ],
+)
 def test_bad_arguments_exit_2(files, tmp_path, capsys, extra, message):
     claims, _ = files
     assert main(["claims", str(claims), "--out", str(tmp_path / "x.csv"), *extra]) == 2
@@ -109,8 +122,19 @@ def test_help_lists_every_option(capsys):
     with pytest.raises(SystemExit):
         main(["claims", "--help"])
     text = capsys.readouterr().out
-    for option in ["--out", "--cap", "--strict", "--by", "--all-statuses", "--sales", "--sellers",
-                   "--non-compliant-share", "--claims-start", "--bootstrap-below", "--seed"]:
+    for option in [
+        "--out",
+        "--cap",
+        "--strict",
+        "--by",
+        "--all-statuses",
+        "--sales",
+        "--sellers",
+        "--non-compliant-share",
+        "--claims-start",
+        "--bootstrap-below",
+        "--seed",
+    ]:
         assert option in text
 
 
@@ -119,10 +143,19 @@ def test_seller_columns_and_rejects(files, tmp_path):
     bad_claims = tmp_path / "bad.csv"
     pd.concat([CLAIMS, CLAIMS.iloc[:1].assign(claim_id="c9", amount="lots")]).to_csv(bad_claims, index=False)
     sellers = tmp_path / "sellers.csv"
-    pd.DataFrame({"seller_id": ["A", "B"], "marketplace": "US", "category": ["toys", "home"],
-                  "launch_month": "2020-01"}).to_csv(sellers, index=False)
+    pd.DataFrame(
+        {
+            "seller_id": ["A", "B"],
+            "marketplace": "US",
+            "category": ["toys", "home"],
+            "launch_month": "2020-01",
+        }
+    ).to_csv(sellers, index=False)
     out = tmp_path / "cat.csv"
-    assert main(["claims", str(bad_claims), "--out", str(out), "--sellers", str(sellers), "--by", "category"]) == 0
+    assert (
+        main(["claims", str(bad_claims), "--out", str(out), "--sellers", str(sellers), "--by", "category"])
+        == 0
+    )
     got = pd.read_csv(out)
     # C has no sellers row: kept as a missing category, not dropped
     assert got["n_claims"].tolist() == [2, 2, 1] and got["category"].isna().tolist() == [False, False, True]
@@ -131,6 +164,7 @@ def test_seller_columns_and_rejects(files, tmp_path):
     assert (tmp_path / "cat.sellers.rejects.csv").exists()
 
 
+@pytest.mark.dask
 def test_scheduler_local_gives_the_same_tables(tmp_path):
     """--scheduler local (a LocalCluster, claims and sales read as Parquet by the workers) = plain pandas."""
     from seller_insurance.paths import SAMPLE_DATA_DIR

@@ -52,8 +52,10 @@ def read_out(path) -> pd.DataFrame:
 
 
 def rows(frame) -> dict:
-    return {(r.seller_id, r.marketplace): (r.old_trigger, r.new_trigger, r.status, r.lead_months, r.insurance_due)
-            for r in frame.itertuples()}
+    return {
+        (r.seller_id, r.marketplace): (r.old_trigger, r.new_trigger, r.status, r.lead_months, r.insurance_due)
+        for r in frame.itertuples()
+    }
 
 
 def test_evaluate_writes_one_row_per_seller_marketplace_with_the_issue_columns(tmp_path, capsys):
@@ -68,12 +70,18 @@ def test_evaluate_writes_one_row_per_seller_marketplace_with_the_issue_columns(t
         ("b", "UK"): ("", "", "unaffected", "", ""),
     }
     # sorted by seller_id then marketplace; ids written as they are (plain CSV)
-    assert list(zip(frame.seller_id, frame.marketplace, strict=True)) == [("=cmd", "US"), ("a", "CA"), ("a", "US"),
-                                                                          ("b", "UK")]
+    assert list(zip(frame.seller_id, frame.marketplace, strict=True)) == [
+        ("=cmd", "US"),
+        ("a", "CA"),
+        ("a", "US"),
+        ("b", "UK"),
+    ]
     captured = capsys.readouterr()
     assert "read 11 rows: 10 accepted, 1 rejected" in captured.err
-    assert "4 seller-marketplaces: 1 already_required, 1 newly_affected, 1 accelerated, 0 unchanged, " \
-           "1 unaffected" in captured.out
+    assert (
+        "4 seller-marketplaces: 1 already_required, 1 newly_affected, 1 accelerated, 0 unchanged, "
+        "1 unaffected" in captured.out
+    )
     rejects = pd.read_csv(tmp_path / "out.rejects.csv", dtype=str, keep_default_na=False)
     assert rejects.seller_id.tolist() == ["bad"] and rejects.source_line.tolist() == ["12"]
 
@@ -158,25 +166,45 @@ def test_missing_file_or_column_exits_2(tmp_path, capsys):
 
 
 def test_input_without_marketplace_is_us_and_parquet_input_works(tmp_path):
-    frame = pd.DataFrame({"seller_id": ["x", "x", "x"], "month": pd.to_datetime(["2021-10-01", "2021-11-01",
-                                                                               "2021-12-01"]).date,
-                          "gross_sales": [10_500.0, 10_500.0, 10_500.0]})
+    frame = pd.DataFrame(
+        {
+            "seller_id": ["x", "x", "x"],
+            "month": pd.to_datetime(["2021-10-01", "2021-11-01", "2021-12-01"]).date,
+            "gross_sales": [10_500.0, 10_500.0, 10_500.0],
+        }
+    )
     frame.to_parquet(tmp_path / "in.parquet")
     code = main(["evaluate", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "o.parquet")])
     assert code == 0
     assert rows(read_out(tmp_path / "o.parquet")) == {
-        ("x", "US"): ("2021-12", "2021-10", "accelerated", "2", "2021-11-30")}
+        ("x", "US"): ("2021-12", "2021-10", "accelerated", "2", "2021-11-30")
+    }
 
 
+@pytest.mark.subprocess
 def test_command_runs_as_a_subprocess(tmp_path):
     (tmp_path / "s.csv").write_text(SALES_CSV, encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "seller_insurance", "evaluate", str(tmp_path / "s.csv"), "--out",
-                           str(tmp_path / "o.csv"), "--timings"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seller_insurance",
+            "evaluate",
+            str(tmp_path / "s.csv"),
+            "--out",
+            str(tmp_path / "o.csv"),
+            "--timings",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "timings: load" in proc.stderr
     assert len(pd.read_csv(tmp_path / "o.csv")) == 4
 
 
+@pytest.mark.dask
 def test_scheduler_local_writes_the_same_bytes(tmp_path):
     """--scheduler local (LocalCluster workers read the Parquet) writes exactly what the pandas path writes."""
     from seller_insurance.cli import main
@@ -184,6 +212,19 @@ def test_scheduler_local_writes_the_same_bytes(tmp_path):
 
     sales = str(SAMPLE_DATA_DIR / "monthly_sales.parquet")
     assert main(["evaluate", sales, "--out", str(tmp_path / "pandas.csv"), "--start", "2021-09"]) == 0
-    assert main(["evaluate", sales, "--out", str(tmp_path / "dask.csv"), "--start", "2021-09",
-                 "--scheduler", "local"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                sales,
+                "--out",
+                str(tmp_path / "dask.csv"),
+                "--start",
+                "2021-09",
+                "--scheduler",
+                "local",
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "pandas.csv").read_bytes() == (tmp_path / "dask.csv").read_bytes()

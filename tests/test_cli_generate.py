@@ -15,6 +15,7 @@ def _run(*args):
     return main(["generate", "--no-progress", *args])
 
 
+@pytest.mark.subprocess
 def test_help_documents_every_option_with_default():
     out = subprocess.run(
         [sys.executable, "-m", "seller_insurance", "generate", "--help"],

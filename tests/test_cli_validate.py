@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from seller_insurance.cli import main
 
@@ -32,7 +33,9 @@ def test_validate_no_usable_row_exits_2_with_rejects_written(tmp_path, capsys):
 
 def test_validate_missing_column_and_kinds(tmp_path, capsys):
     p = tmp_path / "claims.csv"
-    p.write_text("claim_id,seller_id,filed_date,claim_type,amount,status\nc,s,2021-09-01,property_damage,5,valid\n")
+    p.write_text(
+        "claim_id,seller_id,filed_date,claim_type,amount,status\nc,s,2021-09-01,property_damage,5,valid\n"
+    )
     assert main(["validate", str(p), "--kind", "claims"]) == 0
     assert "read 1 rows: 1 accepted, 0 rejected" in capsys.readouterr().out
     assert main(["validate", str(p)]) == 2
@@ -42,8 +45,12 @@ def test_validate_missing_column_and_kinds(tmp_path, capsys):
     assert main(["validate", str(q), "--map", "Merchant=seller_id", "--map", "Turnover=gross_sales"]) == 0
 
 
+@pytest.mark.subprocess
 def test_validate_subprocess_has_no_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "seller_insurance", "validate", str(tmp_path / "nope.csv")],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "seller_insurance", "validate", str(tmp_path / "nope.csv")],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and "file not found" in proc.stderr

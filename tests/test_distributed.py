@@ -27,11 +27,17 @@ from seller_insurance.data.synthetic import GeneratorParams, write_dataset
 from seller_insurance.errors import RunError
 from seller_insurance.policy import NEW_RULE_START
 
+pytestmark = pytest.mark.dask
+
 
 @pytest.fixture(scope="module")
 def client():
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
-                      memory_limit="1GiB") as cluster, Client(cluster) as c:
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None, memory_limit="1GiB"
+        ) as cluster,
+        Client(cluster) as c,
+    ):
         yield c
 
 
@@ -68,8 +74,12 @@ def split_folder(tables, tmp_path_factory):
 
 def _spread(folder) -> int:
     """Sellers whose rows sit in more than one file of ``folder``."""
-    seen = pd.concat([pd.read_parquet(f, columns=["seller_id"]).drop_duplicates().assign(f=f.name)
-                      for f in sorted(folder.glob("*.parquet"))])
+    seen = pd.concat(
+        [
+            pd.read_parquet(f, columns=["seller_id"]).drop_duplicates().assign(f=f.name)
+            for f in sorted(folder.glob("*.parquet"))
+        ]
+    )
     return int((seen.groupby("seller_id")["f"].nunique() > 1).sum())
 
 
@@ -100,8 +110,12 @@ def test_hand_worked_seller_whose_months_are_in_different_files(client, tmp_path
     # B: 2021-01 and 2021-03 over, 2021-02 missing (zero sales) in no file -> old never, new 2021-01.
     # C (CA, threshold 10,000 CAD): exactly 10,000 in 2021-05 -> never (strict "exceeds").
     rows = [
-        ("A", "US", "2021-01-01", 10_000.01), ("A", "US", "2021-03-01", 20_000.0), ("B", "US", "2021-01-01", 12_000.0),
-        ("A", "US", "2021-02-01", 15_000.0), ("B", "US", "2021-03-01", 12_000.0), ("C", "CA", "2021-05-01", 10_000.0),
+        ("A", "US", "2021-01-01", 10_000.01),
+        ("A", "US", "2021-03-01", 20_000.0),
+        ("B", "US", "2021-01-01", 12_000.0),
+        ("A", "US", "2021-02-01", 15_000.0),
+        ("B", "US", "2021-03-01", 12_000.0),
+        ("C", "CA", "2021-05-01", 10_000.0),
     ]
     for i, chunk in enumerate((rows[:3], rows[3:])):
         frame = pd.DataFrame(chunk, columns=["seller_id", "marketplace", "month", "gross_sales"])
@@ -118,8 +132,14 @@ def test_hand_worked_seller_whose_months_are_in_different_files(client, tmp_path
 
 def test_pandas_input_and_every_parameter(client, tables):
     sales = tables["sales"].sample(frac=1.0, random_state=1)  # unsorted, sellers spread over partitions
-    kw = dict(old_months=2, new_months=1, threshold={"US": 8000, "UK": 3000}, inclusive=True, start="2021-01",
-              end="2022-06")
+    kw = dict(
+        old_months=2,
+        new_months=1,
+        threshold={"US": 8000, "UK": 3000},
+        inclusive=True,
+        start="2021-01",
+        end="2022-06",
+    )
     expected = rules.compare_rules(sales, **kw)
     assert_frame_equal(sd.compare_rules_dask(sales, **kw), expected)
 
@@ -131,7 +151,9 @@ def test_bad_rows_raise_the_engines_error(client, tables):
         sd.compare_rules_dask(sales)
     dup = pd.concat([tables["sales"], tables["sales"].iloc[[5]]])
     with pytest.raises(ValueError, match="duplicated"):
-        sd.compare_rules_dask(dup)  # the copy may land in another input partition: the shuffle brings them together
+        sd.compare_rules_dask(
+            dup
+        )  # the copy may land in another input partition: the shuffle brings them together
 
 
 @pytest.mark.parametrize("by", [None, "category", ["marketplace", "size_band"], "status"])
@@ -143,15 +165,25 @@ def test_required_over_time_from_lazy_partitions(client, split_folder, tables, b
     got = sd.required_over_time_dask(lazy, sellers=tables["sellers"], by=by)
     assert_frame_equal(got, expected)
     window = ("2020-06", "2021-12")
-    assert_frame_equal(sd.required_over_time_dask(lazy, window, sellers=tables["sellers"], by=by),
-                       rules.required_over_time(expected_cmp, window, sellers=tables["sellers"], by=by))
+    assert_frame_equal(
+        sd.required_over_time_dask(lazy, window, sellers=tables["sellers"], by=by),
+        rules.required_over_time(expected_cmp, window, sellers=tables["sellers"], by=by),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Claims
 # ---------------------------------------------------------------------------------------------------------------
-EXACT = ["n_claims", "n_under_cap", "count_share", "count_share_low", "count_share_high", "amount_total",
-         "amount_under_cap", "value_interval"]
+EXACT = [
+    "n_claims",
+    "n_under_cap",
+    "count_share",
+    "count_share_low",
+    "count_share_high",
+    "amount_total",
+    "amount_under_cap",
+    "value_interval",
+]
 
 
 def _check_shares(got: pd.DataFrame, expected: pd.DataFrame) -> None:
@@ -162,11 +194,23 @@ def _check_shares(got: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert_frame_equal(got, expected, check_exact=False, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("by", [None, "filed_quarter", ["claim_type", "filed_year"], "filed_month", "category",
-                                "rule_status", ["marketplace", "status"]])
+@pytest.mark.parametrize(
+    "by",
+    [
+        None,
+        "filed_quarter",
+        ["claim_type", "filed_year"],
+        "filed_month",
+        "category",
+        "rule_status",
+        ["marketplace", "status"],
+    ],
+)
 def test_claim_shares_match_pandas(client, dataset, tables, by):
     comparison = rules.compare_rules(tables["sales"], start=NEW_RULE_START)
-    kw = dict(by=by, sellers=tables["sellers"], comparison=comparison, n_boot=300, bootstrap_below=150, seed=4)
+    kw = dict(
+        by=by, sellers=tables["sellers"], comparison=comparison, n_boot=300, bootstrap_below=150, seed=4
+    )
     if by == ["marketplace", "status"]:
         kw["statuses"] = None
     expected = cl.claim_shares(tables["claims"], **kw)
@@ -196,8 +240,14 @@ def test_delta_interval_from_merged_statistics_hand_case(client):
     y = np.where(x <= 1000.0, x, 0.0)
     r = 4600.0 / 10300.0
     se = np.sqrt(((y - r * x) ** 2).sum() * 10 / 9) / 10300.0  # textbook ratio-estimator variance, one pass
-    claims = pd.DataFrame({"seller_id": list("abcdefghij"), "filed_date": pd.to_datetime(["2022-01-05"] * 10),
-                           "amount": x, "status": "valid"})
+    claims = pd.DataFrame(
+        {
+            "seller_id": list("abcdefghij"),
+            "filed_date": pd.to_datetime(["2022-01-05"] * 10),
+            "amount": x,
+            "status": "valid",
+        }
+    )
     import dask.dataframe as dd
 
     got = sd.claim_shares_dask(dd.from_pandas(claims, npartitions=3, sort=False), bootstrap_below=0)
@@ -268,8 +318,14 @@ def test_delta_from_moments_equals_the_claim_level_function():
     y = np.where(x <= 1000, x, 0.0)
     parts = []
     for rows in np.array_split(np.arange(400), 3):
-        frame = pd.DataFrame({"code": codes[rows], "amount": x[rows], "seller_id": "s",
-                              "filed_date": pd.Timestamp("2022-01-01")})
+        frame = pd.DataFrame(
+            {
+                "code": codes[rows],
+                "amount": x[rows],
+                "seller_id": "s",
+                "filed_date": pd.Timestamp("2022-01-01"),
+            }
+        )
         stats = sd._claim_stats_part(frame, ["code"], 1000.0, False, None, None, None)
         parts.append(stats)
     merged = sd._merge_stats(pd.concat(parts, ignore_index=True), ["code"]).sort_values("code")
@@ -292,6 +348,7 @@ def test_lazy_comparison_writes_parquet_from_the_workers(client, split_folder, t
     assert_frame_equal(back, expected)
 
 
+@pytest.mark.subprocess
 def test_command_line_help_does_not_import_dask_or_other_heavy_libraries():
     # pandas comes with the foundation (months, schema); Dask, scikit-learn, matplotlib, papermill and python-pptx
     # are imported only by the command that runs.
@@ -299,8 +356,10 @@ def test_command_line_help_does_not_import_dask_or_other_heavy_libraries():
     import sys
 
     heavy = ("dask", "distributed", "sklearn", "matplotlib", "papermill", "pptx")
-    code = ("import sys; from seller_insurance.cli import build_parser; build_parser().format_help(); "
-            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    code = (
+        "import sys; from seller_insurance.cli import build_parser; build_parser().format_help(); "
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

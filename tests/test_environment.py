@@ -58,8 +58,15 @@ def test_consistency_check_catches_an_extra_package():
     assert environment_packages(env_text) - py == {"seaborn"}
 
 
-@pytest.mark.parametrize("package", sorted(pyproject_packages((PROJ_ROOT / "pyproject.toml").read_text())
-                                            - {"distributed", "python-duckdb"} | {"distributed", "duckdb"}))
+@pytest.mark.parametrize(
+    "package",
+    sorted(
+        pyproject_packages((PROJ_ROOT / "pyproject.toml").read_text()) - {"distributed", "python-duckdb"}
+        | {"distributed", "duckdb"}
+    ),
+)
 def test_lock_pins_every_direct_dependency(package):
     lock = (PROJ_ROOT / "requirements.lock").read_text().lower()
-    assert re.search(rf"^{re.escape(package)}==\S+", lock, re.M), f"{package} is not pinned in requirements.lock"
+    assert re.search(rf"^{re.escape(package)}==\S+", lock, re.M), (
+        f"{package} is not pinned in requirements.lock"
+    )

@@ -19,18 +19,26 @@ def _month(text: str) -> pd.Timestamp:
 
 
 def _sales(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "seller_id": [r[0] for r in rows], "marketplace": [r[1] for r in rows],
-        "month": pd.to_datetime([r[2] + "-01" for r in rows]), "gross_sales": [float(r[3]) for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "seller_id": [r[0] for r in rows],
+            "marketplace": [r[1] for r in rows],
+            "month": pd.to_datetime([r[2] + "-01" for r in rows]),
+            "gross_sales": [float(r[3]) for r in rows],
+        }
+    )
 
 
 def _sellers(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "seller_id": [r[0] for r in rows], "marketplace": [r[1] for r in rows],
-        "category": [r[3] for r in rows], "launch_month": pd.to_datetime([r[2] + "-01" for r in rows]),
-        "fulfilment_channel": ["FBA"] * len(rows),
-    })
+    return pd.DataFrame(
+        {
+            "seller_id": [r[0] for r in rows],
+            "marketplace": [r[1] for r in rows],
+            "category": [r[3] for r in rows],
+            "launch_month": pd.to_datetime([r[2] + "-01" for r in rows]),
+            "fulfilment_channel": ["FBA"] * len(rows),
+        }
+    )
 
 
 # A small hand-made world. US threshold 10,000 USD, UK 4,000 GBP (policy.DEFAULT_THRESHOLDS).
@@ -47,10 +55,15 @@ SMALL_SALES = _sales(
     + [("D", "US", f"2022-{m:02d}", 1_000) for m in range(5, 13)]
     + [("E", "US", "2022-08", 20_000)]
 )
-SMALL_SELLERS = _sellers([
-    ("A", "US", "2022-01", "toys"), ("B", "US", "2022-01", "home"), ("C", "UK", "2022-01", "toys"),
-    ("D", "US", "2022-05", "home"), ("E", "US", "2022-08", "toys"),
-])
+SMALL_SELLERS = _sellers(
+    [
+        ("A", "US", "2022-01", "toys"),
+        ("B", "US", "2022-01", "home"),
+        ("C", "UK", "2022-01", "toys"),
+        ("D", "US", "2022-05", "home"),
+        ("E", "US", "2022-08", "toys"),
+    ]
+)
 
 
 def test_labels_by_hand():
@@ -68,7 +81,11 @@ def test_labels_by_hand():
     # Horizon 1 from 2022-08: only A (2022-09); B's first trigger 2022-11 is outside.
     p1 = fc.ForecastParams(horizon=1)
     X8 = fc.build_features(SMALL_SALES, SMALL_SELLERS, "2022-08", p1)
-    assert list(X8.index) == [("A", "US"), ("B", "US"), ("D", "US")]  # E triggered in its launch month 2022-08
+    assert list(X8.index) == [
+        ("A", "US"),
+        ("B", "US"),
+        ("D", "US"),
+    ]  # E triggered in its launch month 2022-08
     assert fc.build_labels(SMALL_SALES, X8.index, "2022-08", p1, sellers=SMALL_SELLERS).tolist() == [1, 0, 0]
 
 
@@ -122,9 +139,13 @@ def test_features_by_hand():
 
 
 def test_zero_months_and_last_sale():
-    sales = _sales([("Z", "US", "2022-01", 3_000), ("Z", "US", "2022-02", 5_000), ("Z", "US", "2022-05", 1_000)])
+    sales = _sales(
+        [("Z", "US", "2022-01", 3_000), ("Z", "US", "2022-02", 5_000), ("Z", "US", "2022-05", 1_000)]
+    )
     sellers = _sellers([("Z", "US", "2022-01", "toys")])
-    X = fc.build_features(sales, sellers, "2022-07", fc.ForecastParams(windows=(1, 3, 6), last_month="2022-07"))
+    X = fc.build_features(
+        sales, sellers, "2022-07", fc.ForecastParams(windows=(1, 3, 6), last_month="2022-07")
+    )
     z = X.iloc[0]
     # Active months 2022-01..07 inside the 6-month window 02..07: zeros in 03, 04, 06, 07.
     assert z["zero_months_6"] == 4
@@ -152,12 +173,20 @@ def _random_world(rng: np.random.Generator, n: int = 12, months: int = 18):
         mp = ["US", "UK", "DE"][i % 3]
         thr = {"US": 10_000.0, "UK": 4_000.0, "DE": 5_000.0}[mp]
         launch = int(rng.integers(0, months - 2))
-        sellers.append((f"s{i}", mp, f"{2021 + (launch // 12)}-{launch % 12 + 1:02d}", ["toys", "home"][i % 2]))
+        sellers.append(
+            (f"s{i}", mp, f"{2021 + (launch // 12)}-{launch % 12 + 1:02d}", ["toys", "home"][i % 2])
+        )
         for m in range(launch, months):
             if rng.random() < 0.8:
                 mi = start + m
-                rows.append((f"s{i}", mp, f"{mi // 12 + 1970}-{mi % 12 + 1:02d}",
-                             round(float(rng.uniform(0, 1.2) * thr), 2)))
+                rows.append(
+                    (
+                        f"s{i}",
+                        mp,
+                        f"{mi // 12 + 1970}-{mi % 12 + 1:02d}",
+                        round(float(rng.uniform(0, 1.2) * thr), 2),
+                    )
+                )
     return _sales(rows), _sellers(sellers)
 
 
@@ -177,8 +206,9 @@ def test_no_leakage(seed, cut, extra):
 
     # 1. Remove every month after t (the data then ends at t).
     cut_sales = sales[sales["month"] <= t].reset_index(drop=True)
-    removed = fc.build_features(cut_sales, sellers, t_text, fc.ForecastParams(
-        horizon=2, windows=(1, 2, 3, 6), last_month=t_text))
+    removed = fc.build_features(
+        cut_sales, sellers, t_text, fc.ForecastParams(horizon=2, windows=(1, 2, 3, 6), last_month=t_text)
+    )
     pd.testing.assert_frame_equal(base, removed)
 
     # 2. Alter every later month: new random values (often over the threshold) and, optionally, extra later rows.
@@ -187,7 +217,8 @@ def test_no_leakage(seed, cut, extra):
     altered.loc[later, "gross_sales"] = np.round(rng.uniform(0, 50_000, int(later.sum())), 2)
     if extra:
         more = sellers[["seller_id", "marketplace"]].assign(
-            month=t + pd.DateOffset(months=30), gross_sales=1e9)
+            month=t + pd.DateOffset(months=30), gross_sales=1e9
+        )
         altered = pd.concat([altered, more], ignore_index=True)
     pd.testing.assert_frame_equal(base, fc.build_features(altered, sellers, t_text, p))
 
@@ -201,14 +232,18 @@ def test_first_trigger_matches_reference(seed, inclusive):
     ref = _reference_first_trigger(sales, {"US": 10_000.0, "UK": 4_000.0, "DE": 5_000.0}, inclusive)
     got = {
         (s, m): int(t)
-        for s, m, t in zip(hist.keys["seller_id"], hist.keys["marketplace"].astype(str), hist.trigger, strict=True)
+        for s, m, t in zip(
+            hist.keys["seller_id"], hist.keys["marketplace"].astype(str), hist.trigger, strict=True
+        )
         if t != NO_MONTH
     }
     assert got == ref
 
 
 def test_matrix_trigger_matches_rules_engine():
-    rules = pytest.importorskip("seller_insurance.analysis.rules", reason="rules.py (rule engine) not written yet")
+    rules = pytest.importorskip(
+        "seller_insurance.analysis.rules", reason="rules.py (rule engine) not written yet"
+    )
     sales, sellers = _random_world(np.random.default_rng(7), n=30)
     trig = rules.trigger_months(sales, months=1)
     got = {(r.seller_id, r.marketplace): r.trigger for r in trig.itertuples() if pd.notna(r.trigger)}
@@ -264,13 +299,26 @@ def _synthetic(n: int = 400, months: int = 36, seed: int = 3):
     growth = rng.normal(0.02, 0.03, n)
     t = np.arange(months)
     age = t[None, :] - launch[:, None]
-    level = scale[:, None] * np.exp(growth[:, None] * np.maximum(age, 0)) * np.exp(rng.normal(0, 0.3, (n, months)))
+    level = (
+        scale[:, None]
+        * np.exp(growth[:, None] * np.maximum(age, 0))
+        * np.exp(rng.normal(0, 0.3, (n, months)))
+    )
     level = np.where(age >= 0, np.round(level, 2), 0.0)
     r, c = np.nonzero(level)
     ids = np.array([f"=cmd{i}" if i == 0 else f"S{i:04d}" for i in range(n)])
-    sales = pd.DataFrame({"seller_id": ids[r], "marketplace": "US", "month": month_list[c], "gross_sales": level[r, c]})
-    sellers = pd.DataFrame({"seller_id": ids, "marketplace": "US", "category": rng.choice(["toys", "home"], n),
-                            "launch_month": month_list[launch], "fulfilment_channel": rng.choice(["FBA", "FBM"], n)})
+    sales = pd.DataFrame(
+        {"seller_id": ids[r], "marketplace": "US", "month": month_list[c], "gross_sales": level[r, c]}
+    )
+    sellers = pd.DataFrame(
+        {
+            "seller_id": ids,
+            "marketplace": "US",
+            "category": rng.choice(["toys", "home"], n),
+            "launch_month": month_list[launch],
+            "fulfilment_channel": rng.choice(["FBA", "FBM"], n),
+        }
+    )
     return sales, sellers
 
 
@@ -289,7 +337,9 @@ def test_end_to_end_synthetic(tmp_path):
     from sklearn.metrics import roc_auc_score
 
     for name in m.index:
-        assert m.loc[name, "roc_auc"] == pytest.approx(roc_auc_score(res.predictions["label"], res.predictions[name]))
+        assert m.loc[name, "roc_auc"] == pytest.approx(
+            roc_auc_score(res.predictions["label"], res.predictions[name])
+        )
     assert (res.calibration.groupby("model")["count"].sum() == len(res.predictions)).all()
 
     # The precision curve (a separate code path) agrees with the per-month precision@k at k = top_k.

@@ -19,7 +19,9 @@ def test_paths_point_into_the_checkout():
 
 
 def test_month_index_is_consecutive_across_years():
-    idx = months.to_month_index(pd.to_datetime(["2020-11-30", "2020-12-01", "2021-01-15T23:59:59"], format="ISO8601"))
+    idx = months.to_month_index(
+        pd.to_datetime(["2020-11-30", "2020-12-01", "2021-01-15T23:59:59"], format="ISO8601")
+    )
     assert idx.tolist() == [610, 611, 612]
     assert months.parse_month("2021-09") == (2021 - 1970) * 12 + 8
     assert months.format_month([months.parse_month("1999-12"), months.NO_MONTH]).tolist() == ["1999-12", ""]
@@ -40,8 +42,9 @@ def test_parse_month_rejects(bad):
 
 
 def test_due_date_is_month_end_plus_30_days():
-    due = months.month_end_plus_days([months.parse_month("2021-09"), months.parse_month("2024-01"),
-                                      months.NO_MONTH], 30)
+    due = months.month_end_plus_days(
+        [months.parse_month("2021-09"), months.parse_month("2024-01"), months.NO_MONTH], 30
+    )
     # 2021-09-30 + 30 days = 2021-10-30; 2024-01-31 + 30 days = 2024-03-01 (leap year)
     assert [str(d) for d in due] == ["2021-10-30", "2024-03-01", "NaT"]
 
@@ -65,9 +68,11 @@ def test_data_dictionary_is_generated_from_schema():
     assert (PROJ_ROOT / "docs" / "data-dictionary.md").read_text() == schema.data_dictionary_markdown()
 
 
+@pytest.mark.subprocess
 def test_cli_help_and_usage_exit_codes():
     ok = subprocess.run([sys.executable, "-m", "seller_insurance", "--help"], capture_output=True, text=True)
     assert ok.returncode == 0 and "Exit status" in ok.stdout
-    bad = subprocess.run([sys.executable, "-m", "seller_insurance", "no-such-command"], capture_output=True,
-                         text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "seller_insurance", "no-such-command"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr

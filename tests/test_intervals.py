@@ -101,8 +101,9 @@ def test_bootstrap_matches_reference_loop_within_monte_carlo_error():
     x = np.round(np.exp(rng.normal(5.5, 1.0, codes.size)), 2)
     y = np.where(x <= 1000, x, 0.0)
     # tiny chunks: each chunk holds about one group, exercising the chunk loop
-    low, high = ratio_bootstrap_interval(codes, y, x, np.arange(3), n_boot=4000, rng=np.random.default_rng(1),
-                                         chunk_draws=50_000)
+    low, high = ratio_bootstrap_interval(
+        codes, y, x, np.arange(3), n_boot=4000, rng=np.random.default_rng(1), chunk_draws=50_000
+    )
     for g in range(3):
         ref = _reference_bootstrap(y[codes == g], x[codes == g], 4000, np.random.default_rng(2))
         assert low[g] == pytest.approx(ref[0], abs=0.03)
@@ -116,13 +117,17 @@ def test_bootstrap_subset_of_groups_boundaries_and_determinism():
     args = (codes, y, x, np.array([2, 1]))
     low, high = ratio_bootstrap_interval(*args, n_boot=500, rng=np.random.default_rng(3))
     assert (low[0], high[0]) == (1.0, 1.0)  # group 2: every claim under the cap -> every resample is 1
-    assert low[1] == 0.0 and high[1] == pytest.approx(1.0)  # group 1: 999 / 5999 mixes, extremes 0 and 1 common
+    assert low[1] == 0.0 and high[1] == pytest.approx(
+        1.0
+    )  # group 1: 999 / 5999 mixes, extremes 0 and 1 common
     again = ratio_bootstrap_interval(*args, n_boot=500, rng=np.random.default_rng(3))
     np.testing.assert_array_equal(low, again[0])
     np.testing.assert_array_equal(high, again[1])
 
 
-@pytest.mark.parametrize(("sigma", "n", "tolerance"), [(1.0, 300, 0.10), (1.0, 2000, 0.10), (1.5, 1000, 0.12)])
+@pytest.mark.parametrize(
+    ("sigma", "n", "tolerance"), [(1.0, 300, 0.10), (1.0, 2000, 0.10), (1.5, 1000, 0.12)]
+)
 def test_bootstrap_and_delta_agree_on_mid_sized_groups(sigma, n, tolerance):
     """On mid-sized groups the two intervals agree: each bound within ``tolerance`` x the interval's width
     (and within 0.02 absolute). Lognormal severities (median ~$245) with sigma 1.0 and a heavier 1.5; the heavier
@@ -133,8 +138,9 @@ def test_bootstrap_and_delta_agree_on_mid_sized_groups(sigma, n, tolerance):
     x = np.round(np.exp(rng.normal(5.5, sigma, groups * n)), 2)
     y = np.where(x <= 1000, x, 0.0)
     _, d_low, d_high = ratio_delta_interval(codes, y, x, groups)
-    b_low, b_high = ratio_bootstrap_interval(codes, y, x, np.arange(groups), n_boot=2000,
-                                             rng=np.random.default_rng(0))
+    b_low, b_high = ratio_bootstrap_interval(
+        codes, y, x, np.arange(groups), n_boot=2000, rng=np.random.default_rng(0)
+    )
     width = d_high - d_low
     assert np.all(np.abs(b_low - d_low) <= np.minimum(tolerance * width, 0.02))
     assert np.all(np.abs(b_high - d_high) <= np.minimum(tolerance * width, 0.02))

@@ -31,18 +31,26 @@ def _codes(result):
 
 
 def test_monthly_csv_formats_and_aliases(tmp_path):
-    p = _write(tmp_path, "m.csv",
-               "Seller ID,Site,Month,Gross Sales\n"
-               'A1,US,2021-09,"$12,345.67"\n'
-               "A1,us,Oct 2021,100\n"
-               "B2,GB,09/2021,0\n"
-               "B2,DE,2021-09-15T10:00:00Z,€5.5\n")
+    p = _write(
+        tmp_path,
+        "m.csv",
+        "Seller ID,Site,Month,Gross Sales\n"
+        'A1,US,2021-09,"$12,345.67"\n'
+        "A1,us,Oct 2021,100\n"
+        "B2,GB,09/2021,0\n"
+        "B2,DE,2021-09-15T10:00:00Z,€5.5\n",
+    )
     r = load_monthly_sales(p)
     f = r.frame
     assert list(f.columns) == ["seller_id", "marketplace", "month", "gross_sales"]
     assert f["seller_id"].tolist() == ["A1", "A1", "B2", "B2"]
     assert f["marketplace"].tolist() == ["US", "US", "UK", "DE"]
-    assert f["month"].dt.strftime("%Y-%m-%d").tolist() == ["2021-09-01", "2021-10-01", "2021-09-01", "2021-09-01"]
+    assert f["month"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2021-09-01",
+        "2021-10-01",
+        "2021-09-01",
+        "2021-09-01",
+    ]
     assert f["gross_sales"].tolist() == [12345.67, 100.0, 0.0, 5.5]
     assert isinstance(f["seller_id"].dtype, pd.CategoricalDtype)
     assert isinstance(f["marketplace"].dtype, pd.CategoricalDtype)
@@ -59,25 +67,36 @@ def test_missing_marketplace_column_means_us(tmp_path):
 
 
 def test_bad_rows_are_rejected_with_line_numbers_and_originals(tmp_path):
-    p = _write(tmp_path, "m.csv",
-               "seller_id;marketplace;month;gross_sales\n"   # line 1
-               "A1;US;2021-09;10\n"                            # 2 kept
-               "B2;GB;09/2021;(1,234.00)\n"                    # 3 negative
-               ";US;2021-09;5\n"                               # 4 missing id
-               "C3;XX;2021-09;5\n"                             # 5 unknown site
-               "\n"                                            # 6 empty
-               "A1;US;2021-09;10.00\n"                         # 7 copy of line 2
-               "D4;US;2021-13;5\n"                             # 8 bad month
-               "E5;US;2021-09;1\n"                             # 9 conflict
-               "E5;US;2021-09;2\n"                             # 10 conflict
-               "F6;US;2021-09;1,2345\n")                       # 11 neither thousands nor decimal comma
+    p = _write(
+        tmp_path,
+        "m.csv",
+        "seller_id;marketplace;month;gross_sales\n"  # line 1
+        "A1;US;2021-09;10\n"  # 2 kept
+        "B2;GB;09/2021;(1,234.00)\n"  # 3 negative
+        ";US;2021-09;5\n"  # 4 missing id
+        "C3;XX;2021-09;5\n"  # 5 unknown site
+        "\n"  # 6 empty
+        "A1;US;2021-09;10.00\n"  # 7 copy of line 2
+        "D4;US;2021-13;5\n"  # 8 bad month
+        "E5;US;2021-09;1\n"  # 9 conflict
+        "E5;US;2021-09;2\n"  # 10 conflict
+        "F6;US;2021-09;1,2345\n",
+    )  # 11 neither thousands nor decimal comma
     r = load_monthly_sales(p)
     assert r.frame["seller_id"].tolist() == ["A1"]
     rej = r.rejects
     assert rej["source_line"].tolist() == [3, 4, 5, 6, 7, 8, 9, 10, 11]
-    assert _codes(r) == ["negative_gross_sales", "missing_seller_id", "bad_marketplace", "empty_row",
-                         "duplicate_copy", "bad_month", "conflicting_duplicate", "conflicting_duplicate",
-                         "bad_amount"]
+    assert _codes(r) == [
+        "negative_gross_sales",
+        "missing_seller_id",
+        "bad_marketplace",
+        "empty_row",
+        "duplicate_copy",
+        "bad_month",
+        "conflicting_duplicate",
+        "conflicting_duplicate",
+        "bad_amount",
+    ]
     assert rej.loc[0, "gross_sales"] == "(1,234.00)" and rej.loc[0, "marketplace"] == "GB"
     assert "line 2" in rej.loc[4, "reason"]
     assert r.rows_read == 10 and r.rows_accepted + len(rej) == r.rows_read
@@ -85,9 +104,13 @@ def test_bad_rows_are_rejected_with_line_numbers_and_originals(tmp_path):
 
 
 def test_three_copies_keep_one_and_a_differing_copy_rejects_all(tmp_path):
-    p = _write(tmp_path, "m.csv", "seller_id,month,gross_sales\n"
-               "a,2021-01,5\na,2021-01,5\na,2021-01,5\n"
-               "b,2021-01,5\nb,2021-01,5\nb,2021-01,6\n")
+    p = _write(
+        tmp_path,
+        "m.csv",
+        "seller_id,month,gross_sales\n"
+        "a,2021-01,5\na,2021-01,5\na,2021-01,5\n"
+        "b,2021-01,5\nb,2021-01,5\nb,2021-01,6\n",
+    )
     r = load_monthly_sales(p)
     assert r.frame["seller_id"].tolist() == ["a"]
     assert _codes(r) == ["duplicate_copy", "duplicate_copy"] + ["conflicting_duplicate"] * 3
@@ -95,53 +118,76 @@ def test_three_copies_keep_one_and_a_differing_copy_rejects_all(tmp_path):
 
 
 def test_unsorted_input_is_sorted_by_seller_marketplace_month(tmp_path):
-    p = _write(tmp_path, "m.csv", "seller_id,marketplace,month,gross_sales\n"
-               "b,US,2021-02,2\na,DE,2021-01,3\nb,US,2021-01,1\na,US,2021-03,4\nb,US,2021-02,2\n")
+    p = _write(
+        tmp_path,
+        "m.csv",
+        "seller_id,marketplace,month,gross_sales\n"
+        "b,US,2021-02,2\na,DE,2021-01,3\nb,US,2021-01,1\na,US,2021-03,4\nb,US,2021-02,2\n",
+    )
     r = load_monthly_sales(p)
     f = r.frame
     # seller order = first appearance (b, a); within seller: marketplace order of policy (US before DE), month
-    assert list(zip(f["seller_id"], f["marketplace"], f["month"].dt.strftime("%Y-%m"), f["gross_sales"],
-                    strict=True)) == [
-        ("b", "US", "2021-01", 1.0), ("b", "US", "2021-02", 2.0), ("a", "US", "2021-03", 4.0),
-        ("a", "DE", "2021-01", 3.0)]
+    assert list(
+        zip(f["seller_id"], f["marketplace"], f["month"].dt.strftime("%Y-%m"), f["gross_sales"], strict=True)
+    ) == [
+        ("b", "US", "2021-01", 1.0),
+        ("b", "US", "2021-02", 2.0),
+        ("a", "US", "2021-03", 4.0),
+        ("a", "DE", "2021-01", 3.0),
+    ]
     assert _codes(r) == ["duplicate_copy"] and r.rejects["source_line"].tolist() == [6]
 
 
 def test_currency_must_match_site(tmp_path):
-    p = _write(tmp_path, "m.csv", "seller_id,marketplace,month,gross_sales,currency\n"
-               "a,US,2021-01,1,USD\na,DE,2021-01,1,eur\na,UK,2021-01,1,USD\na,JP,2021-01,1,\n")
+    p = _write(
+        tmp_path,
+        "m.csv",
+        "seller_id,marketplace,month,gross_sales,currency\n"
+        "a,US,2021-01,1,USD\na,DE,2021-01,1,eur\na,UK,2021-01,1,USD\na,JP,2021-01,1,\n",
+    )
     r = load_monthly_sales(p)
     assert r.frame["currency"].astype(str).tolist() == ["USD", "JPY", "EUR"]
     assert _codes(r) == ["currency_mismatch"] and r.rejects["source_line"].tolist() == [4]
 
 
 def test_orders_are_aggregated_to_calendar_months(tmp_path):
-    p = _write(tmp_path, "o.csv", "order id,seller_id,order date,amount\n"
-               "o1,s,2021-09-01T00:00:00Z,10\n"
-               "o2,s,2021-09-30,5.25\n"
-               "o3,s,2021-10-02,(3.00)\n"       # a refund: negative, summed in
-               "o4,s,2021-10-03,1\n"            # October total = -2 -> both October rows rejected
-               "o5,t,09/15/2021,7\n"
-               "o5,t,09/15/2021,7\n"            # exact copy of o5
-               "o6,t,2021-09-16,\"$1,000\"\n")
+    p = _write(
+        tmp_path,
+        "o.csv",
+        "order id,seller_id,order date,amount\n"
+        "o1,s,2021-09-01T00:00:00Z,10\n"
+        "o2,s,2021-09-30,5.25\n"
+        "o3,s,2021-10-02,(3.00)\n"  # a refund: negative, summed in
+        "o4,s,2021-10-03,1\n"  # October total = -2 -> both October rows rejected
+        "o5,t,09/15/2021,7\n"
+        "o5,t,09/15/2021,7\n"  # exact copy of o5
+        'o6,t,2021-09-16,"$1,000"\n',
+    )
     r = load_monthly_sales(p)
     assert r.kind == "orders"
     f = r.frame
-    assert list(zip(f["seller_id"], f["month"].dt.strftime("%Y-%m"), f["gross_sales"], f["orders"],
-                    strict=True)) == [("s", "2021-09", 15.25, 2), ("t", "2021-09", 1007.0, 2)]
+    assert list(
+        zip(f["seller_id"], f["month"].dt.strftime("%Y-%m"), f["gross_sales"], f["orders"], strict=True)
+    ) == [("s", "2021-09", 15.25, 2), ("t", "2021-09", 1007.0, 2)]
     assert _codes(r) == ["negative_monthly_total", "negative_monthly_total", "duplicate_copy"]
     assert r.rejects["source_line"].tolist() == [4, 5, 7]
     assert r.rows_read == 7 and r.rows_accepted == 4
 
 
 def test_parquet_path_and_rejects_use_row_numbers(tmp_path):
-    t = pa.table({
-        "seller_id": ["a", "a", "b", "b", "b", None],
-        "marketplace": ["US", "US", "US", "DE", "US", "US"],
-        "month": pa.array(pd.to_datetime(["2021-01-01", "2021-02-01", "2021-01-01", "2021-01-01", "2021-02-01",
-                                          "2021-01-01"]).date, pa.date32()),
-        "gross_sales": [1.0, 2.0, -3.0, 4.0, np.nan, 1.0],
-    })
+    t = pa.table(
+        {
+            "seller_id": ["a", "a", "b", "b", "b", None],
+            "marketplace": ["US", "US", "US", "DE", "US", "US"],
+            "month": pa.array(
+                pd.to_datetime(
+                    ["2021-01-01", "2021-02-01", "2021-01-01", "2021-01-01", "2021-02-01", "2021-01-01"]
+                ).date,
+                pa.date32(),
+            ),
+            "gross_sales": [1.0, 2.0, -3.0, 4.0, np.nan, 1.0],
+        }
+    )
     p = tmp_path / "m.parquet"
     pq.write_table(t, p)
     r = load_monthly_sales(p)
@@ -182,20 +228,28 @@ def test_write_rejects_header_only_when_clean(tmp_path):
 
 
 def test_claims_and_sellers(tmp_path):
-    c = _write(tmp_path, "claims.csv", "Claim ID,Seller ID,Filed Date,Type,Amount,Status\n"
-               "c1,s1,2021-09-15,property_damage,$950.00,valid\n"
-               "c2,s1,09/20/2021,Personal Injury,1200,Pending\n"
-               "c3,s2,2021-09-31,property_damage,5,valid\n"
-               "c4,s2,2021-10-01,fire,5,valid\n"
-               "c5,s2,2021-10-01,property_damage,0,valid\n")
+    c = _write(
+        tmp_path,
+        "claims.csv",
+        "Claim ID,Seller ID,Filed Date,Type,Amount,Status\n"
+        "c1,s1,2021-09-15,property_damage,$950.00,valid\n"
+        "c2,s1,09/20/2021,Personal Injury,1200,Pending\n"
+        "c3,s2,2021-09-31,property_damage,5,valid\n"
+        "c4,s2,2021-10-01,fire,5,valid\n"
+        "c5,s2,2021-10-01,property_damage,0,valid\n",
+    )
     r = load_claims(c)
     assert r.frame["claim_id"].tolist() == ["c1", "c2"]
     assert r.frame["claim_type"].tolist() == ["property_damage", "personal_injury"]
     assert r.frame["status"].tolist() == ["valid", "pending"]
     assert r.frame["filed_date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-09-15", "2021-09-20"]
     assert _codes(r) == ["bad_date", "bad_claim_type", "non_positive_amount"]
-    s = _write(tmp_path, "sellers.csv", "seller_id,marketplace,category,launch_month,churn_month\n"
-               "s1,US,toys,2020-01,\ns2,UK,books,2020-05,2020-05\n")
+    s = _write(
+        tmp_path,
+        "sellers.csv",
+        "seller_id,marketplace,category,launch_month,churn_month\n"
+        "s1,US,toys,2020-01,\ns2,UK,books,2020-05,2020-05\n",
+    )
     r = load_sellers(s)
     assert r.frame["seller_id"].tolist() == ["s1"] and r.frame["churn_month"].isna().all()
     assert _codes(r) == ["churn_before_launch"]
@@ -225,10 +279,17 @@ def test_parquet_row_groups_give_the_same_frame_as_pandas(tmp_path, order):
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), p, row_group_size=17)
     r = load_monthly_sales(p)
     assert r.rejects.empty
-    got = pd.DataFrame({"seller_id": r.frame["seller_id"].astype(str), "month": r.frame["month"].dt.strftime("%Y-%m"),
-                        "gross_sales": r.frame["gross_sales"]})
+    got = pd.DataFrame(
+        {
+            "seller_id": r.frame["seller_id"].astype(str),
+            "month": r.frame["month"].dt.strftime("%Y-%m"),
+            "gross_sales": r.frame["gross_sales"],
+        }
+    )
     first_seen = {s: i for i, s in reversed(list(enumerate(df["seller_id"])))}
-    exp = df.assign(month=pd.to_datetime(df["month"]).dt.strftime("%Y-%m"), rank=df["seller_id"].map(first_seen))
+    exp = df.assign(
+        month=pd.to_datetime(df["month"]).dt.strftime("%Y-%m"), rank=df["seller_id"].map(first_seen)
+    )
     exp = exp.sort_values(["rank", "month"]).drop(columns="rank").reset_index(drop=True)
     pd.testing.assert_frame_equal(got, exp, check_dtype=False)
     assert list(r.frame["seller_id"].cat.categories) == list(dict.fromkeys(df["seller_id"]))
@@ -288,7 +349,8 @@ def test_streamed_blocks_give_the_same_result(tmp_path, monkeypatch):
     for line, sid in zip(whole.rejects["source_line"], whole.rejects["seller_id"], strict=True):
         assert lines[line - 1].startswith(sid + ",")
     assert {"bad_month", "negative_gross_sales", "malformed_row", "conflicting_duplicate"} <= set(
-        whole.reject_counts())
+        whole.reject_counts()
+    )
 
 
 def test_latin1_after_the_sniffed_sample_restarts_as_latin1(tmp_path):
@@ -304,9 +366,16 @@ def test_folder_of_parquet_files_is_one_dataset(tmp_path):
     d = tmp_path / "monthly_sales"
     d.mkdir()
     for i, (sid, g) in enumerate([("a", [1.0, -1.0]), ("b", [2.0, 3.0])]):
-        pq.write_table(pa.table({"seller_id": [sid, sid],
-                                 "month": pa.array(pd.to_datetime(["2021-01-01", "2021-02-01"]).date, pa.date32()),
-                                 "gross_sales": g}), d / f"part-{i}.parquet")
+        pq.write_table(
+            pa.table(
+                {
+                    "seller_id": [sid, sid],
+                    "month": pa.array(pd.to_datetime(["2021-01-01", "2021-02-01"]).date, pa.date32()),
+                    "gross_sales": g,
+                }
+            ),
+            d / f"part-{i}.parquet",
+        )
     r = load_monthly_sales(d)
     assert r.frame["seller_id"].astype(str).tolist() == ["a", "b", "b"]
     assert r.rejects["source_file"].tolist() == [str(d / "part-0.parquet")]
@@ -316,16 +385,27 @@ def test_folder_of_parquet_files_is_one_dataset(tmp_path):
 
 
 def test_orders_with_site_currency_and_units(tmp_path):
-    p = _write(tmp_path, "o.csv", "amazon-order-id,merchant,sales channel,purchase-date,item-price,currency,quantity\n"
-               "1,m,amazon.de,2021-03-05,10.00,EUR,1\n"
-               "1,m,amazon.de,2021-03-05,5.00,EUR,2\n"       # a second line of order 1
-               "2,m,amazon.de,2021-03-31,1.00,USD,1\n"       # wrong currency for DE
-               "3,m,US,2021-04-01,7.00,USD,\n")
+    p = _write(
+        tmp_path,
+        "o.csv",
+        "amazon-order-id,merchant,sales channel,purchase-date,item-price,currency,quantity\n"
+        "1,m,amazon.de,2021-03-05,10.00,EUR,1\n"
+        "1,m,amazon.de,2021-03-05,5.00,EUR,2\n"  # a second line of order 1
+        "2,m,amazon.de,2021-03-31,1.00,USD,1\n"  # wrong currency for DE
+        "3,m,US,2021-04-01,7.00,USD,\n",
+    )
     r = load_monthly_sales(p)
     f = r.frame
-    assert list(zip(f["marketplace"].astype(str), f["month"].dt.strftime("%Y-%m"), f["gross_sales"], f["orders"],
-                    f["units"].astype(object), strict=True)) == [
-        ("US", "2021-04", 7.0, 1, pd.NA), ("DE", "2021-03", 15.0, 1, 3)]
+    assert list(
+        zip(
+            f["marketplace"].astype(str),
+            f["month"].dt.strftime("%Y-%m"),
+            f["gross_sales"],
+            f["orders"],
+            f["units"].astype(object),
+            strict=True,
+        )
+    ) == [("US", "2021-04", 7.0, 1, pd.NA), ("DE", "2021-03", 15.0, 1, 3)]
     assert _codes(r) == ["currency_mismatch"]
 
 
@@ -340,9 +420,14 @@ def test_committed_sample_dataset_loads_clean_and_unchanged():
         raw = pq.read_table(SAMPLE_DATA_DIR / f"{table}.parquet").to_pandas()
         assert res.rows_read == len(raw) == len(res.frame)
     m, raw = ds["monthly_sales"].frame, pq.read_table(SAMPLE_DATA_DIR / "monthly_sales.parquet").to_pandas()
-    raw = raw.assign(seller_id=raw["seller_id"].astype(str), month=pd.to_datetime(raw["month"]).dt.strftime("%Y-%m"))
-    got = m.assign(seller_id=m["seller_id"].astype(str), marketplace=m["marketplace"].astype(str),
-                   month=m["month"].dt.strftime("%Y-%m"))
+    raw = raw.assign(
+        seller_id=raw["seller_id"].astype(str), month=pd.to_datetime(raw["month"]).dt.strftime("%Y-%m")
+    )
+    got = m.assign(
+        seller_id=m["seller_id"].astype(str),
+        marketplace=m["marketplace"].astype(str),
+        month=m["month"].dt.strftime("%Y-%m"),
+    )
     key = ["seller_id", "marketplace", "month"]
     merged = got.merge(raw, on=key, suffixes=("", "_raw"), validate="one_to_one")
     assert len(merged) == len(raw)
@@ -353,8 +438,12 @@ def test_take_rows_and_drop_unused_match_pyarrow_and_pandas():
     from seller_insurance.data.loading.rejects import take_rows
     from seller_insurance.data.loading.stream import drop_unused_categories
 
-    t = pa.Table.from_batches([pa.record_batch({"a": [1, 2, 3], "b": ["x", "y", "z"]}),
-                               pa.record_batch({"a": [4, 5], "b": ["u", "v"]})])
+    t = pa.Table.from_batches(
+        [
+            pa.record_batch({"a": [1, 2, 3], "b": ["x", "y", "z"]}),
+            pa.record_batch({"a": [4, 5], "b": ["u", "v"]}),
+        ]
+    )
     idx = np.array([4, 0, 3, 3, 1])
     assert take_rows(t, idx).to_pydict() == t.take(pa.array(idx)).to_pydict()
     cat = pd.Categorical(["b", None, "d", "b"], categories=["a", "b", "c", "d"])
@@ -364,10 +453,21 @@ def test_take_rows_and_drop_unused_match_pyarrow_and_pandas():
 
 def test_duplicate_and_empty_header_names_keep_their_own_values(tmp_path):
     """A pandas index column (empty name) and two columns of one name: the rejects show each column's value."""
-    p = _write(tmp_path, "m.csv", ",note,note,seller_id,month,gross_sales\n0,x,y,a,2021-01,5\n1,u,v,b,bad,6\n")
+    p = _write(
+        tmp_path, "m.csv", ",note,note,seller_id,month,gross_sales\n0,x,y,a,2021-01,5\n1,u,v,b,bad,6\n"
+    )
     r = load_monthly_sales(p)
     assert r.frame["seller_id"].astype(str).tolist() == ["a"]
     rej = r.rejects
-    assert list(rej.columns) == ["source_file", "source_line", "reason", "", "note", "note_original", "seller_id",
-                                 "month", "gross_sales"]
+    assert list(rej.columns) == [
+        "source_file",
+        "source_line",
+        "reason",
+        "",
+        "note",
+        "note_original",
+        "seller_id",
+        "month",
+        "gross_sales",
+    ]
     assert rej.iloc[0, 3:].tolist() == ["1", "u", "v", "b", "bad", "6"]

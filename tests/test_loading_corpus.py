@@ -49,8 +49,10 @@ def test_case(case, tmp_path):
         assert str(path) in str(info.value)
         return
     r = loader(path, **kwargs)
-    got = [[int(line), reason.split(":")[0]] for line, reason in zip(r.rejects["source_line"], r.rejects["reason"],
-                                                                       strict=True)]
+    got = [
+        [int(line), reason.split(":")[0]]
+        for line, reason in zip(r.rejects["source_line"], r.rejects["reason"], strict=True)
+    ]
     assert got == exp["rejects"]
     assert r.rows_read == exp["rows_read"]
     assert r.rows_accepted == exp["accepted"]

@@ -21,7 +21,9 @@ from seller_insurance.data.loading import load_claims, load_monthly_sales, load_
 from seller_insurance.errors import InputError
 from seller_insurance.months import NO_MONTH
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 sellers = st.sampled_from(["a", "b", "=c", " d ", "", "Ünï"])
 sites = st.sampled_from(["US", "us", "GB", "UK", "DE", "XX", ""])
@@ -39,7 +41,13 @@ def _reference(rows):
     rejected = 0
     for s, site, m, a in rows:
         sid = s.strip()
-        if not sid or site not in _SITE_REF or m not in _MONTH_REF or a not in _AMOUNT_REF or _AMOUNT_REF[a] < 0:
+        if (
+            not sid
+            or site not in _SITE_REF
+            or m not in _MONTH_REF
+            or a not in _AMOUNT_REF
+            or _AMOUNT_REF[a] < 0
+        ):
             rejected += 1
             continue
         valid.append(((sid, _SITE_REF[site], _MONTH_REF[m]), _AMOUNT_REF[a]))
@@ -57,8 +65,10 @@ def _reference(rows):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(sellers, sites, months, amounts), min_size=1, max_size=25),
-       st.sampled_from([",", ";", "\t"]))
+@given(
+    st.lists(st.tuples(sellers, sites, months, amounts), min_size=1, max_size=25),
+    st.sampled_from([",", ";", "\t"]),
+)
 def test_accepted_plus_rejected_is_rows_read(tmp_path, rows, delimiter):
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
@@ -71,9 +81,16 @@ def test_accepted_plus_rejected_is_rows_read(tmp_path, rows, delimiter):
     assert r.rows_accepted + len(r.rejects) == r.rows_read
     accepted, n_rejected = _reference(rows)
     assert len(r.rejects) == n_rejected
-    got = {(s, m, int(t.astype("datetime64[M]").astype(np.int64))): v for s, m, t, v in zip(
-        r.frame["seller_id"].astype(str), r.frame["marketplace"].astype(str), r.frame["month"].to_numpy(),
-        r.frame["gross_sales"], strict=True)}
+    got = {
+        (s, m, int(t.astype("datetime64[M]").astype(np.int64))): v
+        for s, m, t, v in zip(
+            r.frame["seller_id"].astype(str),
+            r.frame["marketplace"].astype(str),
+            r.frame["month"].to_numpy(),
+            r.frame["gross_sales"],
+            strict=True,
+        )
+    }
     assert got == accepted
     assert sorted(r.rejects["source_line"].tolist()) == r.rejects["source_line"].tolist()
     assert set(r.rejects["source_line"]).issubset(range(2, len(rows) + 2))
@@ -110,8 +127,11 @@ def test_any_text_under_a_good_header_raises_only_input_error(tmp_path, body):
 
 
 @SETTINGS
-@given(st.lists(st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False), min_size=1,
-                max_size=30))
+@given(
+    st.lists(
+        st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False), min_size=1, max_size=30
+    )
+)
 def test_money_parser_matches_reference_on_plain_and_thousands_formats(values):
     plain = [f"{v:.2f}" for v in values]
     grouped = [(f"({abs(v):,.2f})" if v < 0 else f"${v:,.2f}") for v in values]
@@ -126,24 +146,43 @@ def test_money_parser_matches_reference_on_plain_and_thousands_formats(values):
 def test_month_parser_matches_reference(year, month, day):
     expected = (year - 1970) * 12 + month - 1
     names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    spellings = [f"{year}-{month:02d}", f"{year}-{month:02d}-{day:02d}", f"{month:02d}/{year}",
-                 f"{names[month - 1]} {year}", f"{year}-{month:02d}-{day:02d}T10:00:00Z", f"{month}/{day}/{year}",
-                 f"{day}.{month}.{year}", f"{year}{month:02d}"]
+    spellings = [
+        f"{year}-{month:02d}",
+        f"{year}-{month:02d}-{day:02d}",
+        f"{month:02d}/{year}",
+        f"{names[month - 1]} {year}",
+        f"{year}-{month:02d}-{day:02d}T10:00:00Z",
+        f"{month}/{day}/{year}",
+        f"{day}.{month}.{year}",
+        f"{year}{month:02d}",
+    ]
     assert [parsing.month_of_text(s) for s in spellings] == [expected] * len(spellings)
     assert parsing.month_of_text(f"{year}-{month + 12:02d}") == NO_MONTH
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("12345.67", 12345.67), ("12,345.67", 12345.67), ("$12,345.67", 12345.67), ("(1,234.00)", -1234.0),
-    ("€ 5", 5.0), ("5 EUR", 5.0), ("1.234,56", 1234.56), ("12,5", 12.5), ("-0.5", -0.5), ("+3", 3.0),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("12345.67", 12345.67),
+        ("12,345.67", 12345.67),
+        ("$12,345.67", 12345.67),
+        ("(1,234.00)", -1234.0),
+        ("€ 5", 5.0),
+        ("5 EUR", 5.0),
+        ("1.234,56", 1234.56),
+        ("12,5", 12.5),
+        ("-0.5", -0.5),
+        ("+3", 3.0),
+    ],
+)
 def test_money_examples(text, expected):
     got, ok = parsing.parse_money(pa.array([text]))
     assert ok.tolist() == [True] and got.tolist() == [expected]
 
 
-@pytest.mark.parametrize("text", ["", "abc", "12,34,5", "1.2.3", "(5", "--5", "(-5)", "1,2345", "nan", "inf",
-                                  "1e3e3", "$"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "12,34,5", "1.2.3", "(5", "--5", "(-5)", "1,2345", "nan", "inf", "1e3e3", "$"]
+)
 def test_money_rejects(text):
     got, ok = parsing.parse_money(pa.array([text]))
     assert ok.tolist() == [False] and np.isnan(got[0])

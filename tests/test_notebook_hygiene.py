@@ -31,8 +31,11 @@ def test_every_py_has_its_notebook():
 
 def _good_notebook(tmp_path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "seller-insurance", "display_name": "Python (seller-insurance)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "seller-insurance",
+        "display_name": "Python (seller-insurance)",
+        "language": "python",
+    }
     p = nbformat.v4.new_code_cell("n_sellers = 10")
     p.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell("# Title"), p, nbformat.v4.new_code_cell("print(n_sellers)")]

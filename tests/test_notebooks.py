@@ -21,9 +21,10 @@ from seller_insurance.data.run_data import load_run_data
 from seller_insurance.paths import NOTEBOOKS_DIR, PARAMS_DIR, SAMPLE_DATA_DIR
 from seller_insurance.publish import report
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.notebook, pytest.mark.slow]
+
 HOSTILE_CATEGORY = "<b>bold</b>"
-HOSTILE_ID = "=HYPERLINK(\"http://x\")"
+HOSTILE_ID = '=HYPERLINK("http://x")'
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +47,13 @@ def user_data(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(user_data, tmp_path_factory):
     reports = tmp_path_factory.mktemp("reports")
-    params = {"input_dir": str(user_data), "top_k": 10, "thresholds": [5000, 10000, 20000], "windows": [1, 3],
-              "caps": [500, 1000, 2000]}
+    params = {
+        "input_dir": str(user_data),
+        "top_k": 10,
+        "thresholds": [5000, 10000, 20000],
+        "windows": [1, 3],
+        "caps": [500, 1000, 2000],
+    }
     return report.run_report(params, "pytest", reports_dir=reports, progress_bar=False, log=lambda m: None)
 
 
@@ -108,7 +114,9 @@ def test_manifest_records_parameters_and_checksums(run):
     import hashlib
 
     user_file = manifest["data_checksums"]["claims.csv"]
-    assert user_file == hashlib.sha256((Path(manifest["data"]["path"]) / "claims.csv").read_bytes()).hexdigest()
+    assert (
+        user_file == hashlib.sha256((Path(manifest["data"]["path"]) / "claims.csv").read_bytes()).hexdigest()
+    )
     assert set(manifest["timings_seconds"]) >= {p.name for p in report.notebooks()} | {"total"}
 
 
@@ -118,10 +126,20 @@ def test_data_notebook_generates_synthetic_data(tmp_path, monkeypatch):
     shutil.copytree(PARAMS_DIR, root / "params")
     monkeypatch.setenv("SELLER_INSURANCE_ROOT", str(root))
     run_dir = tmp_path / "run"
-    pm.execute_notebook(str(NOTEBOOKS_DIR / "01_generate_data.ipynb"), str(tmp_path / "out.ipynb"),
-                        parameters={"run_dir": str(run_dir), "dataset_name": "tiny", "n_sellers": 200,
-                                    "n_months": 24, "start_month": "2020-09"},
-                        kernel_name=report.KERNEL_NAME, progress_bar=False, cwd=str(NOTEBOOKS_DIR))
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "01_generate_data.ipynb"),
+        str(tmp_path / "out.ipynb"),
+        parameters={
+            "run_dir": str(run_dir),
+            "dataset_name": "tiny",
+            "n_sellers": 200,
+            "n_months": 24,
+            "start_month": "2020-09",
+        },
+        kernel_name=report.KERNEL_NAME,
+        progress_bar=False,
+        cwd=str(NOTEBOOKS_DIR),
+    )
     record = json.loads((run_dir / "dataset.json").read_text())
     assert record["source"] == "synthetic"
     assert record["path"] == str(root / "data" / "raw" / "tiny")
@@ -142,9 +160,14 @@ def test_rule_notebook_on_a_local_dask_cluster_gives_the_same_numbers(run, tmp_p
     """The scheduler parameter: notebook 02 on a LocalCluster records the same metrics as the pandas run."""
     copy = tmp_path / "run"
     shutil.copytree(run, copy)
-    pm.execute_notebook(str(NOTEBOOKS_DIR / "02_rule_impact.ipynb"), str(tmp_path / "02.ipynb"),
-                        parameters={"run_dir": str(copy), "scheduler": "local"}, kernel_name=report.KERNEL_NAME,
-                        progress_bar=False, cwd=str(NOTEBOOKS_DIR))
+    pm.execute_notebook(
+        str(NOTEBOOKS_DIR / "02_rule_impact.ipynb"),
+        str(tmp_path / "02.ipynb"),
+        parameters={"run_dir": str(copy), "scheduler": "local"},
+        kernel_name=report.KERNEL_NAME,
+        progress_bar=False,
+        cwd=str(NOTEBOOKS_DIR),
+    )
     pandas_run = json.loads((run / "metrics" / "rules.json").read_text())["metrics"]
     dask_run = json.loads((copy / "metrics" / "rules.json").read_text())["metrics"]
     assert dask_run == pandas_run
@@ -155,8 +178,13 @@ def test_report_on_sales_only_data(tmp_path):
     folder = tmp_path / "sales_only"
     folder.mkdir()
     shutil.copy(SAMPLE_DATA_DIR / "monthly_sales.parquet", folder / "monthly_sales.parquet")
-    out = report.run_report({"input_dir": str(folder), "top_k": 10}, "sales-only", reports_dir=tmp_path / "r",
-                            progress_bar=False, log=lambda m: None)
+    out = report.run_report(
+        {"input_dir": str(folder), "top_k": 10},
+        "sales-only",
+        reports_dir=tmp_path / "r",
+        progress_bar=False,
+        log=lambda m: None,
+    )
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     assert metrics["claims.n_claims"]["value"] == 0
     assert "claims.count_share_under_cap" not in metrics

@@ -10,11 +10,16 @@ import pytest
 from seller_insurance.errors import InputError, RunError
 from seller_insurance.publish import report
 
+pytestmark = pytest.mark.notebook
+
 
 def _notebook(path, params_src: str, body: str) -> None:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": report.KERNEL_NAME, "display_name": "Python (seller-insurance)",
-                                 "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": report.KERNEL_NAME,
+        "display_name": "Python (seller-insurance)",
+        "language": "python",
+    }
     p = nbformat.v4.new_code_cell(params_src)
     p.metadata["tags"] = ["parameters"]
     nb.cells = [nbformat.v4.new_markdown_cell("# demo"), p, nbformat.v4.new_code_cell(body)]
@@ -25,14 +30,20 @@ def _notebook(path, params_src: str, body: str) -> None:
 def nb_dir(tmp_path):
     d = tmp_path / "notebooks"
     d.mkdir()
-    _notebook(d / "01_first.ipynb", 'run_dir = ""  # where to write\nvalue = 1  # a number',
-              "import pathlib, json\n"
-              "pathlib.Path(run_dir, 'first.json').write_text(json.dumps({'value': value}))\n"
-              "print('<b>escaped</b>')")
-    _notebook(d / "02_second.ipynb", 'run_dir = ""\nfail = False  # raise on purpose',
-              "if fail:\n    raise ValueError('deliberate failure')\n"
-              "from seller_insurance.publish import run_metrics\n"
-              "run_metrics.record(run_dir, 'demo', {'x': run_metrics.metric(3, 'things')})")
+    _notebook(
+        d / "01_first.ipynb",
+        'run_dir = ""  # where to write\nvalue = 1  # a number',
+        "import pathlib, json\n"
+        "pathlib.Path(run_dir, 'first.json').write_text(json.dumps({'value': value}))\n"
+        "print('<b>escaped</b>')",
+    )
+    _notebook(
+        d / "02_second.ipynb",
+        'run_dir = ""\nfail = False  # raise on purpose',
+        "if fail:\n    raise ValueError('deliberate failure')\n"
+        "from seller_insurance.publish import run_metrics\n"
+        "run_metrics.record(run_dir, 'demo', {'x': run_metrics.metric(3, 'things')})",
+    )
     return d
 
 
@@ -45,8 +56,15 @@ def test_parameters_are_listed_with_help(nb_dir):
 
 def test_run_writes_outputs_and_replaces_atomically(nb_dir, tmp_path):
     reports = tmp_path / "reports"
-    out = report.run_report({"value": 7}, "demo", reports_dir=reports, notebook_dir=nb_dir, slides=False,
-                            progress_bar=False, log=lambda m: None)
+    out = report.run_report(
+        {"value": 7},
+        "demo",
+        reports_dir=reports,
+        notebook_dir=nb_dir,
+        slides=False,
+        progress_bar=False,
+        log=lambda m: None,
+    )
     assert out == reports / "demo"
     assert json.loads((out / "first.json").read_text()) == {"value": 7}
     html = (out / "01_first.html").read_text()
@@ -61,8 +79,15 @@ def test_run_writes_outputs_and_replaces_atomically(nb_dir, tmp_path):
 
     # a failing re-run keeps the good run, names notebook and cell, keeps the partial run
     with pytest.raises(RunError) as err:
-        report.run_report({"value": 8, "fail": True}, "demo", reports_dir=reports, notebook_dir=nb_dir,
-                          slides=False, progress_bar=False, log=lambda m: None)
+        report.run_report(
+            {"value": 8, "fail": True},
+            "demo",
+            reports_dir=reports,
+            notebook_dir=nb_dir,
+            slides=False,
+            progress_bar=False,
+            log=lambda m: None,
+        )
     msg = str(err.value)
     assert "02_second.ipynb" in msg and "ValueError" in msg and "demo.failed" in msg
     assert json.loads((out / "first.json").read_text()) == {"value": 7}
@@ -70,8 +95,15 @@ def test_run_writes_outputs_and_replaces_atomically(nb_dir, tmp_path):
     assert not (reports / ".demo.partial").exists()
 
     # a successful re-run replaces the folder and clears the failed one
-    report.run_report({"value": 9}, "demo", reports_dir=reports, notebook_dir=nb_dir, slides=False,
-                      progress_bar=False, log=lambda m: None)
+    report.run_report(
+        {"value": 9},
+        "demo",
+        reports_dir=reports,
+        notebook_dir=nb_dir,
+        slides=False,
+        progress_bar=False,
+        log=lambda m: None,
+    )
     assert json.loads((out / "first.json").read_text()) == {"value": 9}
     assert not (reports / "demo.failed").exists()
 

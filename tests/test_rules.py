@@ -46,8 +46,11 @@ def streak(seller, first, n, value=OVER, site="US"):
 # --- Unit of evaluation -------------------------------------------------------------------------------------------
 def test_unit_is_seller_marketplace_each_site_evaluated_separately():
     # Same seller: US over in Jan-Mar (triggers Mar); CA over only in Jan and Mar (Feb under): never for 3 months.
-    rows = streak("a", "2021-01", 3) + [("a", "2021-01", OVER, "CA"), ("a", "2021-02", 5.0, "CA"),
-                                        ("a", "2021-03", OVER, "CA")]
+    rows = streak("a", "2021-01", 3) + [
+        ("a", "2021-01", OVER, "CA"),
+        ("a", "2021-02", 5.0, "CA"),
+        ("a", "2021-03", OVER, "CA"),
+    ]
     assert run(rows, 3) == {"a": "2021-03", ("a", "CA"): None}
     assert run(rows, 1) == {"a": "2021-01", ("a", "CA"): "2021-01"}
 
@@ -61,8 +64,12 @@ def test_missing_marketplace_column_means_one_marketplace_us():
 def test_output_has_one_row_per_seller_marketplace_in_input_sorted_even_without_trigger():
     rows = [("b", "2021-01", 1.0), ("a", "2021-01", 1.0), ("a", "2021-02", 2.0, "CA"), ("c", "2021-05", OVER)]
     out = rules.trigger_months(sales(rows), 1)
-    assert list(zip(out.seller_id, out.marketplace, strict=True)) == [("a", "CA"), ("a", "US"), ("b", "US"),
-                                                                       ("c", "US")]
+    assert list(zip(out.seller_id, out.marketplace, strict=True)) == [
+        ("a", "CA"),
+        ("a", "US"),
+        ("b", "US"),
+        ("c", "US"),
+    ]
     assert out.trigger.isna().tolist() == [True, True, True, False]
     assert out.trigger.dtype == "datetime64[s]"
 
@@ -71,11 +78,24 @@ def test_output_has_one_row_per_seller_marketplace_in_input_sorted_even_without_
 def test_threshold_is_per_marketplace_in_local_currency():
     # 4,000.01: over the UK threshold (4,000 GBP), under the US one (10,000 USD) and DE (5,000 EUR).
     # 1,000,000 JPY exactly: not over JP's 1,000,000 (strict); 100,000.01 MXN is over MX's 100,000.
-    rows = [("a", "2021-01", 4_000.01, "UK"), ("a", "2021-01", 4_000.01, "US"), ("a", "2021-01", 4_000.01, "DE"),
-            ("a", "2021-01", 1_000_000, "JP"), ("a", "2021-01", 100_000.01, "MX"), ("a", "2021-01", 50_000.5, "SE"),
-            ("a", "2021-01", 22_500, "PL")]
-    assert run(rows, 1) == {("a", "UK"): "2021-01", "a": None, ("a", "DE"): None, ("a", "JP"): None,
-                            ("a", "MX"): "2021-01", ("a", "SE"): "2021-01", ("a", "PL"): None}
+    rows = [
+        ("a", "2021-01", 4_000.01, "UK"),
+        ("a", "2021-01", 4_000.01, "US"),
+        ("a", "2021-01", 4_000.01, "DE"),
+        ("a", "2021-01", 1_000_000, "JP"),
+        ("a", "2021-01", 100_000.01, "MX"),
+        ("a", "2021-01", 50_000.5, "SE"),
+        ("a", "2021-01", 22_500, "PL"),
+    ]
+    assert run(rows, 1) == {
+        ("a", "UK"): "2021-01",
+        "a": None,
+        ("a", "DE"): None,
+        ("a", "JP"): None,
+        ("a", "MX"): "2021-01",
+        ("a", "SE"): "2021-01",
+        ("a", "PL"): None,
+    }
 
 
 def test_threshold_override_one_number_applies_to_every_site():
@@ -86,8 +106,11 @@ def test_threshold_override_one_number_applies_to_every_site():
 def test_threshold_override_mapping_replaces_named_sites_only():
     # UK lowered to 100; US keeps 10,000; a new site XX gets its own threshold.
     rows = [("a", "2021-01", 150.0, "UK"), ("a", "2021-01", 150.0, "US"), ("a", "2021-01", 7.0, "XX")]
-    assert run(rows, 1, threshold={"UK": 100, "XX": 5}) == {("a", "UK"): "2021-01", "a": None,
-                                                           ("a", "XX"): "2021-01"}
+    assert run(rows, 1, threshold={"UK": 100, "XX": 5}) == {
+        ("a", "UK"): "2021-01",
+        "a": None,
+        ("a", "XX"): "2021-01",
+    }
 
 
 def test_unknown_marketplace_without_threshold_is_a_clear_error():
@@ -129,8 +152,14 @@ def test_a_month_with_no_row_has_zero_sales_and_breaks_the_streak():
 
 
 def test_a_month_under_the_threshold_breaks_the_streak():
-    rows = [("a", "2021-01", OVER), ("a", "2021-02", OVER), ("a", "2021-03", UNDER), ("a", "2021-04", OVER),
-            ("a", "2021-05", OVER), ("a", "2021-06", OVER)]
+    rows = [
+        ("a", "2021-01", OVER),
+        ("a", "2021-02", OVER),
+        ("a", "2021-03", UNDER),
+        ("a", "2021-04", OVER),
+        ("a", "2021-05", OVER),
+        ("a", "2021-06", OVER),
+    ]
     assert run(rows, 3) == {"a": "2021-06"}
 
 
@@ -140,19 +169,34 @@ def test_calendar_months_run_across_a_year_boundary():
 
 def test_any_date_in_a_month_is_that_calendar_month():
     # 31 Jan, 1 Feb, 28 Mar 23:59: three consecutive calendar months. Two dates in one month are a duplicate.
-    frame = pd.DataFrame({"seller_id": ["a"] * 3, "gross_sales": [OVER] * 3,
-                          "month": pd.to_datetime(["2021-01-31", "2021-02-01", "2021-03-28 23:59:59"], format="ISO8601")})
+    frame = pd.DataFrame(
+        {
+            "seller_id": ["a"] * 3,
+            "gross_sales": [OVER] * 3,
+            "month": pd.to_datetime(["2021-01-31", "2021-02-01", "2021-03-28 23:59:59"], format="ISO8601"),
+        }
+    )
     assert rules.trigger_months(frame, 3).trigger.tolist() == [pd.Timestamp("2021-03-01")]
-    frame = pd.DataFrame({"seller_id": ["a"] * 2, "gross_sales": [OVER] * 2,
-                          "month": pd.to_datetime(["2021-01-01", "2021-01-31"])})
+    frame = pd.DataFrame(
+        {
+            "seller_id": ["a"] * 2,
+            "gross_sales": [OVER] * 2,
+            "month": pd.to_datetime(["2021-01-01", "2021-01-31"]),
+        }
+    )
     with pytest.raises(ValueError, match="duplicated"):
         rules.trigger_months(frame, 1)
 
 
 def test_month_column_of_any_datetime_unit_or_timezone_or_text():
     base = pd.to_datetime(["2021-01-15", "2021-02-15", "2021-03-15"])
-    for month in (base.astype("datetime64[ns]"), base.astype("datetime64[ms]"), base.tz_localize("US/Pacific"),
-                  ["2021-01", "2021-02", "2021-03"], [d.date() for d in base]):
+    for month in (
+        base.astype("datetime64[ns]"),
+        base.astype("datetime64[ms]"),
+        base.tz_localize("US/Pacific"),
+        ["2021-01", "2021-02", "2021-03"],
+        [d.date() for d in base],
+    ):
         frame = pd.DataFrame({"seller_id": ["a"] * 3, "month": month, "gross_sales": [OVER] * 3})
         assert rules.trigger_months(frame, 3).trigger.tolist() == [pd.Timestamp("2021-03-01")], month
 
@@ -202,8 +246,11 @@ def test_insurance_due_is_last_day_of_trigger_month_plus_30_days():
     # Old rule for b: Oct-Dec 2021 -> Dec -> 30 Jan 2022.
     rows = [("a", "2021-01", OVER), ("c", "2020-02", OVER)] + streak("b", "2021-10", 3)
     out = rules.compare_rules(sales(rows)).set_index("seller_id")
-    assert out.new_insurance_due.to_dict() == {"a": pd.Timestamp("2021-03-02"), "b": pd.Timestamp("2021-11-30"),
-                                               "c": pd.Timestamp("2020-03-30")}
+    assert out.new_insurance_due.to_dict() == {
+        "a": pd.Timestamp("2021-03-02"),
+        "b": pd.Timestamp("2021-11-30"),
+        "c": pd.Timestamp("2020-03-30"),
+    }
     assert out.loc["b", "old_insurance_due"] == pd.Timestamp("2022-01-30")
     assert pd.isna(out.loc["a", "old_insurance_due"])
     assert out.new_insurance_due.dtype == "datetime64[s]"
@@ -212,18 +259,25 @@ def test_insurance_due_is_last_day_of_trigger_month_plus_30_days():
 # --- Status -----------------------------------------------------------------------------------------------------------
 def status_rows():
     return (
-        streak("already", "2021-05", 3)                                   # old 2021-07 < start 2021-09
-        + streak("newly", "2021-09", 2) + [("newly", "2021-12", OVER)]     # never 3 in a row
-        + streak("accel", "2021-10", 4)                                   # new 2021-10, old 2021-12: lead 2
-        + [("unaff", "2021-09", UNDER), ("unaff", "2021-10", AT)]         # never over (strict)
-        + [("mixed", "2020-01", OVER)] + streak("mixed", "2021-10", 3)     # new 2020-01 < start, old 2021-12
+        streak("already", "2021-05", 3)  # old 2021-07 < start 2021-09
+        + streak("newly", "2021-09", 2)
+        + [("newly", "2021-12", OVER)]  # never 3 in a row
+        + streak("accel", "2021-10", 4)  # new 2021-10, old 2021-12: lead 2
+        + [("unaff", "2021-09", UNDER), ("unaff", "2021-10", AT)]  # never over (strict)
+        + [("mixed", "2020-01", OVER)]
+        + streak("mixed", "2021-10", 3)  # new 2020-01 < start, old 2021-12
     )
 
 
 def test_status_each_rule_with_start():
     out = rules.compare_rules(sales(status_rows()), start="2021-09").set_index("seller_id")
-    assert out.status.to_dict() == {"accel": "accelerated", "already": "already_required", "mixed": "accelerated",
-                                    "newly": "newly_affected", "unaff": "unaffected"}
+    assert out.status.to_dict() == {
+        "accel": "accelerated",
+        "already": "already_required",
+        "mixed": "accelerated",
+        "newly": "newly_affected",
+        "unaff": "unaffected",
+    }
     lead = {k: None if pd.isna(v) else int(v) for k, v in out.lead_months.items()}
     assert lead == {"accel": 2, "already": 2, "mixed": 23, "newly": None, "unaff": None}
     assert str(out.lead_months.dtype) == "Int64"
@@ -263,7 +317,12 @@ def test_statuses_constant_lists_every_status():
 
 # --- Input handling ---------------------------------------------------------------------------------------------------
 def test_duplicated_seller_marketplace_month_is_an_error_naming_an_example():
-    rows = [("a", "2021-01", 1.0), ("b", "2021-02", 5.0), ("b", "2021-02", 6.0, "US"), ("b", "2021-02", 6.0, "CA")]
+    rows = [
+        ("a", "2021-01", 1.0),
+        ("b", "2021-02", 5.0),
+        ("b", "2021-02", 6.0, "US"),
+        ("b", "2021-02", 6.0, "CA"),
+    ]
     with pytest.raises(ValueError, match=r"1 duplicated .*seller_id='b' marketplace='US' month=2021-02"):
         rules.trigger_months(sales(rows), 1)
 
@@ -287,29 +346,44 @@ def test_unsorted_input_gives_the_same_result_as_sorted():
     rows = status_rows()
     frame = sales(rows)
     shuffled = frame.sample(frac=1.0, random_state=3)
-    pd.testing.assert_frame_equal(rules.compare_rules(shuffled, start="2021-09"),
-                                  rules.compare_rules(frame, start="2021-09"))
+    pd.testing.assert_frame_equal(
+        rules.compare_rules(shuffled, start="2021-09"), rules.compare_rules(frame, start="2021-09")
+    )
 
 
 def test_categorical_ids_give_the_same_result_as_strings_and_input_is_not_modified():
     frame = sales(status_rows())
-    cat = frame.assign(seller_id=pd.Categorical(frame.seller_id, categories=["unaff", "newly", "mixed", "accel",
-                                                                              "already", "unused"]),
-                       marketplace=frame.marketplace.astype("category"))
+    cat = frame.assign(
+        seller_id=pd.Categorical(
+            frame.seller_id, categories=["unaff", "newly", "mixed", "accel", "already", "unused"]
+        ),
+        marketplace=frame.marketplace.astype("category"),
+    )
     before = cat.copy()
     out_cat = rules.compare_rules(cat, start="2021-09")
     out_str = rules.compare_rules(frame, start="2021-09")
     pd.testing.assert_frame_equal(cat, before)
     assert isinstance(out_cat.seller_id.dtype, pd.CategoricalDtype)
-    assert out_cat.seller_id.astype(str).tolist() == out_str.seller_id.tolist() == sorted(set(frame.seller_id))
-    pd.testing.assert_frame_equal(out_cat.drop(columns=["seller_id", "marketplace"]),
-                                  out_str.drop(columns=["seller_id", "marketplace"]))
+    assert (
+        out_cat.seller_id.astype(str).tolist() == out_str.seller_id.tolist() == sorted(set(frame.seller_id))
+    )
+    pd.testing.assert_frame_equal(
+        out_cat.drop(columns=["seller_id", "marketplace"]), out_str.drop(columns=["seller_id", "marketplace"])
+    )
 
 
 def test_empty_input_gives_empty_output_with_the_columns():
     out = rules.compare_rules(sales([("a", "2021-01", 1.0)]).iloc[:0])
-    assert list(out.columns) == ["seller_id", "marketplace", "old_trigger", "new_trigger", "status", "lead_months",
-                                 "old_insurance_due", "new_insurance_due"]
+    assert list(out.columns) == [
+        "seller_id",
+        "marketplace",
+        "old_trigger",
+        "new_trigger",
+        "status",
+        "lead_months",
+        "old_insurance_due",
+        "new_insurance_due",
+    ]
     assert len(out) == 0
 
 
@@ -330,18 +404,26 @@ def test_required_over_time_is_cumulative_once_required_always_required():
 def test_required_over_time_default_range_spans_all_triggers():
     comparison = rules.compare_rules(sales(status_rows()))
     out = rules.required_over_time(comparison)
-    assert out.month.iloc[0] == pd.Timestamp("2020-01-01") and out.month.iloc[-1] == pd.Timestamp("2021-12-01")
+    assert out.month.iloc[0] == pd.Timestamp("2020-01-01") and out.month.iloc[-1] == pd.Timestamp(
+        "2021-12-01"
+    )
     assert len(out) == 24
     assert out.n_required_new.iloc[0] == 1 and out.n_required_old.iloc[-1] == 3
 
 
 def test_required_over_time_by_a_sellers_column():
     comparison = rules.compare_rules(sales(status_rows()), start="2021-09")
-    sellers = pd.DataFrame({"seller_id": ["already", "newly", "accel", "unaff", "mixed"],
-                            "category": ["toys", "books", "toys", "books", "toys"]})
+    sellers = pd.DataFrame(
+        {
+            "seller_id": ["already", "newly", "accel", "unaff", "mixed"],
+            "category": ["toys", "books", "toys", "books", "toys"],
+        }
+    )
     out = rules.required_over_time(comparison, ("2021-09", "2021-12"), sellers=sellers, by="category")
     books = out[out.category == "books"]  # newly (new 2021-09), unaff
-    toys = out[out.category == "toys"]    # already (old 07, new 05), accel (new 10, old 12), mixed (new 2020-01, old 12)
+    toys = out[
+        out.category == "toys"
+    ]  # already (old 07, new 05), accel (new 10, old 12), mixed (new 2020-01, old 12)
     assert books.n_required_new.tolist() == [1, 1, 1, 1] and books.n_required_old.tolist() == [0, 0, 0, 0]
     assert toys.n_required_new.tolist() == [2, 3, 3, 3] and toys.n_required_old.tolist() == [1, 1, 1, 3]
     assert books.n_total.tolist() == [2] * 4 and toys.n_total.tolist() == [3] * 4
@@ -350,7 +432,9 @@ def test_required_over_time_by_a_sellers_column():
 def test_required_over_time_by_a_comparison_column_and_listed_months():
     comparison = rules.compare_rules(sales(status_rows()), start="2021-09")
     out = rules.required_over_time(comparison, ["2021-12", "2021-09"], by="status")
-    got = {(r.status, r.month.strftime("%Y-%m")): (r.n_required_old, r.n_required_new) for r in out.itertuples()}
+    got = {
+        (r.status, r.month.strftime("%Y-%m")): (r.n_required_old, r.n_required_new) for r in out.itertuples()
+    }
     assert got[("accelerated", "2021-09")] == (0, 1)  # mixed (new 2020-01); accel's new is 2021-10
     assert got[("accelerated", "2021-12")] == (2, 2)
     assert got[("already_required", "2021-09")] == (1, 1)

@@ -37,8 +37,14 @@ def month_date(offset: int, day: int) -> dt.date:
 
 
 def value_at(level: str, limit: float) -> float:
-    return {"zero": 0.0, "below": round(limit - 0.01, 2), "at": limit, "above": round(limit + 0.01, 2),
-            "double": 2 * limit, "tiny": 0.01}[level]
+    return {
+        "zero": 0.0,
+        "below": round(limit - 0.01, 2),
+        "at": limit,
+        "above": round(limit + 0.01, 2),
+        "double": 2 * limit,
+        "tiny": 0.01,
+    }[level]
 
 
 def has_threshold(site, threshold) -> bool:
@@ -50,9 +56,7 @@ def cases(draw):
     threshold = draw(thresholds)
     only_us = draw(st.booleans())
     sites = st.just("US") if only_us else st.sampled_from(SITES)
-    keys = draw(
-        st.lists(st.tuples(ids, sites, st.integers(0, N_MONTHS - 1)), max_size=40, unique=True)
-    )
+    keys = draw(st.lists(st.tuples(ids, sites, st.integers(0, N_MONTHS - 1)), max_size=40, unique=True))
     rows = []
     for seller, site, offset in keys:
         level = draw(st.sampled_from(LEVELS))
@@ -74,12 +78,14 @@ def cases(draw):
 
 
 def frame_of(rows, layout) -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "seller_id": pd.Series([r[0] for r in rows], dtype="str"),
-        "marketplace": pd.Series([r[1] for r in rows], dtype="str"),
-        "month": pd.to_datetime([r[2] for r in rows]).astype("datetime64[s]"),
-        "gross_sales": pd.Series([r[3] for r in rows], dtype="float64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "seller_id": pd.Series([r[0] for r in rows], dtype="str"),
+            "marketplace": pd.Series([r[1] for r in rows], dtype="str"),
+            "month": pd.to_datetime([r[2] for r in rows]).astype("datetime64[s]"),
+            "gross_sales": pd.Series([r[3] for r in rows], dtype="float64"),
+        }
+    )
     if layout["categorical"]:
         # categories in an arbitrary (reversed) order plus an unused one: the engine must not depend on it
         cats = sorted(set(frame.seller_id), reverse=True) + ["~unused~"]
@@ -129,13 +135,20 @@ def test_compare_rules_matches_the_reference(case):
         assert got == exp, key
 
     # trigger_months agrees with the old-rule column, and the monthly series with a count over the reference
-    trig = rules.trigger_months(frame, params["old_months"], threshold=params["threshold"],
-                                inclusive=params["inclusive"], end=kwargs["end"])
+    trig = rules.trigger_months(
+        frame,
+        params["old_months"],
+        threshold=params["threshold"],
+        inclusive=params["inclusive"],
+        end=kwargs["end"],
+    )
     assert [as_date(t) for t in trig.trigger] == [expected[k]["old_trigger"] for k in keys]
     months = list(range(month_number(BASE) - 1, month_number(BASE) + N_MONTHS + 1))
     series = rules.required_over_time(out, (month_date(-1, 1), month_date(N_MONTHS, 1)))
-    got_series = [(month_number(m), o, n) for m, o, n in zip(series.month, series.n_required_old,
-                                                            series.n_required_new, strict=True)]
+    got_series = [
+        (month_number(m), o, n)
+        for m, o, n in zip(series.month, series.n_required_old, series.n_required_new, strict=True)
+    ]
     assert got_series == reference_required_over_time(expected, months)
 
 

@@ -17,6 +17,8 @@ import sys
 from seller_insurance import __version__
 from seller_insurance.errors import InputError, RunError
 
+__all__ = ["build_parser", "main"]
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
