@@ -174,3 +174,123 @@ def premium_burden_by(burden: pd.DataFrame, by: str = "size_band") -> pd.DataFra
         }
     )
     return out.reset_index()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Per-event helpers for the calendar mode (rules.evaluate_calendar): the 2021 US change and the 2024 wave
+# ---------------------------------------------------------------------------------------------------------------
+EVENT_STATUSES = ("already_required", "newly_affected", "accelerated", "unchanged", "unaffected")
+
+
+def _event_counts(rows: pd.DataFrame) -> dict:
+    """Status counts, shares of the population (all but already_required) and lead statistics of some rows."""
+    status = rows["status"].astype(str)
+    counts = {s: int((status == s).sum()) for s in EVENT_STATUSES}
+    sellers = int(len(rows))
+    population = sellers - counts["already_required"]
+    lead = pd.to_numeric(rows.loc[(status == "accelerated").to_numpy(), "lead_months"]).astype(float)
+    out = {"sellers": sellers, **counts, "population": population}
+    for name in ("newly_affected", "accelerated"):
+        out[f"{name}_share"] = counts[name] / population if population else np.nan
+    out["changed_share"] = (
+        (counts["newly_affected"] + counts["accelerated"]) / population if population else np.nan
+    )
+    out["median_lead_months"] = float(lead.median()) if len(lead) else np.nan
+    out["mean_lead_months"] = float(lead.mean()) if len(lead) else np.nan
+    return out
+
+
+def _check_result(result: pd.DataFrame) -> None:
+    missing = [c for c in ("marketplace", "status", "lead_months") if c not in result.columns]
+    if missing:
+        raise ValueError(
+            f"result is missing column(s) {', '.join(missing)} (pass the output of rules.evaluate_calendar)"
+        )
+
+
+def event_summary(result: pd.DataFrame, calendar: policy.Calendar | None = None) -> pd.DataFrame:
+    """Who each rule change newly required, and how much earlier, per event and site.
+
+    Events come from the calendar (:meth:`seller_insurance.policy.Calendar.events`: the sites whose change took
+    effect in the same calendar year, e.g. "US, September 2021" and "CA, UK and EU, 2024"); sites that never
+    changed (MX, JP) belong to no event and are left out.
+
+    Parameters
+    ----------
+    result : DataFrame
+        Output of :func:`seller_insurance.analysis.rules.evaluate_calendar` with the same calendar (marketplace,
+        status, lead_months; lead = old trigger - required_from, months).
+    calendar : policy.Calendar or None
+        The calendar the result was computed with; None: ``policy.DEFAULT_CALENDAR``.
+
+    Returns
+    -------
+    DataFrame
+        One row per (event, site), events in order of their first switch month and sites in calendar order, every
+        site of an event listed even with no sellers: ``event``, ``site``, ``switch_month`` ('YYYY-MM'),
+        ``sellers`` (seller-sites on that site in ``result``), the five status counts (``already_required``,
+        ``newly_affected``, ``accelerated``, ``unchanged``, ``unaffected``), ``population`` (sellers minus
+        already_required), ``newly_affected_share``, ``accelerated_share``, ``changed_share`` (of the population;
+        NaN when it is empty), ``median_lead_months`` and ``mean_lead_months`` (accelerated sellers; NaN when
+        none), and the site's rule: ``threshold`` and ``currency``, ``window_before`` and ``window_after``
+        (months), ``claims_cap`` and ``claims_cap_currency``, ``claims_start`` (date; None without a programme).
+    """
+    _check_result(result)
+    cal = calendar if calendar is not None else policy.DEFAULT_CALENDAR
+    site = result["marketplace"].astype(str)
+    rows = []
+    for ev in cal.events():
+        for s in ev["sites"]:
+            rule = cal.rule(s)
+            new = rule.current
+            rows.append(
+                {
+                    "event": ev["event"],
+                    "site": s,
+                    "switch_month": rule.switch_month,
+                    **_event_counts(result[(site == s).to_numpy()]),
+                    "threshold": new.threshold,
+                    "currency": new.currency,
+                    "window_before": rule.old.window_months,
+                    "window_after": rule.new_window,
+                    "claims_cap": new.claims_cap,
+                    "claims_cap_currency": new.claims_cap_currency,
+                    "claims_start": new.claims_start,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def event_totals(result: pd.DataFrame, calendar: policy.Calendar | None = None) -> pd.DataFrame:
+    """:func:`event_summary` added up per event (one row per event), lead statistics over the event's sellers.
+
+    Parameters
+    ----------
+    result : DataFrame
+        Output of :func:`seller_insurance.analysis.rules.evaluate_calendar`.
+    calendar : policy.Calendar or None
+        The calendar the result was computed with; None: ``policy.DEFAULT_CALENDAR``.
+
+    Returns
+    -------
+    DataFrame
+        One row per event: ``event``, ``sites`` (comma-separated site codes), ``first_switch_month`` and
+        ``last_switch_month`` ('YYYY-MM'), then the counts, shares and lead statistics of :func:`event_summary`
+        over all the event's seller-sites (medians are of the pooled sellers, not of the site medians).
+    """
+    _check_result(result)
+    cal = calendar if calendar is not None else policy.DEFAULT_CALENDAR
+    site = result["marketplace"].astype(str)
+    rows = []
+    for ev in cal.events():
+        months = sorted(cal.switch_month(s) for s in ev["sites"])
+        rows.append(
+            {
+                "event": ev["event"],
+                "sites": ", ".join(ev["sites"]),
+                "first_switch_month": months[0],
+                "last_switch_month": months[-1],
+                **_event_counts(result[site.isin(ev["sites"]).to_numpy()]),
+            }
+        )
+    return pd.DataFrame(rows)

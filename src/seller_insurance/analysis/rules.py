@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from seller_insurance import months as mo
+from seller_insurance import policy
 from seller_insurance.policy import (
     DEFAULT_INCLUSIVE,
     DEFAULT_MARKETPLACE,
@@ -64,10 +65,13 @@ from seller_insurance.policy import (
 
 __all__ = [
     "STATUSES",
+    "CalendarComparison",
     "Comparison",
     "Threshold",
+    "calendar_arrays",
     "compare_arrays",
     "compare_rules",
+    "evaluate_calendar",
     "insurance_due",
     "required_over_time",
     "resolve_thresholds",
@@ -699,3 +703,237 @@ def _join_sellers(comparison: pd.DataFrame, sellers: pd.DataFrame, by_cols: list
             else merged[col].array
         )
     return left
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Calendar mode: each site under its own rules, as enacted (docs/policy-calendar.md)
+# ---------------------------------------------------------------------------------------------------------------
+@dataclass
+class CalendarComparison(Comparison):
+    """Raw arrays of :func:`evaluate_calendar`: :class:`Comparison` plus the switch and required-from months.
+
+    ``old``/``new`` are the old-window and new-window first triggers, ``switch`` the site's switch month
+    (``NO_MONTH`` where the site never switched, or switched after ``end``), ``required`` the first month the
+    seller-site is required under the rules as enacted (``NO_MONTH``: never). ``lead_months`` is old trigger minus
+    required-from (where both exist).
+    """
+
+    switch: np.ndarray = None  # type: ignore[assignment]
+    required: np.ndarray = None  # type: ignore[assignment]
+
+    def lead_months(self) -> tuple[np.ndarray, np.ndarray]:
+        """(old trigger - required_from in months where both exist; 0 elsewhere) and the mask where both exist."""
+        both = (self.old != mo.NO_MONTH) & (self.required != mo.NO_MONTH)
+        return np.where(both, self.old - np.where(both, self.required, 0), 0), both
+
+
+def _site_codes(prep: _Prepared) -> np.ndarray:
+    """Marketplace code of each group, in output (value) order."""
+    groups = prep.groups if prep.order is None else prep.groups[prep.order]
+    return groups % prep.n_mp
+
+
+def _first_by_site(prep: _Prepared, site_code: np.ndarray, window_by_code: np.ndarray) -> np.ndarray:
+    """First trigger of each group under its own site's window (one pass per distinct window)."""
+    out = np.full(len(site_code), mo.NO_MONTH, dtype=np.int64)
+    windows = window_by_code[site_code] if len(site_code) else np.zeros(0, dtype=np.int64)
+    for w in np.unique(windows):
+        mask = windows == w
+        out[mask] = prep.first_trigger(int(w))[mask]
+    return out
+
+
+def _pool_members(calendar: policy.Calendar) -> dict[str, policy.SitePeriod]:
+    return {
+        s: calendar.rule(s).new for s in calendar.sites if calendar.rule(s).new and calendar.rule(s).new.pool
+    }
+
+
+def _pooled_sales(sales: pd.DataFrame, members: dict[str, policy.SitePeriod]) -> pd.DataFrame:
+    """Sales where each pooled site's row carries the seller's pooled sales in the pool's currency that month.
+
+    Every (seller, month) with a row on a pool site gets one row per pool site the seller sells on (anywhere in
+    the data), with the sum over the pool's sites of ``gross_sales`` converted at ``policy.FX_PER_USD``
+    (pool currency per unit of the site's currency). Rows on other sites are kept as they are.
+    """
+    if "marketplace" not in sales.columns:
+        return sales
+    site = sales["marketplace"].astype(str)
+    in_pool = site.isin(list(members)).to_numpy()
+    if not in_pool.any():
+        return sales
+    pool_name = site[in_pool].map({s: p.pool for s, p in members.items()})
+    rate = site[in_pool].map(
+        {
+            s: policy.FX_PER_USD[p.pool_currency] / policy.FX_PER_USD[policy.SITE_CURRENCY.get(s, p.currency)]
+            for s, p in members.items()
+        }
+    )
+    part = sales.loc[in_pool, ["seller_id", "marketplace"]].copy()
+    part["_pool"] = pool_name.to_numpy()
+    part["_month"] = mo.to_month_index(sales.loc[in_pool, "month"].reset_index(drop=True))
+    part["_value"] = sales.loc[in_pool, "gross_sales"].to_numpy(dtype=np.float64) * rate.to_numpy(
+        dtype=np.float64
+    )
+    pooled = (
+        part.groupby(["seller_id", "_pool", "_month"], observed=True, sort=False)["_value"]
+        .sum()
+        .reset_index()
+    )
+    sites = part[["seller_id", "marketplace", "_pool"]].drop_duplicates()
+    rows = sites.merge(pooled, on=["seller_id", "_pool"], how="inner")
+    rows = pd.DataFrame(
+        {
+            "seller_id": rows["seller_id"],
+            "marketplace": rows["marketplace"],
+            "month": mo.month_index_to_datetime64(rows["_month"].to_numpy()).astype("datetime64[s]"),
+            "gross_sales": rows["_value"].to_numpy(),
+        }
+    )
+    rest = sales.loc[~in_pool, ["seller_id", "marketplace", "month", "gross_sales"]].copy()
+    rest["month"] = mo.month_index_to_datetime64(mo.to_month_index(rest["month"])).astype("datetime64[s]")
+    return pd.concat([rest, rows], ignore_index=True)
+
+
+def calendar_arrays(
+    sales: pd.DataFrame,
+    calendar: policy.Calendar | None = None,
+    *,
+    inclusive: bool = DEFAULT_INCLUSIVE,
+    end: str | pd.Timestamp | None = None,
+    pool_eu: bool = False,
+) -> CalendarComparison:
+    """:func:`evaluate_calendar` as raw arrays (same parameters and semantics); the command line formats these."""
+    cal = calendar if calendar is not None else policy.DEFAULT_CALENDAR
+    end_idx = _month_arg(end, "end")
+    rules = {s: cal.rule(s) for s in cal.sites}
+    old_thr = {s: r.old.threshold for s, r in rules.items()}
+    prep = _prepare(sales, old_thr, inclusive, end_idx)
+    site_names = [str(c) for c in prep.mp_cats]
+    site_code = _site_codes(prep)
+    used = {site_names[c] for c in np.unique(site_code)}
+    unknown = sorted(used - set(rules))
+    if unknown:
+        raise ValueError(
+            f"no rule for marketplace(s) {', '.join(map(repr, unknown))} in the policy calendar {cal.source} "
+            f"(sites: {', '.join(cal.sites)}); add rows for them"
+        )
+
+    def per_code(fn, missing):
+        return np.array([fn(rules[s]) if s in rules else missing for s in site_names], dtype=np.int64)
+
+    switch_by_code = per_code(
+        lambda r: mo.NO_MONTH if r.switch_month is None else mo.parse_month(r.switch_month), mo.NO_MONTH
+    )
+    if end_idx is not None:  # a change after `end` has not happened as of `end`
+        switch_by_code[switch_by_code > end_idx] = mo.NO_MONTH
+    switched_by_code = switch_by_code != mo.NO_MONTH
+    old_window = per_code(lambda r: r.old.window_months, 1)
+    new_window = np.where(switched_by_code, per_code(lambda r: r.new_window, 1), old_window)
+
+    switched_sites = {s for s, sw in zip(site_names, switched_by_code, strict=True) if sw}
+    members = {s: p for s, p in (_pool_members(cal) if pool_eu else {}).items() if s in switched_sites}
+    new_thr = {
+        s: members[s].pool_threshold
+        if s in members
+        else (r.current.threshold if s in switched_sites else old_thr[s])
+        for s, r in rules.items()
+    }
+    if new_thr == old_thr and not members:
+        prep_new = prep
+    else:
+        frame = _pooled_sales(sales, members) if members else sales
+        prep_new = _prepare(frame, new_thr, inclusive, end_idx)
+        if len(prep_new.groups) != len(prep.groups) or not np.array_equal(_site_codes(prep_new), site_code):
+            raise AssertionError("calendar mode: the pooled sales do not cover the same seller-sites")
+
+    old = _first_by_site(prep, site_code, old_window)
+    new = _first_by_site(prep_new, site_code, new_window)
+    switch = switch_by_code[site_code] if len(site_code) else np.zeros(0, dtype=np.int64)
+    switched = switch != mo.NO_MONTH
+    has_old, has_new = old != mo.NO_MONTH, new != mo.NO_MONTH
+    already = switched & has_old & (old < np.where(switched, switch, 0))
+    required = np.where(
+        ~switched, old, np.where(already, old, np.where(has_new, np.maximum(new, switch), mo.NO_MONTH))
+    )
+    has_req = required != mo.NO_MONTH
+    status = np.full(len(old), _UNAFFECTED, dtype=np.int8)
+    status[has_req & ~has_old] = _NEWLY
+    status[has_req & has_old & (required < old)] = _ACCEL
+    status[has_req & has_old & (required == old)] = _UNCHANGED
+    status[already] = _ALREADY
+    seller, marketplace = prep.ids()
+    return CalendarComparison(seller, marketplace, old, new, status, switch=switch, required=required)
+
+
+def evaluate_calendar(
+    sales: pd.DataFrame,
+    calendar: policy.Calendar | None = None,
+    *,
+    inclusive: bool = DEFAULT_INCLUSIVE,
+    end: str | pd.Timestamp | None = None,
+    pool_eu: bool = False,
+) -> pd.DataFrame:
+    """Each seller-site under its own site's rules over time (the policy calendar), per seller-marketplace.
+
+    Monthly resolution: a site's change applies from its switch month S, the first calendar month starting on or
+    after the change's date in force (US 2021-09, CA 2024-05, UK and EU 2024-06 in the shipped calendar). Before
+    S the site's old window applies at its old threshold, from S its new window at its new threshold. History
+    counts (Amazon's 2021 e-mails): a new-window trigger before S makes the seller required in S.
+
+    Parameters
+    ----------
+    sales : DataFrame
+        seller_id, month, gross_sales (local currency), optional marketplace (missing -> "US"); as in
+        :func:`trigger_months`. Every marketplace with rows must be in the calendar (``ValueError`` otherwise).
+    calendar : policy.Calendar or None
+        The calendar (:func:`seller_insurance.policy.load_calendar`); None: the shipped one
+        (``policy.DEFAULT_CALENDAR``).
+    inclusive : bool
+        False: a month counts when sales > threshold ("exceed", the contract); True: >=.
+    end : 'YYYY-MM', date or None
+        Last month considered (inclusive; later rows ignored). A change whose switch month is after ``end`` has not
+        happened as of ``end``: that site is evaluated as never switched (empty switch_month).
+    pool_eu : bool
+        False (default): every site on its own. True: from S, a site with a ``pool`` in the calendar (the EU
+        stores) compares the seller's sales on all the pool's sites that month, converted at ``policy.FX_PER_USD``
+        to the pool's currency, with the pool threshold (EUR 5,000); before S each site stays on its own.
+
+    Returns
+    -------
+    DataFrame
+        One row per seller-marketplace (sorted by seller_id, marketplace): ``seller_id``, ``marketplace``,
+        ``old_trigger`` (old window at the old threshold over the whole history: the three-month rule kept forever),
+        ``new_trigger`` (first month over the threshold under the new window, history included; for a site that
+        never switched, the old window), ``status`` (one of :data:`STATUSES`, relative to the site's S),
+        ``lead_months`` (Int64, old_trigger - required_from in months where both exist), ``old_insurance_due``
+        (old trigger), ``new_insurance_due`` and ``insurance_due`` (both for required_from: last day of that month
+        + 30 days), ``switch_month`` and ``required_from`` (datetime64[s] first of month; NaT: no switch / never
+        required). Trigger and due columns are datetime64[s] (NaT when none).
+
+    Notes
+    -----
+    ``required_from`` = the old trigger when it is before S (``already_required``); otherwise the later of the
+    new trigger and S; NaT when the new window never triggers. On a site that never switched it is the old
+    trigger. Status: ``already_required`` old trigger < S; ``unaffected`` never required; ``newly_affected``
+    required, old rule never triggers; ``accelerated`` required_from < old trigger (lead >= 1); ``unchanged``
+    required_from = old trigger. A site that never switched has only ``unchanged`` or ``unaffected``.
+    """
+    c = calendar_arrays(sales, calendar, inclusive=inclusive, end=end, pool_eu=pool_eu)
+    lead, both = c.lead_months()
+    due = _due(c.required)
+    return pd.DataFrame(
+        {
+            "seller_id": c.seller_id,
+            "marketplace": c.marketplace,
+            "old_trigger": mo.month_index_to_timestamp(c.old),
+            "new_trigger": mo.month_index_to_timestamp(c.new),
+            "status": pd.array(np.asarray(STATUSES, dtype=object)[c.status], dtype="str"),
+            "lead_months": pd.arrays.IntegerArray(lead.astype(np.int64), ~both),
+            "old_insurance_due": _due(c.old),
+            "new_insurance_due": due,
+            "switch_month": mo.month_index_to_timestamp(c.switch),
+            "required_from": mo.month_index_to_timestamp(c.required),
+            "insurance_due": due,
+        }
+    )
