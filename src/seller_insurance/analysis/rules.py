@@ -715,15 +715,16 @@ class CalendarComparison(Comparison):
     ``old``/``new`` are the old-window and new-window first triggers, ``switch`` the site's switch month
     (``NO_MONTH`` where the site never switched, or switched after ``end``), ``required`` the first month the
     seller-site is required under the rules as enacted (``NO_MONTH``: never). ``lead_months`` is old trigger minus
-    required-from (where both exist).
+    required-from (where both exist and the status is not ``already_required``).
     """
 
     switch: np.ndarray = None  # type: ignore[assignment]
     required: np.ndarray = None  # type: ignore[assignment]
 
     def lead_months(self) -> tuple[np.ndarray, np.ndarray]:
-        """(old trigger - required_from in months where both exist; 0 elsewhere) and the mask where both exist."""
-        both = (self.old != mo.NO_MONTH) & (self.required != mo.NO_MONTH)
+        """(old trigger - required_from in months; 0 elsewhere) and the mask where it is defined: both exist and the
+        seller-site is not ``already_required`` (its lead is not a change)."""
+        both = (self.old != mo.NO_MONTH) & (self.required != mo.NO_MONTH) & (self.status != _ALREADY)
         return np.where(both, self.old - np.where(both, self.required, 0), 0), both
 
 
@@ -906,7 +907,8 @@ def evaluate_calendar(
         ``old_trigger`` (old window at the old threshold over the whole history: the three-month rule kept forever),
         ``new_trigger`` (first month over the threshold under the new window, history included; for a site that
         never switched, the old window), ``status`` (one of :data:`STATUSES`, relative to the site's S),
-        ``lead_months`` (Int64, old_trigger - required_from in months where both exist), ``old_insurance_due``
+        ``lead_months`` (Int64, old_trigger - required_from in months where both exist; <NA> for
+        ``already_required``), ``old_insurance_due``
         (old trigger), ``new_insurance_due`` and ``insurance_due`` (both for required_from: last day of that month
         + 30 days), ``switch_month`` and ``required_from`` (datetime64[s] first of month; NaT: no switch / never
         required). Trigger and due columns are datetime64[s] (NaT when none).

@@ -9,6 +9,14 @@ row per seller-marketplace with at least one accepted row: ``seller_id, marketpl
 OUT is CSV or Parquet by extension; the same text values in both (Parquet: strings, lead_months int64 with nulls).
 The CSV is plain (ids written as they are, so it reads back exactly); the rejects file is spreadsheet-safe.
 
+``--calendar [FILE]``: each site under its own rules over time (the policy calendar: the shipped one, or FILE;
+:func:`seller_insurance.analysis.rules.calendar_arrays`, docs/policy-calendar.md). Two more columns,
+``switch_month`` (``YYYY-MM``, empty where the site never switched) and ``required_from`` (``YYYY-MM``, empty when
+never required); ``status`` and ``lead_months`` (old trigger - required_from) are relative to each site's switch
+month and ``insurance_due`` is for ``required_from``. ``--pool-eu`` (with ``--calendar``) adds up a seller's sales
+on the EU stores in EUR against EUR 5,000. ``--start``, ``--old-months``, ``--new-months`` and ``--threshold`` come
+from the calendar in that mode and are refused with it. Without ``--calendar`` the command is unchanged.
+
 Exit status: 0 done; 2 unusable input (missing file or column, no usable row) or bad arguments.
 """
 
@@ -42,6 +50,7 @@ OUTPUT_COLUMNS = (
     "lead_months",
     "insurance_due",
 )
+CALENDAR_COLUMNS = (*OUTPUT_COLUMNS, "switch_month", "required_from")
 
 
 def register(subparsers) -> None:
@@ -75,14 +84,14 @@ def register(subparsers) -> None:
     p.add_argument(
         "--old-months",
         type=int,
-        default=OLD_RULE_MONTHS,
+        default=None,
         metavar="N",
         help=f"window of the old rule in consecutive calendar months (default {OLD_RULE_MONTHS})",
     )
     p.add_argument(
         "--new-months",
         type=int,
-        default=NEW_RULE_MONTHS,
+        default=None,
         metavar="N",
         help=f"window of the new rule (default {NEW_RULE_MONTHS}); may not exceed --old-months",
     )
@@ -111,6 +120,23 @@ def register(subparsers) -> None:
         action="append",
         default=[],
         help="use source column SRC as contract column DEST (repeatable)",
+    )
+    p.add_argument(
+        "--calendar",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="each site under its own rules over time, from the policy calendar (the shipped one, or FILE: a CSV "
+        "with the same columns, docs/policy-calendar.md); adds switch_month and required_from. Refuses --start, "
+        "--old-months, --new-months and --threshold (the calendar holds them). Default: off (one --start for all)",
+    )
+    p.add_argument(
+        "--pool-eu",
+        action="store_true",
+        help="with --calendar: from the switch month, a seller's monthly sales on the calendar's pooled sites (the EU "
+        "stores) are converted to EUR and compared with the pool threshold (EUR 5,000); third-party reports only, "
+        "see docs/policy-calendar.md. Default: off",
     )
     p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
     add_scheduler_argument(p)
@@ -164,8 +190,13 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"--out must end in .csv or .parquet, got {str(out)!r}")
+    calendar = _calendar_option(args)
     threshold = parse_threshold(args.threshold)
     start, end = _month_option(args.start, "--start"), _month_option(args.end, "--end")
+    if args.old_months is None:
+        args.old_months = OLD_RULE_MONTHS
+    if args.new_months is None:
+        args.new_months = NEW_RULE_MONTHS
     for name, value in (("--old-months", args.old_months), ("--new-months", args.new_months)):
         if value < 1:
             raise InputError(f"{name} must be at least 1, got {value}")
@@ -187,7 +218,20 @@ def run(args: argparse.Namespace) -> int:
         "start": start,
         "end": end,
     }
-    if (
+    if calendar is not None:
+        result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
+        loading.write_rejects(result, out)
+        print(f"{args.sales}: {result.summary()}", file=sys.stderr)
+        print(f"policy calendar: {calendar.source} (sha256 {calendar.sha256[:12]})", file=sys.stderr)
+        loading.ensure_usable(result)
+        t1 = time.perf_counter()
+        try:
+            comparison = rules.calendar_arrays(
+                result.frame, calendar, inclusive=args.inclusive, end=end, pool_eu=args.pool_eu
+            )
+        except ValueError as exc:
+            raise InputError(str(exc), path=args.sales) from None
+    elif (
         args.scheduler
     ):  # Dask: Parquet read by the workers, no loader pass, no rejects file (docs/scale-out.md)
         from seller_insurance.analysis import distributed
@@ -230,6 +274,39 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calendar_option(args: argparse.Namespace):
+    """The policy calendar of ``--calendar [FILE]`` (None without the flag); checks the flags it excludes."""
+    if args.calendar is None:
+        if args.pool_eu:
+            raise InputError("--pool-eu needs --calendar (pooling is part of the 2024 rules on the calendar)")
+        return None
+    clash = [
+        flag
+        for flag, value in (
+            ("--start", args.start),
+            ("--old-months", args.old_months),
+            ("--new-months", args.new_months),
+            ("--threshold", args.threshold),
+            ("--scheduler", args.scheduler),
+        )
+        if value is not None
+    ]
+    if clash:
+        raise InputError(
+            f"{', '.join(clash)} cannot be used with --calendar: the calendar holds each site's dates, windows and "
+            "thresholds (edit a copy of it and pass --calendar FILE); --scheduler: calendar mode runs in-process"
+        )
+    from seller_insurance.policy import CalendarError, load_calendar
+
+    path = args.calendar or None
+    try:
+        return load_calendar(path)
+    except FileNotFoundError:
+        raise InputError("--calendar: file not found", path=path) from None
+    except CalendarError as exc:
+        raise InputError(str(exc)) from None
+
+
 def _month_text(index: np.ndarray, fmt) -> object:
     """pyarrow string array of formatted month indices ('' for NO_MONTH) via a dictionary of the distinct months."""
     import pyarrow as pa
@@ -253,7 +330,19 @@ def _due_text(months: np.ndarray) -> list[str]:
 
 
 def output_table(c):
-    """The output as a pyarrow Table (string columns, lead_months int64 with nulls)."""
+    """The output as a pyarrow Table (string columns, lead_months int64 with nulls).
+
+    Parameters
+    ----------
+    c : rules.Comparison or rules.CalendarComparison
+        Raw arrays; a ``CalendarComparison`` adds ``switch_month`` and ``required_from`` (``YYYY-MM``, empty when
+        none) and its ``insurance_due`` is for ``required_from``.
+
+    Returns
+    -------
+    pyarrow.Table
+        Columns :data:`OUTPUT_COLUMNS` (plus the two calendar columns, :data:`CALENDAR_COLUMNS`).
+    """
     import pyarrow as pa
 
     from seller_insurance.analysis import rules
@@ -263,10 +352,11 @@ def output_table(c):
         return pa.array(values).cast(pa.string())
 
     lead, both = c.lead_months()
+    required = getattr(c, "required", None)
     status = pa.DictionaryArray.from_arrays(
         pa.array(c.status.astype(np.int32)), pa.array(list(rules.STATUSES), type=pa.string())
     ).cast(pa.string())
-    return pa.table(
+    table = pa.table(
         {
             "seller_id": ids(c.seller_id),
             "marketplace": ids(c.marketplace),
@@ -274,9 +364,13 @@ def output_table(c):
             "new_trigger": _month_text(c.new, lambda m: list(format_month(m))),
             "status": status,
             "lead_months": pa.array(lead, type=pa.int64(), mask=~both),
-            "insurance_due": _month_text(c.new, _due_text),
+            "insurance_due": _month_text(c.new if required is None else required, _due_text),
         }
     )
+    if required is None:
+        return table
+    table = table.append_column("switch_month", _month_text(c.switch, lambda m: list(format_month(m))))
+    return table.append_column("required_from", _month_text(required, lambda m: list(format_month(m))))
 
 
 def write_table(table, out: Path) -> None:
