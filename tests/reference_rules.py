@@ -99,3 +99,81 @@ def reference_required_over_time(results: dict, months: list[int]) -> list[tuple
         )
         series.append((month, n_old, n_new))
     return series
+
+
+# --- Calendar mode (docs/policy-calendar.md): a month-by-month simulation, no shared code with the engine ---------
+def switch_number(in_force) -> int | None:
+    """Month number of the first calendar month starting on or after the date in force (None: no change)."""
+    if in_force is None:
+        return None
+    number = month_number(in_force)
+    return number if in_force.day == 1 else number + 1
+
+
+def reference_calendar(rows, calendar, *, inclusive=False, end=None, pool_eu=False, fx_per_usd=None):
+    """rows: iterable of (seller_id, marketplace, month, gross_sales); calendar: a ``policy.Calendar`` (data only).
+
+    end: month number or None. Each seller-site is simulated month by month: required in month M if M is before
+    the site's switch month S and the old window has triggered by M, or M >= S and the new window (history
+    included) has triggered by M. Returns (seller_id, marketplace) -> dict of old_trigger, new_trigger, status,
+    lead_months, switch_month, required_from, insurance_due (dates / ints / None).
+    """
+    histories: dict[tuple, dict[int, float]] = {}
+    for seller, site, month, sales in rows:
+        histories.setdefault((seller, site), {})[month_number(month)] = sales
+    periods = {}
+    for p in calendar.periods:
+        periods.setdefault(p.site, {})["new" if p.in_force is not None else "old"] = p
+    out = {}
+    for (seller, site), history in histories.items():
+        old_p, new_p = periods[site]["old"], periods[site].get("new")
+        s = switch_number(new_p.in_force) if new_p is not None else None
+        if s is not None and end is not None and s > end:
+            s = None
+        old = first_trigger(history, old_p.window_months, old_p.threshold, inclusive, end)
+        if s is None:
+            new = old
+        elif pool_eu and new_p.pool:
+            pooled: dict[int, float] = {}
+            for (other_seller, other_site), other in histories.items():
+                other_new = periods[other_site].get("new")
+                if other_seller != seller or other_new is None or other_new.pool != new_p.pool:
+                    continue
+                rate = fx_per_usd[new_p.pool_currency] / fx_per_usd[other_new.currency]
+                for month, value in other.items():
+                    pooled[month] = pooled.get(month, 0.0) + value * rate
+            new = first_trigger(pooled, new_p.window_months, new_p.pool_threshold, inclusive, end)
+        else:
+            new = first_trigger(history, new_p.window_months, new_p.threshold, inclusive, end)
+        required = None
+        last = max([*history, *([s] if s is not None else [])])
+        for month in range(min(history), last + 1):
+            if s is None or month < s:
+                now = old is not None and old <= month
+            else:
+                now = new is not None and new <= month
+            if now:
+                required = month
+                break
+        if s is not None and old is not None and old < s:
+            status = "already_required"
+        elif required is None:
+            status = "unaffected"
+        elif old is None:
+            status = "newly_affected"
+        elif required < old:
+            status = "accelerated"
+        else:
+            status = "unchanged"
+        out[(seller, site)] = {
+            "old_trigger": None if old is None else month_start(old),
+            "new_trigger": None if new is None else month_start(new),
+            "status": status,
+            "lead_months": None
+            if old is None or required is None or status == "already_required"
+            else old - required,
+            "switch_month": None if s is None else month_start(s),
+            "required_from": None if required is None else month_start(required),
+            "insurance_due": None if required is None else due_date(required),
+        }
+    return out
