@@ -200,8 +200,10 @@ def test_fixed_size_text_and_exact_saved_size(kind: str, tmp_path: Path) -> None
     for text in [*texts, FOOT]:
         assert " ".join(text.split()) in shown, f"{text!r} not on the {kind} chart"
     paths = charts.save_figure(fig, kind, tmp_path / "figures")
-    assert set(paths) == {"png", "svg"}
+    assert set(paths) == {"png", "svg", "slide_png"}
+    assert paths["slide_png"].name == f"{kind}.slide.png"
     assert _png_size(paths["png"]) == (2000, 1125)  # 10 x 5.625 in at 200 dpi: no tight bbox
+    assert _png_size(paths["slide_png"]) == (2000, 1125)
     svg_head = paths["svg"].read_text()[:1000]
     assert re.search(r'width="720pt" height="405pt"', svg_head)  # 10 x 5.625 in at 72 pt/in
 
@@ -455,3 +457,39 @@ def test_wide_heatmap_thins_column_labels_and_drops_cell_text() -> None:
     assert [t.get_text() for t in labelled] == columns[::2]  # every second of 24 columns: at most 12
     _assert_labels_apart(labelled, renderer, fig.dpi)
     assert len(fig.axes[0].texts) == 0  # "11,900" does not fit a 24th of the width at a readable size
+
+
+def test_narrow_percent_axis_has_the_decimals_its_ticks_need_and_no_more() -> None:
+    # The claims chart's axis read "80.00% 80.50% 81.00%": ticks every 0.5% need one decimal, the same on each.
+    data = pd.DataFrame({"y": ["a", "b"], "e": [0.803, 0.806], "lo": [0.801, 0.802], "hi": [0.807, 0.809]})
+    fig = charts.interval_chart(data, "y", "e", "lo", "hi", title="t", value_label="share")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    ticks = [(t.get_position()[0], t.get_text()) for t in ax.get_xticklabels() if t.get_text()]
+    decimals = {len(text.rstrip("%").partition(".")[2]) for _, text in ticks}
+    # Reference: the fewest decimals (of a percent) that write every tick position exactly.
+    need = min(d for d in range(4) if all(abs(round(x * 100, d) - x * 100) < 1e-9 for x, _ in ticks))
+    assert decimals == {need}
+    for x, text in ticks:
+        assert float(text.rstrip("%")) == pytest.approx(x * 100, abs=1e-9)
+    assert charts.PercentTicks().format_ticks([0.80, 0.805, 0.81]) == ["80.0%", "80.5%", "81.0%"]
+    assert charts.PercentTicks().format_ticks([0.0, 0.2, 0.4]) == ["0%", "20%", "40%"]
+
+
+def test_slide_copy_has_no_title_and_a_taller_plot(tmp_path: Path) -> None:
+    fig = CASES["bar"][0]()
+    paths = charts.save_figure(fig, "bar", tmp_path)
+    assert fig.get_suptitle()  # the figure itself keeps its title
+    full = np.asarray(Image.open(paths["png"]).convert("L"), dtype=float)
+    slide = np.asarray(Image.open(paths["slide_png"]).convert("L"), dtype=float)
+    band = int(float(Image.open(paths["png"]).info[charts.TITLE_CROP_KEY]) * full.shape[0])
+    # The title band of the full image has dark text; the slide copy's plot starts higher up, so its first
+    # dark row (anything drawn) is above the full image's plot top.
+    assert full[: band - 10].min() < 100  # title ink
+    untitled = charts.bar_chart(
+        _bands(), "band", "newly", title="", value_label="sellers newly required", footnote=FOOT
+    )
+    assert charts.save_figure(untitled, "untitled", tmp_path).keys() == {"png", "svg"}  # no title: no copy
+    rows_with_ink = lambda a: np.flatnonzero((a < 100).any(axis=1))  # noqa: E731
+    assert rows_with_ink(slide)[0] < band  # something drawn in the old title band: the plot moved up
+    assert not (tmp_path / "untitled.slide.png").exists()

@@ -17,7 +17,7 @@ from pptx.util import Inches
 from seller_insurance.cli import main
 from seller_insurance.errors import InputError
 from seller_insurance.publish import charts
-from seller_insurance.publish.slides import build_deck, fit_font_size, format_metric
+from seller_insurance.publish.slides import build_deck, fit_font_size, format_metric, slide_number
 
 SOURCE = "synthetic: data/raw/default (100,000 US sellers, 2019-01..2023-12, seed 42)"
 
@@ -69,8 +69,10 @@ def _metrics() -> dict[str, Any]:
     }
 
 
-# The key numbers as a reader would write them, by hand (not by calling format()).
-EXPECTED_NUMBERS = ["12,345", "82.3%", "$13,500,000"]
+# The key numbers as a reader would write them, by hand (not by calling format()): rounded on the slide,
+# exact in the speaker notes.
+EXPECTED_NUMBERS = ["12,345", "82%", "$13.5M"]
+EXPECTED_EXACT = ["12,345", "82.3%", "$13,500,000"]
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +154,31 @@ def test_pictures_keep_aspect_and_everything_is_inside_the_slide(deck: Any) -> N
                 assert shape.width >= 0.6 * deck.slide_width  # about two thirds of the slide
 
 
-def test_chart_title_band_cropped_only_when_it_repeats_the_slide_title(deck: Any) -> None:
+def test_slides_use_the_untitled_chart_copy_and_keep_the_chart_title_in_the_notes(deck: Any) -> None:
+    for slide in list(deck.slides)[1:]:
+        picture = [s for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE][0]
+        assert picture.crop_top == 0  # nothing to crop: the copy has no title
+        assert picture.image.filename.endswith(".png")
+    # bands.png's title is slide 2's title: not repeated in the notes; claims.png's differs: kept there.
+    assert "Chart title in the report" not in deck.slides[1].notes_slide.notes_text_frame.text
+    assert (
+        "Chart title in the report: Claims — by band, in €"
+        in deck.slides[2].notes_slide.notes_text_frame.text
+    )
+
+
+def test_untitled_copy_is_the_picture(run_dir: Path) -> None:
+    deck = Presentation(str(build_deck(run_dir, out=run_dir / "check.pptx")))
+    blob = [s for s in deck.slides[1].shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE][0].image.blob
+    assert blob == (run_dir / "figures" / "bands.slide.png").read_bytes()
+    assert blob != (run_dir / "figures" / "bands.png").read_bytes()
+
+
+def test_title_band_cropped_when_there_is_no_untitled_copy(run_dir: Path, tmp_path: Path) -> None:
+    run = _copy_run(run_dir, tmp_path / "run", _metrics())
+    for copy in (run / "figures").glob("*.slide.png"):
+        copy.unlink()
+    deck = Presentation(str(build_deck(run)))
     crops = [
         [s.crop_top for s in slide.shapes if s.shape_type == MSO_SHAPE_TYPE.PICTURE][0]
         for slide in list(deck.slides)[1:]
@@ -161,9 +187,20 @@ def test_chart_title_band_cropped_only_when_it_repeats_the_slide_title(deck: Any
     assert crops[1:] == [0, 0]  # claims.png: "Claims — by band, in €" adds to the slide titles: kept
 
 
+def test_every_slide_title_is_in_a_title_placeholder(deck: Any) -> None:
+    titles = [
+        slide.shapes.title.text_frame.text if slide.shapes.title is not None else None
+        for slide in deck.slides
+    ]
+    assert titles == ["Run: default"] + [entry["title"] for entry in _metrics()["slides"]]
+    for slide in deck.slides:
+        assert all(shape.text_frame.text for shape in slide.placeholders)  # no empty "Click to add" boxes
+
+
 def test_picture_without_title_metadata_is_not_cropped(run_dir: Path, tmp_path: Path) -> None:
     run = _copy_run(run_dir, tmp_path / "run", _metrics())
     plain = run / "figures" / "bands.png"
+    (run / "figures" / "bands.slide.png").unlink()  # a PNG from elsewhere: no untitled copy
     with Image.open(plain) as img:
         img.convert("RGB").resize((1600, 1200)).save(plain)  # no text chunks, 4:3
     deck = Presentation(str(build_deck(run)))
@@ -173,15 +210,21 @@ def test_picture_without_title_metadata_is_not_cropped(run_dir: Path, tmp_path: 
     assert picture.top + picture.height <= Inches(1.65 + 5.0) + 1  # 4:3 is fitted to the chart height
 
 
-def test_numbers_match_metrics_json_format_spec(deck: Any) -> None:
+def test_numbers_rounded_on_slides_and_exact_in_notes(deck: Any) -> None:
     doc = _metrics()
-    for slide, entry in zip(list(deck.slides)[1:], doc["slides"], strict=True):
-        metric = doc["metrics"][entry["metric"]]
-        spec = metric["format"]
-        expected = (
-            "$" + format(metric["value"], spec[1:]) if spec.startswith("$") else format(metric["value"], spec)
-        )
-        assert expected in _texts(slide)
+    for slide, entry, exact in zip(list(deck.slides)[1:], doc["slides"], EXPECTED_EXACT, strict=True):
+        notes = slide.notes_slide.notes_text_frame.text
+        assert f"Key number: {exact} " in notes
+        assert f"= {doc['metrics'][entry['metric']]['value']!r}" in notes  # the raw value too
+
+
+def test_slide_number() -> None:
+    assert slide_number({"value": 13_668_923.0, "format": "$,.0f"}) == "$13.7M"
+    assert slide_number({"value": 6193, "format": ",.0f"}) == "6,193"
+    assert slide_number({"value": 0.8234, "format": ".1%"}) == "82%"
+    assert slide_number({"value": 0.004, "format": ".1%"}) == "0.4%"
+    assert slide_number({"value": 0.123456, "format": ".4f"}) == "0.1235"  # no rounding rule: as specified
+    assert slide_number({"value": None, "format": "$,.0f"}) == "n/a"
 
 
 def test_format_metric() -> None:

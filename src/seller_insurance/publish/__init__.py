@@ -4,8 +4,9 @@ Modules (import them by name; nothing heavy is imported here): :mod:`~seller_ins
 matplotlib charts in the package style ``seller_insurance.publish.styles.slides``),
 :mod:`~seller_insurance.publish.forecast_charts`, :mod:`~seller_insurance.publish.narrative` (sentences built from
 computed numbers), :mod:`~seller_insurance.publish.run_metrics` (``metrics.json``),
-:mod:`~seller_insurance.publish.slides` (the PowerPoint deck) and :mod:`~seller_insurance.publish.report` (runs
+:mod:`~seller_insurance.publish.slides` (the PowerPoint deck), :mod:`~seller_insurance.publish.text` (text that
+renders as written in Markdown, HTML, matplotlib and the deck; money, counts, percentages) and :mod:`~seller_insurance.publish.report` (runs
 every notebook into ``reports/<run>/``). It may import ``analysis`` and ``data``; nothing below imports it.
 """
 
-__all__ = ["charts", "forecast_charts", "narrative", "report", "run_metrics", "slides"]
+__all__ = ["charts", "forecast_charts", "narrative", "report", "run_metrics", "slides", "text"]

@@ -38,7 +38,9 @@ from matplotlib.figure import Figure
 from matplotlib.offsetbox import AnchoredOffsetbox, DrawingArea, HPacker, TextArea
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
+
+from seller_insurance.publish.text import percent
 
 #: Dotted name matplotlib (>= 3.7) resolves to ``seller_insurance/styles/slides.mplstyle``.
 STYLE: str = "seller_insurance.publish.styles.slides"
@@ -52,6 +54,8 @@ PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7
 TITLE_CROP_KEY: str = "seller-insurance:title-crop"
 #: PNG text key holding the figure title (line breaks as spaces), so the deck can tell a duplicate title.
 TITLE_TEXT_KEY: str = "seller-insurance:title"
+#: File-stem suffix of the copy of a chart drawn without its title, for a slide whose title states the finding.
+SLIDE_SUFFIX: str = ".slide"
 #: Colour of non-highlighted bars and of reference lines.
 MUTED: str = "#BBBBBB"
 REFERENCE_COLOR: str = "#D55E00"
@@ -75,9 +79,11 @@ __all__ = [
     "DPI",
     "FIGSIZE",
     "PALETTE",
+    "SLIDE_SUFFIX",
     "STYLE",
     "TITLE_CROP_KEY",
     "TITLE_TEXT_KEY",
+    "PercentTicks",
     "bar_chart",
     "footnote",
     "grouped_bar_chart",
@@ -139,10 +145,28 @@ def _tick_formatter(value_format: ValueFormat) -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: _strip_zeros(fmt(v)))
 
 
+class PercentTicks(Formatter):
+    """Shares in [0, 1] as percentages with as many decimals as the ticks need, the same on every tick.
+
+    Ticks 0.80, 0.805, 0.81 read "80.0%, 80.5%, 81.0%"; ticks 0.2, 0.4 read "20%, 40%" (matplotlib's
+    ``PercentFormatter(decimals=None)`` wrote "80.00% 80.50%" on a narrow axis). At most 3 decimals.
+    """
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.format_ticks([x])[0]
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        pcts = [float(v) * 100 for v in values]
+        for decimals in range(4):
+            if all(abs(round(p, decimals) - p) < 1e-9 * max(1.0, abs(p)) for p in pcts):
+                break
+        return [percent(p / 100, decimals) for p in pcts]
+
+
 def _percent_axis(axis: Any) -> None:
     """Shares in [0, 1] as percentages on round ticks (1, 2, 5 x 10^k: never a 77.5% shown as "78%")."""
     axis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
-    axis.set_major_formatter(PercentFormatter(1.0, decimals=None))
+    axis.set_major_formatter(PercentTicks())
 
 
 def _column(data: pd.DataFrame, column: str, what: str) -> np.ndarray:
@@ -332,8 +356,12 @@ def footnote(fig: Figure, text: str) -> Figure:
     return fig
 
 
-def save_figure(fig: Figure, name: str, out_dir: str | Path) -> dict[str, Path]:
+def save_figure(fig: Figure, name: str, out_dir: str | Path, *, slide_copy: bool = True) -> dict[str, Path]:
     """Write ``out_dir/name.png`` (200 dpi, 2000 x 1125 px) and ``out_dir/name.svg`` at the figure's fixed size.
+
+    With ``slide_copy`` (default) and a titled figure, also ``out_dir/name.slide.png`` (:data:`SLIDE_SUFFIX`):
+    the same chart drawn without its title, the plot taking the freed space, for a slide whose own title states
+    the finding (the deck uses it, so no title is shown twice). The returned dict has it as ``"slide_png"``.
 
     No tight bounding box: the saved canvas is exactly ``FIGSIZE``. Metadata that changes between runs (the SVG
     date) is left out, so the same figure gives the same bytes. The PNG carries two text chunks:
@@ -355,6 +383,16 @@ def save_figure(fig: Figure, name: str, out_dir: str | Path) -> dict[str, Path]:
             metadata[TITLE_TEXT_KEY] = " ".join(fig.get_suptitle().split())
         fig.savefig(paths["png"], dpi=DPI, format="png", metadata=metadata)
         fig.savefig(paths["svg"], format="svg", metadata={"Date": None})
+        title = fig._suptitle  # no public getter for the artist (see title_crop_share)
+        if slide_copy and crop is not None and title is not None:
+            paths["slide_png"] = out / f"{name}{SLIDE_SUFFIX}.png"
+            title.set_visible(False)
+            title.set_in_layout(False)  # constrained layout gives the title's band to the plot
+            try:
+                fig.savefig(paths["slide_png"], dpi=DPI, format="png", metadata={"Software": None})
+            finally:
+                title.set_visible(True)
+                title.set_in_layout(True)
     return paths
 
 

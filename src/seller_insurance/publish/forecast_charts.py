@@ -64,7 +64,6 @@ def plot_precision_at_k(
 def plot_calibration(result: EvaluationResult, title: str | None = None, footnote: str | None = None):
     """Calibration: mean predicted probability vs observed share per quantile bin, per model, and the diagonal."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import PercentFormatter
 
     from seller_insurance.publish import charts
 
@@ -92,7 +91,7 @@ def plot_calibration(result: EvaluationResult, title: str | None = None, footnot
             xlabel="mean predicted probability (quantile bins)",
             ylabel="observed share that first triggered",
         )
-        fmt = PercentFormatter(1.0, decimals=0)
+        fmt = charts.PercentTicks()
         ax.xaxis.set_major_formatter(fmt)
         ax.yaxis.set_major_formatter(fmt)
         if title is None:

@@ -1,44 +1,48 @@
 """Text rendered from computed numbers: number formats, footnotes and Markdown for notebook conclusions.
 
 Every sentence a notebook states as a conclusion is built here from values it is given, never typed by hand.
-Data values (ids, category names) are HTML-escaped before they enter Markdown, so a seller named
-``<script>`` shows as text in the HTML report.
+Formats and escaping come from :mod:`seller_insurance.publish.text`: :func:`n`, :func:`pct` and :func:`usd` give
+plain text (for chart titles, which draw ``$`` as written); data values and any text put into Markdown go through
+:func:`text` (or :func:`seller_insurance.publish.text.md` for a whole sentence), which makes ``$``, ``_``, ``*``
+and ``<`` render literally in JupyterLab (no MathJax maths, no markup) and in the HTML report. :func:`present`
+returns a table that JupyterLab's MathJax leaves alone.
 """
 
 from __future__ import annotations
 
-import html
-import math
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from seller_insurance import policy
+from seller_insurance.publish import text as _text
 
 
 def n(value: float | int) -> str:
-    """Whole number with thousands separators (``12,345``); ``n/a`` for NaN/None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:,.0f}"
+    """Whole number with thousands separators (``12,345``); ``n/a`` for NaN/None (:func:`text.count`)."""
+    return _text.count(value)
 
 
 def pct(value: float | None, digits: int = 1) -> str:
-    """Share as a percentage (``0.1234 -> 12.3%``); ``n/a`` for NaN/None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.{digits}%}"
+    """Share as a percentage (``0.1234 -> 12.3%``); ``n/a`` for NaN/None (:func:`text.percent`)."""
+    return _text.percent(value, digits)
 
 
 def usd(value: float | None, digits: int = 0) -> str:
-    """US dollars (``$1,250``); ``n/a`` for NaN/None."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """US dollars as plain text (``$1,250``, ``-$1,250``); ``n/a`` for NaN/None.
+
+    Plain text: put it into Markdown through :func:`text` or :func:`seller_insurance.publish.text.md`.
+    """
+    if digits == 0:
+        return _text.money(value)
+    if value is None or value != value:
         return "n/a"
-    return f"${value:,.{digits}f}"
+    return f"{'-' if value < 0 else ''}${abs(value):,.{digits}f}"
 
 
 def text(value: Any) -> str:
-    """A data value safe to put in Markdown/HTML."""
-    return html.escape(str(value))
+    """A value shown literally in Markdown (JupyterLab, nbconvert HTML): ``$``, ``_``, ``*``, ``<`` as written."""
+    return _text.literal(value, "markdown")
 
 
 def display_name(code: Any) -> str:
@@ -101,8 +105,26 @@ def present(
 ):
     """A table for people: chosen columns formatted as text (12.3%, 12,345, $1,234), readable headers.
 
-    Returns a new DataFrame of strings (pandas escapes its HTML when displayed, so data stay text). Columns not
-    named keep their values; NaN shows as an empty cell. ``index`` names a column to use as the row labels.
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table; it is not modified.
+    percent, integer, money : tuple of str
+        Columns shown as percentages (shares in [0, 1], one decimal), whole numbers with separators, or whole
+        US dollars. NaN shows as an empty cell.
+    decimals : dict of str to int, optional
+        Other numeric columns and their number of decimals.
+    rename : dict of str to str, optional
+        Column headers as people read them.
+    index : str, optional
+        A column to use as the row labels; without it the numeric row index is hidden.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        The formatted table (``.data`` holds the DataFrame of strings). Its HTML escapes every cell, and the
+        table carries the ``mathjax_ignore`` class, so JupyterLab's MathJax leaves "$10k-$100k" as written.
+        The element ids derive from the content, so the same table gives the same HTML bytes.
     """
     import pandas as pd
 
@@ -117,4 +139,29 @@ def present(
         out[c] = [f"{v:,.{d}f}" if pd.notna(v) else "" for v in out[c]]
     if index:
         out = out.set_index(index)
-    return out.rename(columns=rename or {})
+    out = out.rename(columns=rename or {})
+    return table(out, hide_index=not index)
+
+
+def table(df, *, hide_index: bool = False):
+    """A DataFrame shown literally in JupyterLab and the HTML report: escaped cells, no MathJax, stable ids.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table to show, already formatted as people read it.
+    hide_index : bool, default False
+        Leave out the row labels (for a meaningless 0..n-1 index).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Renders as HTML with the ``mathjax_ignore`` class (JupyterLab's MathJax 3 skips it, checked in
+        ``tests/browser``) and every cell and header HTML-escaped.
+    """
+    uuid = hashlib.sha256(df.to_csv().encode()).hexdigest()[:12]
+    styler = (
+        df.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    )
+    styler = styler.set_uuid(uuid).set_table_attributes('class="mathjax_ignore dataframe"')
+    return styler.hide(axis="index") if hide_index else styler

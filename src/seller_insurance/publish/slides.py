@@ -2,20 +2,26 @@
 
 A 16:9 deck (13.333 x 7.5 in): a title slide (run name, date, data source), then one slide per entry of
 ``metrics["slides"]`` with the finding as title, the chart, the key number large beside it with its label, and the
-parameters and data source in the slide notes. Every number on a slide is ``format(value, spec)`` of a value in
-``metrics.json`` with that metric's ``format`` spec: nothing is typed by hand.
+parameters and data source in the slide notes. Every number on a slide comes from a value in ``metrics.json``:
+rounded for the slide (:func:`slide_number`: ``$13.7M``, ``6,193``, ``82%``), exact in the speaker notes
+(:func:`format_metric` with the metric's ``format`` spec: ``$13,668,923``) with the metric's key and raw value.
 
-Layout decisions (``docs/charts-and-slides.md``): the blank layout with text boxes placed here (the template's
-placeholders are positioned for 4:3, python-pptx #873); font sizes chosen from the text length with a
+Layout decisions (``docs/charts-and-slides.md``): every slide's title is in the layout's *title placeholder*
+("Title Slide", "Title Only"), so PowerPoint's outline view and accessibility checker see it; the placeholders
+are moved to 16:9 positions here (the default template places them for 4:3, python-pptx #873), other shapes are
+text boxes. The chart is the untitled copy ``charts.save_figure`` writes (``<name>.slide.png``), so the finding
+is not shown twice; the chart's own title goes to the notes. Font sizes are chosen from the text length with a
 conservative width estimate (no ``fit_text``, which needs font files); Arial, which LibreOffice renders with the
-metric-compatible Liberation Sans. The file's bytes depend only on ``metrics.json`` and the figures: the
-document dates come from ``run.created`` and the zip entries get a fixed timestamp.
+metric-compatible Liberation Sans. Text goes through :func:`seller_insurance.publish.text.literal` (``"pptx"``).
+The file's bytes depend only on ``metrics.json`` and the figures: the document dates come from ``run.created``
+and the zip entries get a fixed timestamp.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +36,8 @@ from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from seller_insurance.errors import InputError
-from seller_insurance.publish.charts import TITLE_CROP_KEY, TITLE_TEXT_KEY
+from seller_insurance.publish import text as _text
+from seller_insurance.publish.charts import SLIDE_SUFFIX, TITLE_CROP_KEY, TITLE_TEXT_KEY
 
 SLIDE_WIDTH_IN = 13.333
 SLIDE_HEIGHT_IN = 7.5
@@ -53,7 +60,7 @@ FOOTER_BOX = (MARGIN, 6.85, SLIDE_WIDTH_IN - 2 * MARGIN, 0.45)
 _CHAR_EM = {False: 0.52, True: 0.58}
 _FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 
-__all__ = ["SlideSpec", "build_deck", "fit_font_size", "format_metric", "load_metrics"]
+__all__ = ["SlideSpec", "build_deck", "fit_font_size", "format_metric", "load_metrics", "slide_number"]
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,41 @@ def format_metric(metric: Mapping[str, Any], *, key: str = "", path: object = No
         ) from exc
 
 
+_PERCENT_SPEC = re.compile(r"^[,_]?(\.\d+)?%$")
+_WHOLE_SPEC = re.compile(r"^,?(\.0)?[fd]$")
+
+
+def slide_number(metric: Mapping[str, Any], *, key: str = "", path: object = None) -> str:
+    """A metric rounded for a slide: money short (``$13.7M``), counts whole (``6,193``), shares whole (``82%``).
+
+    Parameters
+    ----------
+    metric : mapping
+        A ``metrics.json`` entry with ``value`` and ``format``.
+    key, path : optional
+        Named in the :class:`InputError` of an unusable spec.
+
+    Returns
+    -------
+    str
+        ``"$,..."`` specs (US dollars): :func:`text.money` ``style="short"``; percent specs (``".1%"``):
+        :func:`text.percent` with whole percents unless that shows 0% or 100% for a share that is neither;
+        whole-number specs (``",.0f"``, ``"d"``): :func:`text.count`. Any other spec (``".2f"``, ``".4f"``): as
+        :func:`format_metric` writes it. ``"n/a"`` for a null value. The exact figure goes in the notes.
+    """
+    value, spec = metric.get("value"), str(metric.get("format", ""))
+    if value is None:
+        return "n/a"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if spec.startswith("$"):
+            return _text.money(value, "USD", "short")
+        if _PERCENT_SPEC.match(spec):
+            return _text.percent(value)
+        if _WHOLE_SPEC.match(spec):
+            return _text.count(value)
+    return format_metric(metric, key=key, path=path)
+
+
 def _slide_specs(doc: Mapping[str, Any], run_dir: Path) -> list[SlideSpec]:
     specs = []
     for i, entry in enumerate(doc["slides"], start=1):
@@ -180,6 +222,32 @@ def _count_lines(paragraph: str, per_line: int) -> int:
     return lines
 
 
+def _fill(
+    frame: Any,
+    text: str,
+    *,
+    size: int,
+    bold: bool = False,
+    color: str = TEXT,
+    align: Any = PP_ALIGN.LEFT,
+    anchor: Any = MSO_ANCHOR.TOP,
+) -> None:
+    """Replace a text frame's text: one paragraph per line, in the deck's font, wrapped, never auto-sized."""
+    frame.clear()
+    frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.vertical_anchor = anchor
+    for i, line in enumerate(_text.literal(text, "pptx").split("\n")):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.alignment = align
+        run = paragraph.add_run()
+        run.text = line
+        run.font.name = FONT
+        run.font.size = Pt(size)
+        run.font.bold = bold
+        run.font.color.rgb = RGBColor.from_string(color)
+
+
 def _text_box(
     slide: Any,
     box: tuple[float, float, float, float],
@@ -193,20 +261,30 @@ def _text_box(
 ) -> Any:
     left, top, width, height = box
     shape = slide.shapes.add_textbox(Inches(left), Inches(top), Inches(width), Inches(height))
-    frame = shape.text_frame
-    frame.word_wrap = True
-    frame.auto_size = MSO_AUTO_SIZE.NONE
-    frame.vertical_anchor = anchor
-    for i, line in enumerate(str(text).split("\n")):
-        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        paragraph.alignment = align
-        run = paragraph.add_run()
-        run.text = line
-        run.font.name = FONT
-        run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.color.rgb = RGBColor.from_string(color)
+    _fill(shape.text_frame, text, size=size, bold=bold, color=color, align=align, anchor=anchor)
     return shape
+
+
+def _title(slide: Any, box: tuple[float, float, float, float], text: str, **style: Any) -> Any:
+    """Put ``text`` in the slide's title placeholder, moved to ``box`` (inches): what outline view reads."""
+    shape = slide.shapes.title
+    left, top, width, height = box
+    shape.left, shape.top, shape.width, shape.height = (
+        Inches(left),
+        Inches(top),
+        Inches(width),
+        Inches(height),
+    )
+    _fill(shape.text_frame, text, **style)
+    return shape
+
+
+def _drop_empty_placeholders(slide: Any) -> None:
+    """Remove placeholders left empty (a subtitle): they would show "Click to add text" when edited."""
+    for shape in list(slide.placeholders):
+        if not shape.has_text_frame or not shape.text_frame.text:
+            element = shape.element
+            element.getparent().remove(element)
 
 
 def _parameters_text(run: Mapping[str, Any]) -> str:
@@ -243,19 +321,20 @@ def _run_date(run: Mapping[str, Any]) -> tuple[str, datetime | None]:
 # --- slides -------------------------------------------------------------------------------------------------------
 
 
-def _blank_layout(prs: Any) -> Any:
+def _layout(prs: Any, name: str) -> Any:
+    """The default template's layout called ``name`` ("Title Slide", "Title Only")."""
     for layout in prs.slide_layouts:
-        if layout.name == "Blank":
+        if layout.name == name:
             return layout
-    return prs.slide_layouts[6]
+    raise LookupError(f"the slide template has no {name!r} layout")  # pragma: no cover - default template
 
 
 def _title_slide(prs: Any, run: Mapping[str, Any]) -> None:
-    slide = prs.slides.add_slide(_blank_layout(prs))
+    slide = prs.slides.add_slide(_layout(prs, "Title Slide"))
     date_text, _ = _run_date(run)
     _text_box(slide, (0.9, 1.5, 11.5, 0.6), "Seller insurance impact", size=24, color=ACCENT, bold=True)
     name = f"Run: {run['name']}"
-    _text_box(
+    _title(
         slide,
         (0.9, 2.15, 11.5, 1.5),
         name,
@@ -273,8 +352,12 @@ def _title_slide(prs: Any, run: Mapping[str, Any]) -> None:
         color=TEXT,
     )
     _text_box(slide, (0.9, 6.5, 11.5, 0.45), _run_line(run), size=12, color=MUTED)
-    slide.notes_slide.notes_text_frame.text = "\n".join(
-        [_run_line(run), f"Data source: {run.get('data_source') or 'not stated'}", _parameters_text(run)]
+    _drop_empty_placeholders(slide)
+    slide.notes_slide.notes_text_frame.text = _text.literal(
+        "\n".join(
+            [_run_line(run), f"Data source: {run.get('data_source') or 'not stated'}", _parameters_text(run)]
+        ),
+        "pptx",
     )
 
 
@@ -291,35 +374,41 @@ def _title_crop(img: Image.Image, slide_title: str) -> float:
     return share if 0.0 <= share <= 0.5 else 0.0
 
 
-def _picture(slide: Any, figure: Path, title: str) -> Any:
-    """The chart under the slide title, 8.75 in wide (aspect kept).
+def _picture(slide: Any, figure: Path, title: str) -> tuple[Any, str]:
+    """The chart under the slide title, 8.75 in wide (aspect kept); returns it and the chart's own title.
 
-    When the chart's own title (saved by :func:`charts.save_figure`) is the slide's title, its band is cropped
-    off so the finding is not shown twice (``crop_top``; the image file is untouched and shows whole when the
-    crop is reset in PowerPoint). A chart title that differs from the slide title is kept.
+    The untitled copy ``<name>.slide.png`` that :func:`charts.save_figure` writes beside the chart is used when
+    it exists, so the slide's title is the only headline. For a PNG without that copy, the chart's title band
+    (recorded in the PNG) is cropped off when it repeats the slide's title (``crop_top``; the image file is
+    untouched and shows whole when the crop is reset in PowerPoint).
     """
+    untitled = figure.with_name(f"{figure.stem}{SLIDE_SUFFIX}{figure.suffix}")
     with Image.open(figure) as img:
+        chart_title = " ".join(str(img.info.get(TITLE_TEXT_KEY, "")).split())
+        crop = 0.0 if untitled.is_file() else _title_crop(img, title)
+    source = untitled if untitled.is_file() else figure
+    with Image.open(source) as img:
         w_px, h_px = img.size
-        crop = _title_crop(img, title)
     width = CHART_WIDTH
     visible = width * h_px * (1 - crop) / w_px
     if visible > CHART_MAX_HEIGHT:  # taller than 16:9: fit the height instead
         width = CHART_MAX_HEIGHT * w_px / (h_px * (1 - crop))
     picture = slide.shapes.add_picture(
-        str(figure), Inches(CHART_LEFT), Inches(CHART_TOP), width=Inches(width)
+        str(source), Inches(CHART_LEFT), Inches(CHART_TOP), width=Inches(width)
     )
     if crop:
         full = picture.height
         picture.crop_top = crop
         picture.height = Emu(round(full * (1 - crop)))
-    return picture
+    picture.name = f"Chart: {chart_title or figure.stem}"[:250]
+    return picture, chart_title
 
 
 def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
     run = doc["run"]
-    slide = prs.slides.add_slide(_blank_layout(prs))
+    slide = prs.slides.add_slide(_layout(prs, "Title Only"))
     left, top, width, height = TITLE_BOX
-    _text_box(
+    _title(
         slide,
         TITLE_BOX,
         spec.title,
@@ -327,12 +416,13 @@ def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
         anchor=MSO_ANCHOR.MIDDLE,
         size=fit_font_size(spec.title, width, height, (30, 28, 26, 24, 22, 20), bold=True),
     )
-    picture = _picture(slide, spec.figure, spec.title)
+    picture, chart_title = _picture(slide, spec.figure, spec.title)
     middle = (picture.top + picture.height / 2) / Inches(1)  # the key number is centred on the chart
     notes = [f"Finding: {spec.title}"]
     if spec.metric is not None:
         metric = doc["metrics"][spec.metric]
-        number = format_metric(metric, key=spec.metric)
+        number = slide_number(metric, key=spec.metric)
+        exact = format_metric(metric, key=spec.metric)
         label = str(metric.get("label", ""))
         size = fit_font_size(number, PANEL_WIDTH, 1.3, (66, 60, 54, 48, 40, 34, 28), bold=True)
         _text_box(
@@ -352,20 +442,25 @@ def _figure_slide(prs: Any, doc: Mapping[str, Any], spec: SlideSpec) -> None:
             size=fit_font_size(label, PANEL_WIDTH, 2.4, (22, 20, 18, 16, 14)),
         )
         unit = f" {metric['unit']}" if metric.get("unit") else ""
-        notes.append(f"Key number: {number} {label} (metric {spec.metric} = {metric['value']!r}{unit})")
+        notes.append(
+            f"Key number: {exact} {label} (shown rounded as {number}; metric {spec.metric} = "
+            f"{metric['value']!r}{unit})"
+        )
     footer = f"{_run_line(run)}. Data: {run.get('data_source') or 'not stated'}"
     if len(footer) > 170:  # one line of 11 pt; the full source is in the notes
         footer = footer[:168].rsplit(" ", 1)[0].rstrip(",;:") + " ..."
     _text_box(slide, FOOTER_BOX, footer, size=11, color=MUTED)
     if spec.notes:
         notes.append(spec.notes)
+    if chart_title and chart_title != " ".join(spec.title.split()):
+        notes.append(f"Chart title in the report: {chart_title}")
     notes += [
         f"Data source: {run.get('data_source') or 'not stated'}",
         _parameters_text(run),
         _run_line(run),
         f"Figure: {spec.figure.name}",
     ]
-    slide.notes_slide.notes_text_frame.text = "\n".join(notes)
+    slide.notes_slide.notes_text_frame.text = _text.literal("\n".join(notes), "pptx")
 
 
 def _deterministic_zip(data: bytes) -> bytes:
