@@ -63,8 +63,13 @@ def test_run_folder_has_every_output(run):
         assert (run / nb).exists() and (run / nb.replace(".ipynb", ".html")).exists()
     for f in ("metrics.json", "manifest.json", "slides.pptx", "dataset.json", "watch_list.csv"):
         assert (run / f).exists(), f
-    figures = list((run / "figures").glob("*.png"))
+    figures = [p for p in (run / "figures").glob("*.png") if not p.name.endswith(".slide.png")]
     assert figures and all(p.with_suffix(".svg").exists() for p in figures)
+    # the untitled slide copies are PNG only, and each belongs to a chart of the report
+    slide_copies = list((run / "figures").glob("*.slide.png"))
+    assert slide_copies and all(
+        (p.parent / p.name.replace(".slide.png", ".png")).exists() for p in slide_copies
+    )
 
 
 def test_metrics_match_the_helpers(run, user_data):
@@ -100,11 +105,17 @@ def test_deck_numbers_come_from_metrics(run):
     metrics = json.loads((run / "metrics.json").read_text())
     deck = Presentation(str(run / "slides.pptx"))
     assert len(deck.slides) == 1 + len(metrics["slides"])
-    text = "\n".join(sh.text_frame.text for s in deck.slides for sh in s.shapes if sh.has_text_frame)
     from seller_insurance.publish.run_metrics import format_metric
+    from seller_insurance.publish.slides import slide_number
 
-    for s in metrics["slides"]:
-        assert format_metric(metrics["metrics"][s["metric"]]) in text
+    for slide, entry in zip(list(deck.slides)[1:], metrics["slides"], strict=True):
+        if entry.get("metric") is None:
+            continue
+        metric = metrics["metrics"][entry["metric"]]
+        shown = "\n".join(sh.text_frame.text for sh in slide.shapes if sh.has_text_frame)
+        notes = slide.notes_slide.notes_text_frame.text
+        assert slide_number(metric) in shown  # rounded on the slide ($13.7M, 82%)
+        assert format_metric(metric) in notes  # exact in the speaker notes
 
 
 def test_manifest_records_parameters_and_checksums(run):
