@@ -128,7 +128,7 @@ def write_index(run_dir: str | Path) -> Path:
             svg = png.with_suffix(".svg")
             svg_link = f" ({_link(svg.relative_to(run_dir).as_posix(), 'SVG')})" if svg.exists() else ""
             parts.append(
-                f'<figure><a href="{_h(rel)}"><img src="{_h(rel)}" alt="{_h(png.stem)}" loading="lazy"></a>'
+                f'<figure><a href="{_h(rel)}"><img src="{_h(rel)}" alt="{_h(png.stem)}"></a>'
                 f"<figcaption>{_h(png.name)}{svg_link}</figcaption></figure>"
             )
         parts.append("</div>")
