@@ -12,6 +12,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from reference_rules import month_number, reference_calendar
 
 from seller_insurance import policy
 from seller_insurance.analysis import rules
@@ -281,6 +282,61 @@ def test_pool_eu_converts_other_currencies_to_eur_at_the_documented_rates():
     for site in ("SE", "DE"):
         check(row(res, "x", site), "newly_affected", D(2024, 8, 1), D(2024, 9, 30))
         check(row(res, "y", site), "unaffected", None, None)
+
+
+def test_pool_eu_a_site_first_sold_on_after_a_pooled_history_trigger_is_required_from_its_first_row():
+    # Found by the property test. FR 6,000 EUR in 2021-05 (alone over 5,000); the seller's first DE row is 2024-07
+    # at 100 EUR. Pooled EUR sales: 6,000 in 2021-05 (the seller's trigger, history) and 100 in 2024-07.
+    # FR: new trigger 2021-05 < S = 2024-06 -> required 2024-06, due 2024-06-30 + 30 = 2024-07-30.
+    # DE: the seller was required before it first sold on DE, but the DE seller-site only exists from 2024-07:
+    # new trigger max(2021-05, 2024-07) = 2024-07, required 2024-07 (not 2024-06), due 2024-07-31 + 30 = 2024-08-30.
+    rows = [("p", "FR", "2021-05", 6_000), ("p", "DE", "2024-07", 100)]
+    res = rules.evaluate_calendar(sales(*rows), pool_eu=True)
+    fr, de = row(res, "p", "FR"), row(res, "p", "DE")
+    assert (fr["old_trigger"], fr["new_trigger"]) == (None, D(2021, 5, 1))
+    check(fr, "newly_affected", D(2024, 6, 1), D(2024, 7, 30))
+    assert (de["old_trigger"], de["new_trigger"]) == (None, D(2024, 7, 1))
+    check(de, "newly_affected", D(2024, 7, 1), D(2024, 8, 30))
+    # Without pooling DE's 100 EUR never counts.
+    check(row(rules.evaluate_calendar(sales(*rows)), "p", "DE"), "unaffected", None, None)
+    assert_matches_reference(rows, pool_eu=True)
+
+
+def test_pool_eu_once_required_an_eu_seller_site_is_required_even_where_it_no_longer_sells():
+    # Found by the property test. One FR row, 100 EUR in 2021-05; DE 6,000 EUR in 2024-07. Pooled: 100 EUR in
+    # 2021-05, 6,000 in 2024-07 -> the seller's trigger is 2024-07 (>= S = 2024-06). FR's seller-site exists since
+    # 2021-05: new trigger max(2024-07, 2021-05) = 2024-07, required 2024-07, due 2024-08-30, newly affected
+    # (once required, always required; as a US seller with a 2019 history trigger is required in 2021-09).
+    rows = [("q", "DE", "2024-07", 6_000), ("q", "FR", "2021-05", 100)]
+    res = rules.evaluate_calendar(sales(*rows), pool_eu=True)
+    for site in ("DE", "FR"):
+        r = row(res, "q", site)
+        assert (r["old_trigger"], r["new_trigger"]) == (None, D(2024, 7, 1))
+        check(r, "newly_affected", D(2024, 7, 1), D(2024, 8, 30))
+    # As of 2024-06 the pooled sales never exceeded 5,000 EUR and the DE row is in the future: both unaffected.
+    res = rules.evaluate_calendar(sales(*rows), pool_eu=True, end="2024-06")
+    for site in ("DE", "FR"):
+        check(row(res, "q", site), "unaffected", None, None)
+    assert_matches_reference(rows, pool_eu=True)
+    assert_matches_reference(rows, pool_eu=True, end="2024-06")
+
+
+def assert_matches_reference(rows, *, pool_eu=False, end=None):
+    """The engine and the month-by-month reference (tests/reference_rules.py) agree on these rows."""
+    as_dates = [(s, site, pd.Timestamp(m).date(), v) for s, site, m, v in rows]
+    got = rules.evaluate_calendar(sales(*rows), pool_eu=pool_eu, end=end)
+    want = reference_calendar(
+        as_dates,
+        policy.DEFAULT_CALENDAR,
+        end=None if end is None else month_number(pd.Timestamp(end)),
+        pool_eu=pool_eu,
+        fx_per_usd=policy.FX_PER_USD,
+    )
+    for key, expected in want.items():
+        r = row(got, *key)
+        assert {k: r[k] for k in ("status", "required_from", "insurance_due", "lead_months")} == {
+            k: expected[k] for k in ("status", "required_from", "insurance_due", "lead_months")
+        }, key
 
 
 def test_calendar_mode_is_deterministic_and_leaves_the_input_alone():
