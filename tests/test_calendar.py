@@ -349,3 +349,27 @@ def test_calendar_mode_is_deterministic_and_leaves_the_input_alone():
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(df, before)
     pd.testing.assert_series_equal(a["insurance_due"], a["new_insurance_due"], check_names=False)
+
+
+# --- Per-site time series of the rule changes (impact.required_over_time_by_site) ----------------------------------
+def test_required_over_time_by_site_counts_as_enacted_from_required_from_and_the_old_rule_from_old_trigger():
+    from seller_insurance.analysis import impact
+
+    # a/US: 20,000 in 2021-06 only -> required as enacted from 2021-09 (history), never under the old rule.
+    # d/UK: 5,000 GBP 2024-03..05 -> old rule 2024-05 (< S = 2024-06: already required) -> both from 2024-05.
+    # m/MX: never switches: in no event, not listed.
+    df = sales(
+        ("a", "US", "2021-06", 20_000),
+        *[("d", "UK", m, 5_000) for m in ("2024-03", "2024-04", "2024-05")],
+        ("m", "MX", "2024-07", 200_000),
+    )
+    res = rules.evaluate_calendar(df)
+    series = impact.required_over_time_by_site(res, months_range=("2021-08", "2021-09"))
+    us = series[series["marketplace"] == "US"]
+    assert list(us["n_required_enacted"]) == [0, 1] and list(us["n_required_old"]) == [0, 0]
+    assert set(us["switch_month"]) == {"2021-09"} and set(us["event"]) == {"US, September 2021"}
+    series = impact.required_over_time_by_site(res, months_range=("2024-04", "2024-05"))
+    uk = series[series["marketplace"] == "UK"]
+    assert list(uk["n_required_enacted"]) == [0, 1] and list(uk["n_required_old"]) == [0, 1]
+    assert set(uk["event"]) == {"CA, UK and EU, 2024"} and set(uk["switch_month"]) == {"2024-06"}
+    assert set(series["marketplace"]) == {"US", "UK"}  # sites of an event with seller-sites only; MX in none
