@@ -80,6 +80,40 @@ def rule_footnote(
     return " ".join(parts)
 
 
+def calendar_footnote(
+    data_description: str,
+    calendar: policy.Calendar,
+    *,
+    inclusive: bool = policy.DEFAULT_INCLUSIVE,
+    end: str | None = None,
+    pool_eu: bool = False,
+) -> str:
+    """One-line source and parameter note for a chart made with each site under its own rules (policy calendar).
+
+    Names the calendar file and the first 12 hex digits of its sha256, the switch month of each site that changed
+    (sites sharing a month are listed together) and the sites that never changed.
+    """
+    cmp = ">=" if inclusive else ">"
+    by_month: dict[str, list[str]] = {}
+    never = []
+    for site in calendar.sites:
+        month = calendar.switch_month(site)
+        if month is None:
+            never.append(site)
+        else:
+            by_month.setdefault(month, []).append(site)
+    switches = "; ".join(f"{'/'.join(sites)} from {month}" for month, sites in sorted(by_month.items()))
+    parts = [
+        f"Source: {data_description}.",
+        f"Each site under its own rules (policy calendar {calendar.source}, sha256 {calendar.sha256[:12]}):",
+        f"three consecutive months, then one month: {switches}"
+        + (f"; {', '.join(never)} unchanged" if never else "")
+        + f"; sales {cmp} threshold; EU pooling {'on' if pool_eu else 'off'}"
+        + (f"; as of {end}." if end else "."),
+    ]
+    return " ".join(parts)
+
+
 def claims_footnote(
     data_description: str,
     *,
