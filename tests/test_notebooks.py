@@ -15,7 +15,7 @@ import papermill as pm
 import pytest
 import yaml
 
-from seller_insurance import schema
+from seller_insurance import policy, schema
 from seller_insurance.analysis import claims, impact, rules
 from seller_insurance.data.run_data import load_run_data
 from seller_insurance.paths import NOTEBOOKS_DIR, PARAMS_DIR, SAMPLE_DATA_DIR
@@ -81,15 +81,30 @@ def test_metrics_match_the_helpers(run, user_data):
     assert m["rules.newly_affected"]["value"] == overall["newly_affected"]
     assert m["rules.accelerated"]["value"] == overall["accelerated"]
     assert m["rules.population"]["value"] == overall["population"]
-    shares = claims.claim_shares(data.claims).iloc[0]
+    # by default each claim under its own site's programme (the shipped policy calendar)
+    shares = claims.claim_shares(data.claims, calendar=policy.DEFAULT_CALENDAR).iloc[0]
     assert m["claims.n_claims"]["value"] == shares["n_claims"]
+    assert m["claims.n_outside_programme"]["value"] == shares["n_outside_programme"]
     assert m["claims.count_share_under_cap"]["value"] == pytest.approx(shares["count_share"], abs=1e-12)
     assert m["claims.value_share_under_cap"]["value"] == pytest.approx(shares["amount_share"], abs=1e-12)
-    # independent of the helpers: the sample's valid claims counted by hand
+    # independent of the helpers: the sample's valid claims counted by hand with each site's programme
+    # (docs/claims.md: caps in USD at IRS 2021 rates; US from 2021-09-01, CA/UK/EU from 2024-05-01; MX/JP none)
+    eu = dict.fromkeys(("DE", "FR", "IT", "ES", "NL", "BE", "SE", "PL"), (1000 / 0.845, "2024-05-01"))
+    programme = {
+        "US": (1000.0, "2021-09-01"),
+        "CA": (1000 / 1.254, "2024-05-01"),
+        "UK": (1000 / 0.727, "2024-05-01"),
+    }
+    programme.update(eu)
     raw = pd.read_csv(user_data / "claims.csv")
     valid = raw[raw["status"] == "valid"]
-    assert m["claims.n_claims"]["value"] == len(valid)
-    assert m["claims.count_share_under_cap"]["value"] == pytest.approx((valid["amount"] <= 1000).mean())
+    site = valid["marketplace"] if "marketplace" in valid else pd.Series("US", index=valid.index)
+    start = pd.to_datetime(site.map(lambda s: programme.get(s, (None, None))[1]))
+    inside = valid[(pd.to_datetime(valid["filed_date"]) >= start).to_numpy()]
+    cap_usd = site[inside.index].map(lambda s: programme[s][0])
+    assert m["claims.n_claims"]["value"] == len(inside)
+    assert m["claims.n_outside_programme"]["value"] == len(valid) - len(inside)
+    assert m["claims.count_share_under_cap"]["value"] == pytest.approx((inside["amount"] <= cap_usd).mean())
     assert m["data.sellers"]["value"] == len(pd.read_csv(user_data / "sellers.csv"))
 
 

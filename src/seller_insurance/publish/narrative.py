@@ -127,6 +127,39 @@ def claims_footnote(
     return f"Source: {data_description}. Claims {cmp} ${cap:,.0f} (USD), {st}; 95% intervals."
 
 
+def claims_calendar_footnote(
+    data_description: str,
+    calendar: policy.Calendar,
+    *,
+    strict: bool = False,
+    statuses: tuple[str, ...] | None = policy.VALID_CLAIM_STATUSES,
+) -> str:
+    """One-line source and parameter note for a claims chart with each site's own programme (policy calendar).
+
+    Lists each programme (cap, currency, start; sites sharing them together) and the sites without one.
+    """
+    cmp = "<" if strict else "<="
+    st = "all statuses" if statuses is None else "status " + "/".join(statuses)
+    groups: dict[tuple, list[str]] = {}
+    none = []
+    for site in calendar.sites:
+        now = calendar.rule(site).current
+        if now.claims_cap is None:
+            none.append(site)
+        else:
+            key = (now.claims_cap_currency, now.claims_cap, now.claims_start.isoformat())
+            groups.setdefault(key, []).append(site)
+    programmes = "; ".join(
+        f"{'/'.join(sites)} {cur} {cap:,.0f} from {start}" for (cur, cap, start), sites in groups.items()
+    )
+    return (
+        f"Source: {data_description}. Claims {cmp} the cap of their site ({programmes}"
+        + (f"; {', '.join(none)} none" if none else "")
+        + "), caps in USD at IRS 2021 average rates; claims before their site's programme are outside it; "
+        f"{st}; 95% intervals. Policy calendar {calendar.source}, sha256 {calendar.sha256[:12]}."
+    )
+
+
 def present(
     df,
     *,
