@@ -399,6 +399,8 @@ if cal is not None:  # one metrics section per event (event_2021, event_2024), e
             sections[section],
             slides=slides,
             extra={
+                "event": ev["event"],
+                "sites": list(ev["sites"]),
                 "calendar": calendar_used,
                 "by_site": events[events["event"] == ev["event"]].to_dict(orient="records"),
             },

@@ -155,6 +155,30 @@ def event_metrics(
     return out
 
 
+def events_in(merged: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rule-change events of an assembled ``metrics.json``, in section order, for summaries.
+
+    Returns
+    -------
+    list of dict
+        One per ``event_<year>`` section recorded with an ``event`` extra (notebook 02 in calendar mode):
+        ``section``, ``event`` (label, e.g. "CA, UK and EU, 2024"), ``sites`` (codes, calendar order) and
+        ``with_sellers`` (the sites with at least one seller-site in the data). Empty when the run used one start
+        for every site.
+    """
+    out = []
+    for section, extra in merged.get("extra", {}).items():
+        if not section.startswith("event_") or "event" not in extra:
+            continue
+        sites = list(extra.get("sites", []))
+        m = merged["metrics"]
+        with_sellers = [s for s in sites if (m.get(f"{section}.{s}.sellers") or {}).get("value")]
+        out.append(
+            {"section": section, "event": extra["event"], "sites": sites, "with_sellers": with_sellers}
+        )
+    return out
+
+
 def calendar_entry(calendar: Any) -> dict[str, Any]:
     """What a run records about its policy calendar: ``source`` (file path or ``package:...``), ``sha256`` of the
     file's bytes, ``version`` and each site's ``switch_months`` (``policy.Calendar.manifest()``)."""
