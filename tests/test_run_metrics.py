@@ -105,3 +105,23 @@ def test_two_sections_with_different_calendars_are_refused(tmp_path):
     run_metrics.record(tmp_path, "b", {}, extra={"calendar": {"source": "y.csv", "sha256": "2" * 64}})
     with pytest.raises(ValueError, match="one run, one calendar"):
         run_metrics.assemble(tmp_path, {"name": "t"})
+
+
+def test_events_in_lists_each_event_with_the_sites_that_have_sellers(tmp_path):
+    m = run_metrics.metric
+    run_metrics.record(
+        tmp_path,
+        "event_2024",
+        {"CA.sellers": m(3, "x"), "UK.sellers": m(0, "x"), "total.newly_affected": m(1, "x")},
+        extra={"event": "CA, UK and EU, 2024", "sites": ["CA", "UK"]},
+    )
+    run_metrics.record(tmp_path, "rules", {"newly_affected": m(1, "x")})
+    merged = run_metrics.assemble(tmp_path, {"name": "t"})
+    assert run_metrics.events_in(merged) == [
+        {
+            "section": "event_2024",
+            "event": "CA, UK and EU, 2024",
+            "sites": ["CA", "UK"],
+            "with_sellers": ["CA"],
+        }
+    ]
