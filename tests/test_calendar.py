@@ -373,3 +373,14 @@ def test_required_over_time_by_site_counts_as_enacted_from_required_from_and_the
     assert list(uk["n_required_enacted"]) == [0, 1] and list(uk["n_required_old"]) == [0, 1]
     assert set(uk["event"]) == {"CA, UK and EU, 2024"} and set(uk["switch_month"]) == {"2024-06"}
     assert set(series["marketplace"]) == {"US", "UK"}  # sites of an event with seller-sites only; MX in none
+
+
+def test_a_pool_whose_sites_have_different_windows_is_refused(tmp_path):
+    header = "site,region,in_force,threshold,currency,window_months,pool,pool_threshold,pool_currency\n"
+    text = (
+        header
+        + "DE,EU,,5000,EUR,3,,,\nDE,EU,2024-05-29,5000,EUR,1,EU,5000,EUR\n"
+        + "FR,EU,,5000,EUR,3,,,\nFR,EU,2024-05-29,5000,EUR,2,EU,5000,EUR\n"
+    )
+    with pytest.raises(policy.CalendarError, match="line 5, column 'window_months'.*share one window"):
+        policy.load_calendar(write_calendar(tmp_path, text))
