@@ -137,6 +137,8 @@ def test_deck_numbers_come_from_metrics(run):
 def test_manifest_records_parameters_and_checksums(run):
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["parameters"]["top_k"] == 10
+    assert manifest["policy_calendar"]["sha256"] == policy.DEFAULT_CALENDAR.sha256  # the shipped calendar
+    assert manifest["policy_calendar"]["source"] == "package:seller_insurance/policy_calendar.csv"
     assert "metrics.json" in manifest["outputs"] and len(manifest["outputs"]["metrics.json"]) == 64
     import hashlib
 
