@@ -13,6 +13,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from seller_insurance.analysis import claims as cl
 from seller_insurance.cli import main
@@ -170,3 +172,42 @@ def test_claims_cli_calendar_counts_claims_outside_the_programme(tmp_path):
     assert int(table.loc["US", "n_outside_programme"]) == 1
     assert (int(table.loc["CA", "n_claims"]), int(table.loc["CA", "n_under_cap"])) == (2, 1)
     assert main(["claims", str(src), "--out", str(out), "--calendar", "--cap", "900"]) == 2
+
+
+# --- Property: the per-site programme equals a plain loop over the claims ------------------------------------------
+
+SITES = ("US", "CA", "UK", "DE", "SE", "MX", "JP")
+DAYS = [
+    dt.date(2021, 8, 31),
+    dt.date(2021, 9, 1),
+    dt.date(2024, 4, 30),
+    dt.date(2024, 5, 1),
+    dt.date(2024, 9, 9),
+]
+AMOUNTS = (10.0, 797.44, 797.45, 1_000.0, 1_000.01, 1_183.43, 1_183.44, 1_375.51, 1_375.52, 5_000.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.sampled_from(SITES), st.sampled_from(DAYS), st.sampled_from(AMOUNTS)), max_size=30
+    ),
+    strict=st.booleans(),
+)
+def test_claim_shares_with_the_calendar_match_a_plain_loop(rows, strict):
+    from seller_insurance import policy
+
+    claims = claims_frame(
+        [(f"c{i}", "s", site, day.isoformat(), amount, "valid") for i, (site, day, amount) in enumerate(rows)]
+    )
+    n = under = outside = 0
+    for site, day, amount in rows:
+        now = policy.DEFAULT_CALENDAR.rule(site).current
+        if now.claims_cap is None or day < now.claims_start:
+            outside += 1
+            continue
+        cap_usd = now.claims_cap / policy.FX_PER_USD[now.claims_cap_currency]
+        n += 1
+        under += amount < cap_usd if strict else amount <= cap_usd
+    res = cl.claim_shares(claims, calendar=policy.DEFAULT_CALENDAR, strict=strict, n_boot=50).iloc[0]
+    assert (res["n_claims"], res["n_under_cap"], res["n_outside_programme"]) == (n, under, outside)
