@@ -299,6 +299,7 @@ display(
 # Cumulative: once required, always required.
 
 # %%
+RULES_NOW = "each site's rules as enacted" if cal is not None else "the single-month rule"
 over_time = rules.required_over_time(
     comparison.assign(new_trigger=comparison["required_from"]) if cal is not None else comparison
 )
@@ -311,7 +312,8 @@ fig = charts.line_chart(
         "Three-month rule": "n_required_old",
     },
     title=f"By {over_time['month'].iloc[-1]:%b %Y}, {say.n(last['n_required_new'])} sellers are required under "
-    f"the single-month rule vs {say.n(last['n_required_old'])} under the old rule",
+    f"{RULES_NOW} vs "
+    f"{say.n(last['n_required_old'])} under the old rule",
     ylabel="sellers required (cumulative)",
     footnote=note,
     vline=(policy.NEW_RULE_START, "US change") if cal is not None else (rule_start, "new rule"),
