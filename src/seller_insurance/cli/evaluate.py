@@ -134,9 +134,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--pool-eu",
         action="store_true",
-        help="with --calendar: from the switch month, a seller's monthly sales on the calendar's pooled sites (the EU "
-        "stores) are converted to EUR and compared with the pool threshold (EUR 5,000); third-party reports only, "
-        "see docs/policy-calendar.md. Default: off",
+        help="with --calendar: on the calendar's pooled sites (the EU stores), the new rule compares a seller's "
+        "monthly sales on all of them, converted to EUR, with the pool threshold (EUR 5,000), history included; a "
+        "seller-site counts from its first row on the site. Third-party reports only, see docs/policy-calendar.md. "
+        "Default: off",
     )
     p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
     add_scheduler_argument(p)
