@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from seller_insurance import policy
-from seller_insurance.data.exports.containers import export_suffix
+from seller_insurance.data.exports.containers import export_suffix, looks_like_export
 from seller_insurance.data.exports.formats import normalise
 from seller_insurance.data.exports.reports import (
     CLAIM_FIELDS,
@@ -28,7 +28,9 @@ from seller_insurance.data.exports.reports import (
     ExportResult,
     read_export,
 )
+from seller_insurance.data.loading import LoadResult, load_monthly_sales
 from seller_insurance.errors import InputError
+from seller_insurance.safe_export import to_spreadsheet_csv
 
 ACCOUNTS_FILE = "accounts.csv"
 DATASET_TABLES = ("sellers", "monthly_sales", "claims")
@@ -126,6 +128,13 @@ def is_export_folder(folder: str | Path) -> bool:
     return bool(export_files(folder))
 
 
+def is_export_input(path: str | Path, sheet: str | None = None) -> bool:
+    """True if ``path`` is an export folder (:func:`is_export_folder`) or an export file (a container the contract
+    loader does not read, or a known Seller Central header in its first lines)."""
+    path = Path(path)
+    return is_export_folder(path) if path.is_dir() else looks_like_export(path, sheet)
+
+
 def read_accounts_file(path: Path) -> dict[str, dict[str, str]]:
     """``file, seller_id[, category][, marketplace]`` per line -> {file name: {seller_id, category, marketplace}}.
 
@@ -211,7 +220,9 @@ def read_accounts(
     mapping = read_accounts_file(acc_path) if (accounts or acc_path.exists()) else {}
     names = {p.name for p in files}
     missing = [f for f in mapping if f not in names]
-    if missing:
+    if folder.is_file():  # one file: only its own line of the accounts file applies
+        mapping = {k: v for k, v in mapping.items() if k in names}
+    elif missing:
         raise InputError(f"accounts file names files not in the folder: {', '.join(missing)}", path=acc_path)
     reports: list[FileReport] = []
     for p in files:
@@ -397,7 +408,7 @@ def write_dataset(result: AccountsResult, out: str | Path, source: str | Path) -
     elif sellers_path.exists():
         sellers_path.unlink()
     result.claims.to_csv(out / "claims_daily.csv", index=False)
-    result.rejects.to_csv(out / "exports.rejects.csv", index=False)
+    to_spreadsheet_csv(result.rejects, out / "exports.rejects.csv")
     record = {
         "source": str(source),
         "definition": result.definition,
@@ -418,3 +429,22 @@ def write_dataset(result: AccountsResult, out: str | Path, source: str | Path) -
     }
     (out / "exports.json").write_text(json.dumps(record, indent=2) + "\n")
     return out
+
+
+def as_load_result(result: AccountsResult, workdir: str | Path, source: str | Path) -> LoadResult:
+    """The combined monthly sales as the loading layer's :class:`LoadResult` (typed exactly as every loaded sales
+    table, through ``load_monthly_sales`` on the written ``monthly_sales.csv`` in ``workdir``), with the exports'
+    rejects and counts: ``rows_read`` = data rows of every file, ``rows_accepted`` = rows not rejected."""
+    folder = write_dataset(result, workdir, source)
+    loaded = load_monthly_sales(folder / "monthly_sales.csv")
+    if len(loaded.rejects):  # cannot happen for rows built here; never hide it if it does
+        raise InputError(f"internal: the combined monthly sales failed the contract: {loaded.summary()}")
+    accepted = sum(f.accepted for f in result.files)
+    return LoadResult(
+        frame=loaded.frame,
+        rejects=result.rejects,
+        rows_read=result.rows_read,
+        source=str(source),
+        rows_accepted=accepted if len(loaded.frame) else 0,
+        kind="exports",
+    )

@@ -173,3 +173,26 @@ def _workbook_rows(path: Path, sheet: str | None) -> Rows:
     if not cells:
         raise InputError(f"sheet {ws.title!r} is empty", path=path)
     return Rows(cells, lines, f"xlsx, sheet {ws.title!r}")
+
+
+def looks_like_export(path: Path, sheet: str | None = None) -> bool:
+    """Whether ``path`` should be read as a Seller Central export rather than a contract table.
+
+    True for a container the contract loader does not read (``.xlsx``, ``.gz``, ``.zip``, UTF-16 text) and for
+    text whose first 40 lines hold a known export header (only the first 256 KB are read). False for a missing
+    file, a folder, or other text.
+    """
+    if not path.is_file():
+        return False
+    suffix = export_suffix(path)
+    if suffix in (".xlsx", ".zip") or suffix.endswith(".gz"):
+        return True
+    if not suffix:
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(256 * 1024)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    lines = "\n".join(text.splitlines()[:HEADER_SEARCH_LINES])
+    return any(detect(list(csv.reader(io.StringIO(lines), delimiter=d))) for d in DELIMITERS)

@@ -259,7 +259,8 @@ def _date_range(
         if when is None:
             code = "bad_time_zone" if problem == "time zone" else "bad_datetime"
             text = (
-                f"time zone not one of {', '.join(values.TIME_ZONE_OFFSETS)} or an offset such as +01:00"
+                "time zone not known: one of PST, PDT, GMT, UTC, BST, MEZ, MESZ, JST, ... "
+                "(seller_insurance.data.exports.TIME_ZONE_OFFSETS) or an offset such as +01:00"
                 if problem == "time zone"
                 else f"not a date/time such as 'Jan 3, 2021 10:15:32 PM PST' (bad {problem})"
             )
