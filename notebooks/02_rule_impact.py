@@ -187,7 +187,7 @@ display(
 # Cumulative: once required, always required.
 
 # %%
-over_time = rules.required_over_time(comparison)
+over_time = rules.required_over_time(comparison, (data.first_month, data.last_month))  # zeros if none
 last = over_time.iloc[-1]
 fig = charts.line_chart(
     over_time,
