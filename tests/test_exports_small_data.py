@@ -3,9 +3,12 @@ completes on a folder of one account's Seller Central export where nobody is req
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from exports_fixtures import BUSINESS, write_csv
 from matplotlib.text import Text
 
 from seller_insurance.publish import charts
@@ -53,3 +56,31 @@ def test_nothing_to_show_is_saved_like_any_figure(tmp_path):
     fig = charts.nothing_to_show("No claims", "No claims in the data.", footnote="Source: test.")
     paths = charts.save_figure(fig, "empty", tmp_path)
     assert all(p.exists() for p in paths.values())
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_report_completes_on_one_account_nobody_required_no_claims(tmp_path):
+    """One account, one site, $1,000 a month for 12 months (under every threshold: nobody required, nobody
+    accelerated), no claims: every notebook runs and the pages say in words what they cannot show."""
+    from seller_insurance.publish import report
+
+    folder = tmp_path / "solo"
+    folder.mkdir()
+    rows = [BUSINESS] + [[f"{m:02d}/15/2021", "$1,000.00", *[""] * 8, "0", "$0.00"] for m in range(1, 13)]
+    write_csv(folder / "solo.csv", rows)
+    out = report.run_report(
+        {"input_dir": str(folder), "top_k": 10},
+        "solo",
+        reports_dir=tmp_path / "r",
+        progress_bar=False,
+        log=lambda m: None,
+    )
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert metrics["data.sellers"]["value"] == 1
+    assert metrics["rules.newly_affected"]["value"] == 0 and metrics["rules.accelerated"]["value"] == 0
+    assert metrics["rules.required_new_last"]["value"] == 0  # 12 months x $1,000: never over $10,000
+    assert metrics["claims.n_claims"]["value"] == 0
+    assert "No claims to analyse" in (out / "03_claims.html").read_text()
+    assert "No forecast for these data" in (out / "05_watch_list.html").read_text()
+    assert "forecast.watch_list_size" not in metrics
