@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from exports_fixtures import BUSINESS, write_csv
 from test_exports import SHOP, four_accounts
 
@@ -84,3 +85,22 @@ def test_report_data_step_converts_the_exports(tmp_path):
     assert record["source"] == "seller-central"
     assert [f["rows_read"] for f in record["exports"]["files"]] == [11, 3, 2, 3]
     assert pd.read_csv(run / "rejects" / "exports.csv")["source_line"].tolist() == [13, 14, 15, 16]
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_report_runs_on_the_four_accounts(tmp_path):
+    from seller_insurance.publish import report
+
+    out = report.run_report(
+        {"input_dir": str(four_accounts(tmp_path / "in")), "top_k": 10},
+        "agency",
+        reports_dir=tmp_path / "r",
+        progress_bar=False,
+        log=lambda m: None,
+    )
+    metrics = json.loads((out / "metrics.json").read_text())["metrics"]
+    assert metrics["data.sellers"]["value"] == 5  # acme US + CA, UK-BRIT UK, berlin DE, shop US
+    sales = pd.read_csv(out / "input" / "monthly_sales.csv")
+    assert round(sales["gross_sales"].sum(), 2) == 10016.61  # 3522.50 + 1820.00 + 1339.55 + 3334.56
+    assert len(pd.read_csv(out / "rejects" / "exports.csv")) == 4
