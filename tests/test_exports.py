@@ -274,6 +274,7 @@ def test_business_report_rejects(tmp_path):
         ["", "", *[""] * 10],  # line 5: empty_row
         ["02/01/2021", "$7.00"],  # line 6: malformed_row (2 fields)
         ["02/02/2021", "$8.00", *[""] * 10],  # line 7: accepted, 8.00
+        ["02/02/2021", "$8.00", *[""] * 10],  # line 8: duplicate_day (same day again)
     ]
     res = read_export(write_csv(tmp_path / "s.csv", rows))
     codes = dict(zip(res.rejects["source_line"], res.rejects["reason"].str.split(":").str[0], strict=True))
@@ -283,9 +284,10 @@ def test_business_report_rejects(tmp_path):
         4: "bad_count",
         5: "empty_row",
         6: "malformed_row",
+        8: "duplicate_day",
     }
     assert res.rows["gross"].tolist() == [8.0]
-    assert res.rows_read == 6
+    assert res.rows_read == 7
 
 
 def test_overlapping_files_of_one_account_are_flagged_not_double_counted(tmp_path):

@@ -354,6 +354,7 @@ def _business(
     rejects = _Rejects(str(path))
     out: list[tuple] = []
     claims: list[tuple] = []
+    seen_days: dict[tuple, int] = {}
     pad = rows.container.startswith("xlsx")
     for line, cells in _data_rows(rows, found, rejects, len(header), pad):
         sid = _cell_text(cells[cols["seller_id"]]) if "seller_id" in cols else default_id
@@ -371,6 +372,16 @@ def _business(
                 raw_day,
             )
             continue
+        if (sid, day) in seen_days:  # a day twice (two exports pasted together): never summed twice
+            rejects.add(
+                line,
+                header[cols["date"]],
+                "duplicate_day",
+                f"{day.isoformat()} of {sid} is already on line {seen_days[(sid, day)]}; not counted twice",
+                raw_day,
+            )
+            continue
+        seen_days[(sid, day)] = line
         bad = False
         amounts: dict[str, float] = {}
         for fld in ("ordered_product_sales", "claims_amount"):
