@@ -14,7 +14,7 @@ PARAMS ?= params/default.yaml
 RUN ?=
 export MPLBACKEND := agg
 
-.PHONY: help setup data sample report lab test test-fast bench lint format lock sync-notebooks clean distclean
+.PHONY: help setup browser-setup data sample report lab test test-fast test-browser bench lint format lock sync-notebooks clean distclean
 
 help: ## Show this help (each target and what it does)
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,11 +41,24 @@ report: setup ## The main job: synthetic data -> every notebook -> reports/<run>
 lab: setup ## Start JupyterLab on notebooks/ with the project's kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-test: setup ## Run the whole test suite (unit, property, notebook, Dask and CLI tests): what CI runs
+# Debian's chromium for the browser tier (Playwright's own browser download is not reachable). Installed only when
+# missing and when apt-get can run (root); otherwise the browser tests skip and say why.
+browser-setup: ## Install Debian's chromium for the browser tests if it is missing (needs root and apt-get)
+	@if command -v chromium >/dev/null 2>&1 || [ -n "$${CHROMIUM:-}" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    || echo "could not install chromium: the browser tests will be skipped"; \
+	else echo "no chromium and no root apt-get: the browser tests will be skipped (set CHROMIUM=/path/to/chromium)"; fi
+
+test: setup browser-setup ## Run the whole test suite (unit, property, notebook, Dask, CLI and browser tests): what CI runs
 	$(BIN)/python -m pytest
 
+test-browser: setup browser-setup ## Browser tier only: JupyterLab and the HTML reports in headless Chromium (tests/browser)
+	$(BIN)/python -m pytest tests/browser
+
 test-fast: setup ## Unit and property tests only (no notebooks, Dask clusters or subprocesses): the edit-run loop
-	$(BIN)/python -m pytest -m "not slow and not notebook and not dask and not subprocess"
+	$(BIN)/python -m pytest -m "not slow and not notebook and not dask and not subprocess and not browser"
 
 bench: setup ## Run every benchmark in benchmarks/ (ratios against reference runs; results in reports/benchmarks/)
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done

@@ -74,7 +74,11 @@ display(
 
 # %%
 calibration = calibration_for(data)
-display(calibration if calibration is not None else Markdown("Your own data: no calibration targets."))
+display(
+    say.present_calibration(calibration)
+    if calibration is not None
+    else Markdown("Your own data: no calibration targets.")
+)
 
 # %% [markdown]
 # ## Who is in the data
@@ -98,7 +102,12 @@ fig = charts.bar_chart(
 )
 charts.publish(fig, "data_size_bands", FIG)
 by_site = sellers.groupby("marketplace").size().rename("sellers").reset_index()
-display(bands, by_site)
+display(
+    say.present(
+        bands, integer=("sellers",), rename={"size_band": "Size band (annual USD)", "sellers": "Sellers"}
+    ),
+    say.present(by_site, integer=("sellers",), rename={"marketplace": "Site", "sellers": "Sellers"}),
+)
 
 # %%
 totals = monthly_totals_usd(sales)

@@ -70,6 +70,10 @@ def test_run_writes_outputs_and_replaces_atomically(nb_dir, tmp_path):
     html = (out / "01_first.html").read_text()
     assert "pathlib.Path(run_dir" not in html  # no code cells
     assert "&lt;b&gt;escaped&lt;/b&gt;" in html and "<b>escaped</b>" not in html
+    assert "<script src=" not in html and "MathJax" not in html  # self-contained: nothing from a CDN
+    index = (out / "index.html").read_text()
+    assert '<a href="01_first.html">' in index and '<a href="metrics.json">' in index
+    assert '<a href="manifest.json">' in index and "things" in index  # the metric's label
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["metrics"]["demo.x"]["value"] == 3
     manifest = json.loads((out / "manifest.json").read_text())

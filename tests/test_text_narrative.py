@@ -51,3 +51,27 @@ def test_markdown_helpers() -> None:
     html = MarkdownIt("commonmark").render(f"Pay **{say.text('$5 and $10 a_b')}**")
     assert "<strong>" in html
     assert re.sub(r"<[^>]+>", "", html).replace("&#36;", "$").strip() == "Pay $5 and $10 a_b"
+
+
+def test_calibration_table_for_people_shows_each_figure_in_its_unit():
+    import pandas as pd
+
+    from seller_insurance.publish.narrative import present_calibration
+
+    raw = pd.DataFrame(
+        [
+            ["share of sellers above $100k/yr", 0.13, 0.121858, 0.015, "abs", True, "report"],
+            ["mean annual sales per seller (USD)", 230000.0, 322703.9, 0.2, "rel", False, "report"],
+            ["December is the peak month", 1.0, 1.0, float("nan"), "bool", True, "Census"],
+            ["July bump: July / mean(June, August)", 1.1, 1.3104, 0.05, "abs", False, "choice"],
+        ],
+        columns=["metric", "target", "generated", "tolerance", "kind", "ok", "source"],
+    )
+    shown = present_calibration(raw).data
+    assert list(shown.index) == [0, 1, 2, 3] and list(shown.columns)[:3] == ["Figure", "Target", "Generated"]
+    assert shown.iloc[0].tolist()[1:4] == ["13.0%", "12.2%", "1.5%"]
+    assert shown.iloc[1].tolist()[1:4] == ["$230,000", "$322,704", "20%"]
+    assert shown.iloc[2].tolist()[1:6] == ["yes", "yes", "", "must hold", "yes"]
+    assert shown.iloc[3].tolist()[1:6] == ["1.10", "1.31", "0.05", "within ± tolerance", "no"]
+    html = present_calibration(raw).to_html()
+    assert "mathjax_ignore" in html and "<th" in html and ">0<" not in html.split("<tbody>")[1][:200]

@@ -9,4 +9,4 @@ renders as written in Markdown, HTML, matplotlib and the deck; money, counts, pe
 every notebook into ``reports/<run>/``). It may import ``analysis`` and ``data``; nothing below imports it.
 """
 
-__all__ = ["charts", "forecast_charts", "narrative", "report", "run_metrics", "slides", "text"]
+__all__ = ["charts", "forecast_charts", "narrative", "report", "run_index", "run_metrics", "slides", "text"]

@@ -165,3 +165,94 @@ def table(df, *, hide_index: bool = False):
     )
     styler = styler.set_uuid(uuid).set_table_attributes('class="mathjax_ignore dataframe"')
     return styler.hide(axis="index") if hide_index else styler
+
+
+_CALIBRATION_KINDS = {
+    "abs": "within ± tolerance",
+    "rel": "within ± tolerance (relative)",
+    "min": "at least the target",
+    "max": "at most the target",
+    "bool": "must hold",
+}
+
+
+def _calibration_value(metric: str, value: Any, kind: str) -> str:
+    """One calibration figure in its own unit: shares as percentages, counts and money whole, yes/no."""
+    import pandas as pd
+
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if kind == "bool":
+        return "yes" if bool(value) else "no"
+    if "share" in metric or "%" in metric:
+        return pct(float(value))
+    if abs(float(value)) >= 100:
+        return usd(float(value)) if "$" in metric or "USD" in metric else n(float(value))
+    return f"{float(value):,.2f}"
+
+
+def present_calibration(df):
+    """The generator's calibration table as people read it (notebook 01).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        :func:`seller_insurance.data.synthetic.calibration_table` output: ``metric, target, generated, tolerance,
+        kind, ok, source``.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        One row per figure, no numeric index: target, generated value and tolerance each in the metric's own
+        unit (a metric whose label says "share" is a percentage; counts and dollars are whole), the test in words
+        ("within ± tolerance") and the verdict as "yes"/"no", with the full metric label and its source.
+    """
+    import pandas as pd
+
+    rows = []
+    for r in df.itertuples(index=False):
+        tol = "" if pd.isna(r.tolerance) else _calibration_value(r.metric, r.tolerance, "abs")
+        if r.kind == "rel" and tol:
+            tol = pct(float(r.tolerance), 0)
+        rows.append(
+            {
+                "Figure": r.metric,
+                "Target": _calibration_value(r.metric, r.target, r.kind),
+                "Generated": _calibration_value(r.metric, r.generated, r.kind),
+                "Tolerance": tol,
+                "Test": _CALIBRATION_KINDS.get(r.kind, r.kind),
+                "Met": "yes" if bool(r.ok) else "no",
+                "Source": r.source,
+            }
+        )
+    return table(pd.DataFrame(rows), hide_index=True)
+
+
+def whatif_headline(result: Any) -> str:
+    """The what-if's headline in Markdown (literal ``$``), built from a :class:`~seller_insurance.analysis.whatif.WhatIfResult`.
+
+    Names both rules from their windows ("the two-month rule"), the threshold and whether sales must exceed or
+    reach it, the sites and the as-of month, with counts in the right number ("1 seller", "2 sellers"), and ends
+    with the measured recompute time. With nobody in the population it says so instead of giving shares.
+    """
+    s, h = result.settings, result.headline
+    new, old = _text.rule_name(s.new_months), _text.rule_name(s.old_months)
+    threshold = (
+        "each site's default threshold" if s.threshold is None else f"a threshold of {s.threshold:,.0f}"
+    )
+    verb = "reach" if s.inclusive else "exceed"
+    sites = ", ".join(s.sites) if s.sites else "every site"
+    as_of = f"up to {s.as_of}" if s.as_of else "over the whole data"
+    where = f"With {threshold} (sales must {verb} it), on {sites}, {as_of}"
+    if h.get("population", 0) == 0:
+        return text(f"{where}: no seller in the data to compare (recomputed in {result.seconds:.2f} s).")
+    newly, acc, pop = h["newly_affected"], h["accelerated"], h["population"]
+    sentence = (
+        f"{where}: the {new} newly requires {_text.plural(newly, 'seller')} ({pct(h['newly_affected_share'])} of "
+        f"{n(pop)} not already required) that the {old} never would, and requires "
+        f"{_text.plural(acc, 'seller')} earlier"
+    )
+    median = h.get("median_lead_months")
+    if acc and median == median and median is not None:
+        sentence += f", a median of {_text.plural(median, 'month')} earlier"
+    return text(sentence + f". Recomputed in {result.seconds:.2f} s.")

@@ -1,8 +1,9 @@
 """The main job: run every notebook with papermill into ``reports/<run>/`` and package the results.
 
 A run folder holds the executed notebooks, an HTML version of each without code cells (nbconvert
-``exclude_input``), ``figures/`` (PNG and SVG), ``metrics.json``, ``slides.pptx`` and ``manifest.json``
-(parameters, data checksums, package versions, git commit, timings).
+``exclude_input``, self-contained: see :func:`export_html`), ``figures/`` (PNG and SVG), ``metrics.json``,
+``slides.pptx``, ``manifest.json`` (parameters, data checksums, package versions, git commit, timings) and
+``index.html`` linking all of them with the headline numbers (:mod:`~seller_insurance.publish.run_index`).
 
 Decisions:
 
@@ -136,12 +137,28 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+HTML_TEMPLATES = Path(__file__).parent / "templates"
+
+
 def export_html(executed: Path, out: Path) -> Path:
-    """HTML of an executed notebook without code cells or prompts (what a stakeholder opens)."""
+    """HTML of an executed notebook without code cells or prompts (what a stakeholder opens).
+
+    Uses the package's ``standalone`` template (``publish/templates/standalone``): nbconvert's ``lab`` template
+    without require.js, MathJax, mermaid.js or the widget renderer, which ``lab`` fetches from CDNs. The page
+    is self-contained (figures are embedded) and renders the same offline and online; without MathJax, ``$``
+    amounts cannot turn into maths.
+    """
     import nbformat
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="standalone",
+        extra_template_basedirs=[str(HTML_TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
     out.write_text(body, encoding="utf-8")
     return out
@@ -273,6 +290,9 @@ def run_report(
         "mpl_backend": env_backend,
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    from seller_insurance.publish.run_index import write_index
+
+    write_index(staging)
 
     # Atomic replacement: the old folder moves aside, the staged one takes its name, then the old one goes.
     old = reports_dir / f".{name}.old"
