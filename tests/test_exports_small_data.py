@@ -58,17 +58,34 @@ def test_nothing_to_show_is_saved_like_any_figure(tmp_path):
     assert all(p.exists() for p in paths.values())
 
 
+def _day(month: int, amount: str) -> list[str]:
+    return [f"{month:02d}/15/2021", amount, *[""] * 8, "0", "$0.00"]
+
+
+SMALL_FOLDERS = {
+    # 12 months x $1,000: under every threshold, so nobody is required, newly or earlier
+    "nobody required": ([_day(m, "$1,000.00") for m in range(1, 13)], 0),
+    # $20,000 in October 2021 only: the single-month rule newly requires it, the three-month rule never; nobody
+    # is accelerated, so the lead-month chart has no rows (the crash of issue 15)
+    "one newly required, none earlier": (
+        [_day(m, "$20,000.00" if m == 10 else "$1,000.00") for m in range(1, 13)],
+        1,
+    ),
+    "one month": ([_day(10, "$1,000.00")], 0),  # a single month of data
+}
+
+
 @pytest.mark.notebook
 @pytest.mark.slow
-def test_report_completes_on_one_account_nobody_required_no_claims(tmp_path):
-    """One account, one site, $1,000 a month for 12 months (under every threshold: nobody required, nobody
-    accelerated), no claims: every notebook runs and the pages say in words what they cannot show."""
+@pytest.mark.parametrize("case", list(SMALL_FOLDERS))
+def test_report_completes_on_small_one_sided_folders(tmp_path, case):
+    """One account, one site, no claims: every notebook runs and the pages say in words what they cannot show."""
     from seller_insurance.publish import report
 
+    days, newly = SMALL_FOLDERS[case]
     folder = tmp_path / "solo"
     folder.mkdir()
-    rows = [BUSINESS] + [[f"{m:02d}/15/2021", "$1,000.00", *[""] * 8, "0", "$0.00"] for m in range(1, 13)]
-    write_csv(folder / "solo.csv", rows)
+    write_csv(folder / "solo.csv", [BUSINESS, *days])
     out = report.run_report(
         {"input_dir": str(folder), "top_k": 10},
         "solo",
@@ -78,8 +95,9 @@ def test_report_completes_on_one_account_nobody_required_no_claims(tmp_path):
     )
     metrics = json.loads((out / "metrics.json").read_text())["metrics"]
     assert metrics["data.sellers"]["value"] == 1
-    assert metrics["rules.newly_affected"]["value"] == 0 and metrics["rules.accelerated"]["value"] == 0
-    assert metrics["rules.required_new_last"]["value"] == 0  # 12 months x $1,000: never over $10,000
+    assert metrics["rules.newly_affected"]["value"] == newly
+    assert metrics["rules.accelerated"]["value"] == 0
+    assert metrics["rules.required_new_last"]["value"] == newly
     assert metrics["claims.n_claims"]["value"] == 0
     assert "No claims to analyse" in (out / "03_claims.html").read_text()
     assert "No forecast for these data" in (out / "05_watch_list.html").read_text()
