@@ -301,7 +301,8 @@ display(
 # %%
 RULES_NOW = "each site's rules as enacted" if cal is not None else "the single-month rule"
 over_time = rules.required_over_time(
-    comparison.assign(new_trigger=comparison["required_from"]) if cal is not None else comparison
+    comparison.assign(new_trigger=comparison["required_from"]) if cal is not None else comparison,
+    (data.first_month, data.last_month),  # every month of the data, zeros where nobody is required
 )
 last = over_time.iloc[-1]
 fig = charts.line_chart(

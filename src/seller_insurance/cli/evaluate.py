@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from seller_insurance.cli.options import add_scheduler_argument, column_map
+from seller_insurance.cli.validate import add_export_arguments, export_sales, uses_exports
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     DEFAULT_THRESHOLDS,
@@ -141,6 +142,9 @@ def register(subparsers) -> None:
     )
     p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
     add_scheduler_argument(p)
+    add_export_arguments(
+        p
+    )  # SALES may be Seller Central exports or a folder of them (docs/seller-central.md)
     p.set_defaults(func=run)
 
 
@@ -219,10 +223,14 @@ def run(args: argparse.Namespace) -> int:
         "start": start,
         "end": end,
     }
+    exports = not args.scheduler and uses_exports(Path(args.sales), args)
     if calendar is not None:
-        result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
-        loading.write_rejects(result, out)
-        print(f"{args.sales}: {result.summary()}", file=sys.stderr)
+        if exports:
+            result = export_sales(Path(args.sales), args, out)
+        else:
+            result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
+            loading.write_rejects(result, out)
+            print(f"{args.sales}: {result.summary()}", file=sys.stderr)
         print(f"policy calendar: {calendar.source} (sha256 {calendar.sha256[:12]})", file=sys.stderr)
         loading.ensure_usable(result)
         t1 = time.perf_counter()
@@ -249,9 +257,12 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise InputError(str(exc), path=args.sales) from None
     else:
-        result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
-        loading.write_rejects(result, out)
-        print(f"{args.sales}: {result.summary()}", file=sys.stderr)
+        if exports:
+            result = export_sales(Path(args.sales), args, out)
+        else:
+            result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
+            loading.write_rejects(result, out)
+            print(f"{args.sales}: {result.summary()}", file=sys.stderr)
         loading.ensure_usable(result)
         t1 = time.perf_counter()
         try:

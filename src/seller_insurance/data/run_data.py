@@ -161,6 +161,26 @@ def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
     )
 
 
+def _convert_exports(folder: Path, run_dir: Path) -> Path:
+    """A folder of Seller Central exports -> ``<run_dir>/input/`` (monthly_sales.csv, sellers.csv when the accounts
+    file has categories, claims_daily.csv, exports.json) read like any dataset folder afterwards.
+
+    The exports' rejects go to ``<run_dir>/rejects/exports.csv`` first; then a file that cannot be read at all, or
+    no usable row, is an ``InputError``. Gross proceeds: the default definition (docs/seller-central.md).
+    """
+    from seller_insurance.data import exports
+    from seller_insurance.safe_export import to_spreadsheet_csv
+
+    result = exports.read_accounts(folder)
+    (run_dir / "rejects").mkdir(parents=True, exist_ok=True)
+    to_spreadsheet_csv(result.rejects, run_dir / "rejects" / "exports.csv")
+    if result.errors:
+        raise InputError(f"{len(result.errors)} export file(s) unusable: " + "; ".join(result.errors))
+    if len(result.monthly) == 0:
+        raise InputError("no usable row in the Seller Central exports (see rejects/exports.csv)", path=folder)
+    return exports.write_dataset(result, run_dir / "input", folder)
+
+
 def prepare_run_data(
     run_dir: str | Path | None = None,
     *,
@@ -174,7 +194,9 @@ def prepare_run_data(
 ) -> RunData:
     """Make sure the run's data exist, load and validate them, and record them in ``<run_dir>/dataset.json``.
 
-    ``input_dir`` (a folder of the user's exports) wins over the synthetic parameters. Otherwise the synthetic
+    ``input_dir`` (a folder of the user's exports) wins over the synthetic parameters. A folder of Seller Central
+    exports (no ``monthly_sales`` table, export files instead; ``seller_insurance.data.exports``) is first
+    combined into ``<run_dir>/input/`` (:func:`_convert_exports`) and read from there. Otherwise the synthetic
     dataset ``data/raw/<dataset_name>`` is generated once with the given parameters and reused afterwards; raw data
     are immutable, so asking for the same name with other parameters is an error (choose another name).
     ``marketplaces``: comma-separated site codes, empty for the generator's default mix.
@@ -186,6 +208,17 @@ def prepare_run_data(
             raise InputError("input folder not found", path=folder)
         description = f"your data: {folder}"
         record: dict[str, Any] = {"source": "user", "path": str(folder)}
+        from seller_insurance.data import exports
+
+        if exports.is_export_folder(folder):
+            converted = _convert_exports(folder, run_dir)
+            description = f"your Seller Central exports: {folder}"
+            record = {
+                "source": "seller-central",
+                "path": str(converted),
+                "exports": json.loads((converted / "exports.json").read_text()),
+            }
+            folder = converted
     else:
         from seller_insurance.data.synthetic import GeneratorParams, ensure_dataset
 

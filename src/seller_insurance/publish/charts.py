@@ -78,6 +78,7 @@ ValueFormat = str | Callable[[float], str]
 __all__ = [
     "DPI",
     "FIGSIZE",
+    "NOTHING_TO_SHOW",
     "PALETTE",
     "SLIDE_SUFFIX",
     "STYLE",
@@ -91,6 +92,7 @@ __all__ = [
     "histogram",
     "interval_chart",
     "line_chart",
+    "nothing_to_show",
     "save_figure",
     "stacked_share_chart",
     "title_crop_share",
@@ -112,6 +114,45 @@ def _styled(func: Callable[..., Figure]) -> Callable[..., Figure]:
             return func(*args, **kwargs)
 
     return wrapper
+
+
+# --- empty data -------------------------------------------------------------------------------------------------
+
+NOTHING_TO_SHOW = (
+    "Nothing to chart: the data have no rows for this figure (for example nobody newly required or required "
+    "earlier, no claims, or a single site or month)."
+)
+
+
+def _nothing(data: object, columns: Sequence[str] = ()) -> bool:
+    """True if ``data`` has no rows, or every value of every column in ``columns`` is missing (NaN)."""
+    if data is None or len(data) == 0:  # type: ignore[arg-type]
+        return True
+    if columns and isinstance(data, pd.DataFrame):
+        present = [c for c in columns if c in data.columns]
+        if present and bool(data[present].apply(pd.to_numeric, errors="coerce").isna().all().all()):
+            return True
+    return False
+
+
+@_styled
+def nothing_to_show(title: str, text: str | None = None, *, footnote: str | None = None) -> Figure:
+    """A figure with the title and a sentence instead of a chart (empty groups, one-sided or tiny data).
+
+    Every chart helper returns this when it gets no rows (or only missing values), so a notebook publishes a
+    figure that says what it cannot show rather than crashing. ``text`` defaults to :data:`NOTHING_TO_SHOW`.
+    """
+    fig = plt.figure(figsize=FIGSIZE)
+    fig.text(
+        0.5,
+        0.5,
+        _wrap(text or NOTHING_TO_SHOW, 70),
+        ha="center",
+        va="center",
+        fontsize=LABEL_SIZE + 2,
+        color="#444444",
+    )
+    return _finish(fig, title, footnote)
 
 
 # --- small helpers ----------------------------------------------------------------------------------------------
@@ -222,7 +263,7 @@ def _category_labels(names: list[str], horizontal: bool) -> CategoryLabels:
         width = int(col / (size * _CHAR_EM))
         if width >= longest_word:
             labels = [_wrap(x, width) for x in names]
-            if max(label.count("\n") for label in labels) <= 3:
+            if max((label.count("\n") for label in labels), default=0) <= 3:
                 return CategoryLabels(labels, size, 0.0, col)
     return CategoryLabels([_wrap(x, 60) for x in names], 11.0, 40.0, col)  # one line each when rotated
 
@@ -430,6 +471,8 @@ def bar_chart(
     several) drawn in the accent colour while the others are grey; ``None`` draws every bar in the accent colour.
     ``category_label`` names the category axis when the categories need a unit (e.g. "months earlier").
     """
+    if _nothing(data, [value]):
+        return nothing_to_show(title, footnote=footnote)
     cats = _categories(data, category, horizontal)
     values = _column(data, value, "bar_chart")
     _check_finite(values, list(data[category]), value)
@@ -483,6 +526,8 @@ def grouped_bar_chart(
     E.g. newly affected vs accelerated sellers by size band. Series colours follow the palette in order; a
     coloured key above the plot names them (no boxed legend). ``category_label`` names the category axis.
     """
+    if _nothing(data, list(series.values())):
+        return nothing_to_show(title, footnote=footnote)
     if not series:
         raise ValueError("grouped_bar_chart: series is empty; pass {label: column}")
     cats = _categories(data, category, horizontal)
@@ -563,6 +608,8 @@ def line_chart(
     value is >= 0. For a numeric ``x`` (``x_is_month=False``), ``x_format`` formats its ticks (e.g. ``"${:,.0f}"``)
     and ``xlabel`` names it with its unit. NaN values leave gaps; a series that is all NaN raises ValueError.
     """
+    if _nothing(data):  # rows whose series are all missing stay an error (a wrong column, not no data)
+        return nothing_to_show(title, footnote=footnote)
     if not series:
         raise ValueError("line_chart: series is empty; pass {label: column}")
     if x not in data.columns:
@@ -662,6 +709,8 @@ def interval_chart(
     ``(value, text)`` draws a dashed reference line, e.g. ``(0.80, "Amazon: more than 80%")``. ``as_percent``:
     the values are shares in [0, 1] shown as percentages. Requires ``low <= estimate <= high`` in every row.
     """
+    if _nothing(data, [estimate]):
+        return nothing_to_show(title, footnote=footnote)
     cats = _categories(data, category)
     labels = cats.labels
     est, lo, hi = (_column(data, c, "interval_chart") for c in (estimate, low, high))
@@ -749,6 +798,8 @@ def stacked_share_chart(
     above the plot names the parts. ``total_format`` (e.g. ``"${:,.0f}"``) writes each row's total at its right
     end. Parts must be >= 0 and every row total > 0.
     """
+    if _nothing(data, list(parts.values())):
+        return nothing_to_show(title, footnote=footnote)
     if not parts:
         raise ValueError("stacked_share_chart: parts is empty; pass {label: column}")
     cats = _categories(data, category)
@@ -826,6 +877,8 @@ def heatmap(
     to True when the values fit their cells at 9 pt or more. NaN cells are light grey and marked "n/a". With
     more than 12 columns only every k-th column is labelled.
     """
+    if _nothing(grid) or bool(grid.isna().all().all()):
+        return nothing_to_show(title, footnote=footnote)
     if grid.empty:
         raise ValueError("heatmap: grid is empty")
     arr = grid.to_numpy(dtype="float64")
@@ -892,6 +945,8 @@ def histogram(
     unit counted (default "sellers"). ``mark_median`` draws and labels the median. NaN values raise
     ValueError (drop them explicitly and say so in the footnote).
     """
+    if len(values) == 0:
+        return nothing_to_show(title, footnote=footnote)
     v = np.asarray(values, dtype="float64")
     if v.size == 0:
         raise ValueError("histogram: no values")
