@@ -54,6 +54,9 @@ class Source:
     read_columns: list[str] | None = None  # Parquet: the subset to read (None = all)
     malformed: list[tuple[str, int, str]] = field(default_factory=list)
     has_quotes: bool = True  # CSV: any '"' in the file (else no value can hold a line break: faster parsing)
+    # Parquet: high-cardinality columns (ids) of ``dictionary_columns``, read as dictionary only where the row
+    # groups are sorted by them (see ``sorted_row_groups``); elsewhere plain text hashed once by the loader.
+    id_columns: list[str] = field(default_factory=list)
 
     def batches(self) -> Iterator[Batch]:
         self.malformed = []
@@ -68,9 +71,11 @@ class Source:
             try:
                 pf_cols = pq.read_schema(f).names
                 cols = [c for c in (self.read_columns or pf_cols) if c in pf_cols]
-                table = pq.read_table(
-                    f, columns=cols, read_dictionary=[c for c in self.dictionary_columns if c in cols] or None
-                )
+                as_dict = [c for c in self.dictionary_columns if c in cols]
+                if any(c in self.id_columns for c in as_dict):
+                    meta = pq.read_metadata(f)
+                    as_dict = [c for c in as_dict if c not in self.id_columns or sorted_row_groups(meta, c)]
+                table = pq.read_table(f, columns=cols, read_dictionary=as_dict or None)
             except (OSError, pa.ArrowException) as exc:
                 raise InputError(f"cannot read as Parquet ({exc})", path=f) from None
             yield Batch(table, str(f), None)
@@ -137,6 +142,30 @@ class Source:
             recs = np.array([s[0] for s in skipped], dtype=np.int64)
             lines = _lines_of_records(recs, nl_events)
             self.malformed = [(str(f), int(ln), text) for ln, (_, text) in zip(lines, skipped, strict=True)]
+
+
+def sorted_row_groups(meta: pq.FileMetaData, column: str) -> bool:
+    """Whether the row groups' statistics say the file is sorted by ``column`` (each group starts at or after the
+    previous one's maximum); one row group counts as sorted.
+
+    Reading an id column with ``read_dictionary`` is cheap and lets the loader skip hashing when the file is sorted
+    by it (each row group's dictionary then holds only its own ids). In any other order every row group holds
+    most of the ids, Parquet's dictionary pages overflow into plain pages and pyarrow's dictionary read costs
+    4-5x a plain read (1M ids x 36 months: 3.6-4.4 s against 0.7-0.8 s); plain text hashed once is faster.
+    """
+    names = meta.schema.names
+    if column not in names or meta.num_row_groups <= 1:
+        return True
+    i = names.index(column)
+    prev_max = None
+    for k in range(meta.num_row_groups):
+        st = meta.row_group(k).column(i).statistics
+        if st is None or not st.has_min_max:
+            return False
+        if prev_max is not None and st.min < prev_max:
+            return False
+        prev_max = st.max
+    return True
 
 
 def _raise_csv(exc: Exception, f: Path):
