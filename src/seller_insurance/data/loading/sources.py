@@ -10,10 +10,12 @@ in ``Source.malformed`` (file, line, text) instead of stopping the read.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -103,7 +105,10 @@ class Source:
         )
         try:
             reader = pcsv.open_csv(
-                str(f), read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
+                pa.input_stream(str(f), compression="gzip" if is_gzip(f) else None),
+                read_options=read_opts,
+                parse_options=parse_opts,
+                convert_options=conv_opts,
             )
         except pa.ArrowInvalid as exc:
             _raise_csv(exc, f)
@@ -221,9 +226,9 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
             raise InputError("folder holds no Parquet files (*.parquet)", path=p)
         return _parquet_source(p, files, dictionary_columns)
     try:
-        with open(p, "rb") as fh:
+        with open_bytes(p) as fh:
             head = fh.read(_SAMPLE_BYTES)
-    except OSError as exc:
+    except (OSError, EOFError) as exc:
         raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
     if head[:4] == b"PAR1" or p.suffix.lower() in PARQUET_SUFFIXES:
         return _parquet_source(p, [p], dictionary_columns)
@@ -251,11 +256,22 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
     )
 
 
+def is_gzip(path: Path) -> bool:
+    """Whether the file starts with the gzip magic bytes (``.csv.gz`` exports)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzip."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
 def _contains(path: Path, needle: bytes, chunk: int = 8 << 20) -> bool:
     """Whether the file contains ``needle`` (C-speed search in 8 MB reads; stops at the first hit). Plain reads,
     not mmap, so the scanned file does not count towards this process's resident memory."""
     tail = b""
-    with open(path, "rb") as fh:
+    with open_bytes(path) as fh:
         while block := fh.read(chunk):
             if needle in tail + block[: len(needle) - 1] or needle in block:
                 return True

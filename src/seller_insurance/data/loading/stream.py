@@ -15,7 +15,7 @@ from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
 )
-from seller_insurance.data.loading.sources import NotUtf8, Source, open_source
+from seller_insurance.data.loading.sources import NotUtf8, Source, open_bytes, open_source
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     KNOWN_MARKETPLACES,
@@ -348,7 +348,7 @@ def _reheader(src: Source) -> list[str]:
     import csv
     import io
 
-    with open(src.path, "rb") as fh:
+    with open_bytes(src.path) as fh:
         head = fh.read(1 << 16)
     text = head.decode("latin-1")
     try:
