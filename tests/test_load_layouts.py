@@ -237,3 +237,28 @@ def test_typed_columns_match_the_csv_cell_by_cell(tmp_path):
     ref = frames.pop("csv_by_seller")
     for name, f in frames.items():
         pd.testing.assert_frame_equal(f, ref, obj=name)
+
+
+DASK_LAYOUTS = [
+    "csv_shuffled",
+    "csv_gz",
+    "csv_no_marketplace",
+    "parquet_month_mixed_text",
+    "parquet_all_large_string",
+    "parquet_int_ids_no_marketplace_by_month",
+    "parquet_folder_of_parts",
+]
+
+
+@pytest.mark.dask
+@pytest.mark.parametrize("name", DASK_LAYOUTS)
+def test_scheduler_local_takes_every_layout_with_the_same_output_and_rejects(name, reference, tmp_path):
+    """``--scheduler local`` loads through the same parser (CSV included) and writes the same rejects file."""
+    path, rows_of = write_layout(name, tmp_path)
+    with_mp = LAYOUTS[name][2]
+    out = tmp_path / "dask.csv"
+    assert main(["evaluate", str(path), "--out", str(out), "--scheduler", "local"]) == 0
+    assert out.read_bytes() == reference
+    rejects = pd.read_csv(tmp_path / "dask.rejects.csv", dtype=str, keep_default_na=False)
+    csv = LAYOUTS[name][1].startswith("csv")
+    assert got_rejects(rejects, rows_of, with_mp, csv) == expected_rejects(with_mp)
