@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from seller_insurance.cli import main
-from seller_insurance.data.loading import load_monthly_sales
+from seller_insurance.data.loading import load_claims, load_monthly_sales
 
 N_SELLERS, N_MONTHS = 24, 14
 MONTHS = [str(p) for p in pd.period_range("2020-01", periods=N_MONTHS, freq="M")]
@@ -262,3 +262,44 @@ def test_scheduler_local_takes_every_layout_with_the_same_output_and_rejects(nam
     rejects = pd.read_csv(tmp_path / "dask.rejects.csv", dtype=str, keep_default_na=False)
     csv = LAYOUTS[name][1].startswith("csv")
     assert got_rejects(rejects, rows_of, with_mp, csv) == expected_rejects(with_mp)
+
+
+# --- claims: the file's own columns survive loading ------------------------------------------------------------
+
+CLAIMS_ROWS = [  # claim_id, seller_id, filed_date, claim_type, amount, status, category
+    ("C1", "1001", "2021-01-05", "property_damage", 500.0, "valid", "Toys"),
+    ("C2", "1001", "2021-02-05", "property_damage", 1500.0, "valid", "Toys"),
+    ("C3", "1002", "2021-03-05", "personal_injury", 200.0, "valid", " Garden "),
+    ("C4", "1003", "2021-04-05", "property_damage", 300.0, "valid", "Garden"),
+    ("C5", "1003", "2021-05-05", "property_damage", 2000.0, "valid", "Garden"),
+    ("C6", "1004", "2021-06-05", "property_damage", 100.0, "pending", "Toys"),  # not counted (not valid)
+    ("C7", "1004", "2021-06-05", "property_damage", -5.0, "valid", "Toys"),  # rejected: amount <= 0
+]
+CLAIMS_COLUMNS = ["claim_id", "seller_id", "filed_date", "claim_type", "amount", "status", "category"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet_dictionary"])
+def test_claims_by_a_column_only_the_claims_file_has(fmt, tmp_path):
+    """``claims --by category`` groups by the file's own column (no sellers table): counts and sums by hand."""
+    df = pd.DataFrame(CLAIMS_ROWS, columns=CLAIMS_COLUMNS)
+    if fmt == "csv":
+        path = tmp_path / "claims.csv"
+        df.to_csv(path, index=False)
+    else:
+        path = tmp_path / "claims.parquet"
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        pq.write_table(table.set_column(6, "category", table.column("category").dictionary_encode()), path)
+    loaded = load_claims(path)
+    assert list(loaded.frame["category"]) == ["Toys", "Toys", "Garden", "Garden", "Garden", "Toys"]
+    assert loaded.rows_read == 7 and loaded.rows_accepted == 6 and len(loaded.rejects) == 1
+
+    out = tmp_path / "shares.csv"
+    assert main(["claims", str(path), "--by", "category", "--out", str(out)]) == 0
+    got = pd.read_csv(out).set_index("category")
+    # valid claims only, cap 1,000: Garden 200, 300, 2000; Toys 500, 1500
+    assert got.loc["Garden", "n_claims"] == 3 and got.loc["Garden", "n_under_cap"] == 2
+    assert got.loc["Toys", "n_claims"] == 2 and got.loc["Toys", "n_under_cap"] == 1
+    assert got.loc["Garden", "amount_total"] == pytest.approx(2500.0)
+    assert got.loc["Garden", "amount_under_cap"] == pytest.approx(500.0)
+    assert got.loc["Toys", "amount_total"] == pytest.approx(2000.0)
+    assert got.loc["Toys", "amount_under_cap"] == pytest.approx(500.0)
