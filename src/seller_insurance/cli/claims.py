@@ -286,9 +286,9 @@ def _write_outputs(shares, split, out: Path) -> int:
 
 
 def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, claims_start) -> int:
-    """``--scheduler``: claims and sales are Parquet read by the Dask workers (no loader pass, so no rejects files
-    for them); the sellers table (one row per seller) still goes through the loader. The payer split has no Dask
-    version: with ``--sales`` the claims are collected and split in pandas. See docs/scale-out.md."""
+    """``--scheduler``: every input goes through the loader as without it (same parsing, same rejects files), then
+    the rules and claim shares run on the Dask cluster. The payer split has no Dask version: with ``--sales`` the
+    claims are split in pandas. See docs/loading.md."""
     from seller_insurance.analysis import claims as cl
     from seller_insurance.analysis import distributed
     from seller_insurance.data import loading
@@ -296,6 +296,12 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
     sellers = (
         _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame
         if args.sellers
+        else None
+    )
+    claims = _load(loading.load_claims, args.claims, out, "claims").frame
+    sales = (
+        _load(loading.load_monthly_sales, args.sales, side_path(out, "sales"), "sales")
+        if args.sales
         else None
     )
     split = None
@@ -306,9 +312,9 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
                 print(
                     "rule engine: comparing the three-month and single-month rules on dask", file=sys.stderr
                 )
-                comparison = distributed.compare_rules_dask(args.sales, start=args.rule_start)
+                comparison = distributed.compare_rules_dask(sales.frame, start=args.rule_start)
             shares = distributed.claim_shares_dask(
-                args.claims,
+                claims,
                 cap=args.cap,
                 strict=args.strict,
                 by=by,
@@ -321,7 +327,6 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
                 seed=args.seed,
             )
             if comparison is not None:
-                claims = distributed.read_claims(args.claims).compute()
                 split = cl.payer_split(
                     claims,
                     comparison,
