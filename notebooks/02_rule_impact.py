@@ -19,7 +19,7 @@
 # # 2. Rule impact: who the single-month rule pulls in, and how much earlier
 #
 # **Question.** Amazon's insurance requirement used to start after gross sales *exceeded* the site's threshold
-# (US$10,000 on the US site) in *each of three consecutive months*; from September 2021 one month is enough. How
+# (USD 10,000 on the US site) in *each of three consecutive months*; from September 2021 one month is enough. How
 # many sellers does the single-month rule newly pull in, how many does it pull in earlier, and by how much?
 #
 # **How to read it.** Each seller on each marketplace gets a status: *newly affected* (required under the new rule,

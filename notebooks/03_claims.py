@@ -16,11 +16,11 @@
 # ---
 
 # %% [markdown]
-# # 3. Claims: what share falls under $1,000, and who pays
+# # 3. Claims: what share falls under the USD 1,000 cap, and who pays
 #
 # **Question.** From September 2021 Amazon settles property-damage and personal-injury claims itself and pays
-# those of $1,000 or less without seeking money back from sellers who hold valid insurance; it says more than 80%
-# of such claims are under $1,000. What share of claims falls under the cap, by count and by value, and how does the
+# those of USD 1,000 or less without seeking money back from sellers who hold valid insurance; it says more than 80%
+# of such claims are under USD 1,000. What share of claims falls under the cap, by count and by value, and how does the
 # single-month rule move claim dollars between sellers, insurers and Amazon?
 #
 # **How to read it.** Shares come with 95% intervals (Wilson for counts; bootstrap or delta method for the value
@@ -309,8 +309,9 @@ if has_claims:
     charts.publish(fig, "claims_who_pays", FIG)
     display(
         Markdown(
-            f"Uninsured sellers pay {say.usd(seller_old)} of claims under the three-month rule and {say.usd(seller_new)} "
-            f"under the single-month rule: **{say.usd(moved)}** moves to insurers and Amazon."
+            f"Uninsured sellers pay {say.text(say.usd(seller_old))} of claims under the three-month rule and "
+            f"{say.text(say.usd(seller_new))} under the single-month rule: **{say.text(say.usd(moved))}** moves to "
+            "insurers and Amazon."
         )
     )
 

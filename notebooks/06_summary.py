@@ -33,12 +33,11 @@ run_name = "interactive"  # name of the run shown on the title slide
 # %%
 import json
 
-import pandas as pd
 from IPython.display import Markdown, display
 
 from seller_insurance.data.run_data import resolve_run_dir
 from seller_insurance.publish import narrative as say
-from seller_insurance.publish import report, run_metrics
+from seller_insurance.publish import report, run_metrics, text
 
 RUN = resolve_run_dir(run_dir)
 dataset = json.loads((RUN / "dataset.json").read_text()) if (RUN / "dataset.json").exists() else {}
@@ -47,13 +46,6 @@ event_sections = [name for name in run_metrics.load_sections(RUN) if name.starts
 metrics = run_metrics.assemble(
     RUN, info, section_order=["data", *event_sections, "rules", "claims", "sensitivity", "forecast"]
 )
-table = pd.DataFrame(
-    [
-        {"metric": k, "value": run_metrics.format_metric(v), "what": v["label"]}
-        for k, v in metrics["metrics"].items()
-    ]
-)
-table
 
 # %%
 m = metrics["metrics"]
@@ -61,6 +53,12 @@ m = metrics["metrics"]
 
 def show(key: str) -> str:
     return run_metrics.format_metric(m[key]) if key in m else "n/a"
+
+
+def months(key: str) -> str:
+    """A recorded number of months in words that agree with it: "1 month", "2 months"."""
+    value = (m.get(key) or {}).get("value")
+    return "n/a months" if value is None else text.plural(value, "month")
 
 
 def event_line(ev: dict) -> str:
@@ -73,8 +71,10 @@ def event_line(ev: dict) -> str:
     return (
         f"- **{say.text(ev['event'])}**: newly required **{show(f'{sec}.total.newly_affected')}** seller-sites "
         f"({show(f'{sec}.total.newly_affected_share')} of those not already required), "
-        f"{show(f'{sec}.total.accelerated')} required earlier (median {show(f'{sec}.total.median_lead_months')} "
-        "months)" + (f"; per site: {per_site}" if per_site else "") + "."
+        f"{show(f'{sec}.total.accelerated')} required earlier (a median of "
+        f"{months(f'{sec}.total.median_lead_months')})"
+        + (f"; per site: {per_site}" if per_site else "")
+        + "."
     )
 
 
@@ -97,8 +97,8 @@ display(
                 f"- **Newly required**{' across all changes' if events else ' by the single-month rule'}: "
                 f"**{show('rules.newly_affected')}** sellers "
                 f"({show('rules.newly_affected_share')} of those not already required).",
-                f"- **Required earlier**: {show('rules.accelerated')} sellers, a median {show('rules.median_lead_months')} "
-                "months earlier.",
+                f"- **Required earlier**: {show('rules.accelerated')} sellers, a median of "
+                f"{months('rules.median_lead_months')} earlier.",
                 f"- **Claims at or under the cap**: {show('claims.count_share_under_cap')} by count "
                 f"({show('claims.count_share_low')}-{show('claims.count_share_high')}), "
                 f"{show('claims.value_share_under_cap')} by value.",
@@ -107,6 +107,15 @@ display(
         )
     )
 )
+
+# %% [markdown]
+# ## Key numbers
+# Each number as its notebook computed it, with its 95% interval where the notebook gives one. The counts of the
+# rule-change events are seller-sites newly required by that event's own switch; the "across all changes" count
+# adds the events up, which is why it is larger than any one of them.
+
+# %%
+say.table(run_metrics.key_numbers(metrics), hide_index=True)
 
 # %% [markdown]
 # ## Input rows not used

@@ -125,3 +125,31 @@ def test_events_in_lists_each_event_with_the_sites_that_have_sellers(tmp_path):
             "with_sellers": ["CA"],
         }
     ]
+
+
+def test_key_numbers_fold_intervals_drop_per_site_rows_and_name_the_notebook():
+    from seller_insurance.publish.run_metrics import key_numbers
+
+    merged = {
+        "metrics": {
+            "data.sellers": {"value": 1200, "label": "seller-sites", "format": ",.0f"},
+            "event_2024.CA.newly_affected": {"value": 3, "label": "on CA newly", "format": ",.0f"},
+            "event_2024.total.newly_affected": {"value": 9, "label": "2024 newly", "format": ",.0f"},
+            "claims.count_share_under_cap": {"value": 0.8234, "label": "claims under cap", "format": ".1%"},
+            "claims.count_share_low": {"value": 0.81, "label": "low", "format": ".1%"},
+            "claims.count_share_high": {"value": 0.836, "label": "high", "format": ".1%"},
+            "forecast.best_model": {"value": "logistic", "label": "best model", "format": "s"},
+        }
+    }
+    t = key_numbers(merged)
+    assert t.to_dict(orient="records") == [
+        {"Key number": "seller-sites", "Value": "1,200", "95% interval": "", "From": "01 The data"},
+        {"Key number": "2024 newly", "Value": "9", "95% interval": "", "From": "02 Rule impact"},
+        {
+            "Key number": "claims under cap",
+            "Value": "82.3%",
+            "95% interval": "81.0% to 83.6%",
+            "From": "03 Claims",
+        },
+        {"Key number": "best model", "Value": "logistic", "95% interval": "", "From": "05 Watch-list"},
+    ]

@@ -146,8 +146,8 @@ def _run_in_lab(browser, lab, name: str) -> tuple[dict, list[str], list[str], li
     page.wait_for_timeout(1500)  # MathJax typesets asynchronously after the outputs are attached
     state = page.evaluate(NOTEBOOK_STATE_JS, name)
     maths = page.eval_on_selector_all(
-        f".jp-OutputArea {MATHJAX_SELECTOR}",
-        "els => els.map(e => (e.closest('.jp-OutputArea-output') || e).innerText.slice(0, 160))",
+        f".jp-Notebook {MATHJAX_SELECTOR}",  # Markdown cells and outputs alike
+        "els => els.map(e => (e.closest('.jp-OutputArea-output, .jp-MarkdownOutput') || e).innerText.slice(0, 160))",
     )
     broken = page.evaluate(BROKEN_IMAGES_JS)
     page.evaluate(f"async () => {{ await ({PANEL_JS})({name!r}).sessionContext.shutdown(); }}")

@@ -337,7 +337,9 @@ def _series_key(ax: Any, labels: Sequence[str], colors: Sequence[str]) -> None:
 def _value_limits(lo: float, hi: float, pad: float = 0.16) -> tuple[float, float]:
     """Axis limits that include 0 and leave room (``pad`` of the span) for direct labels beyond the bar ends."""
     lo, hi = min(lo, 0.0), max(hi, 0.0)
-    span = (hi - lo) or 1.0
+    if lo == hi == 0.0:  # every value is 0 (a one-sided user dataset): a unit axis, not a singular one
+        return (0.0, 1.0)
+    span = hi - lo
     return (lo - pad * span if lo < 0 else 0.0, hi + pad * span if hi > 0 else 0.0)
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 
 def _plain(value: Any) -> Any:
@@ -224,3 +225,71 @@ def assemble(
             raise KeyError(f"slide {s['title']!r} names metric {s['metric']!r}, which no notebook recorded")
     (Path(run_dir) / "metrics.json").write_text(json.dumps(merged, indent=2) + "\n")
     return merged
+
+
+#: The notebook each metrics section comes from (the summary's "From" column).
+SECTION_NOTEBOOKS: dict[str, str] = {
+    "data": "01 The data",
+    "rules": "02 Rule impact",
+    "event": "02 Rule impact",
+    "claims": "03 Claims",
+    "sensitivity": "04 Sensitivity",
+    "forecast": "05 Watch-list",
+}
+
+
+def _interval_base(key: str, metrics: Mapping[str, Any]) -> tuple[str, str] | None:
+    """``(base key, "low"|"high")`` when ``key`` is the bound of an interval whose point value is recorded.
+
+    ``claims.count_share_low`` bounds ``claims.count_share`` or, as notebook 03 names it,
+    ``claims.count_share_under_cap``.
+    """
+    for end in ("low", "high"):
+        if key.endswith(f"_{end}"):
+            stem = key[: -len(end) - 1]
+            for base in (stem, f"{stem}_under_cap"):
+                if base in metrics:
+                    return base, end
+    return None
+
+
+def key_numbers(merged: Mapping[str, Any]) -> pd.DataFrame:
+    """The summary's table of key numbers: label, value, 95% interval and the notebook it comes from.
+
+    Parameters
+    ----------
+    merged : mapping
+        An assembled ``metrics.json`` (:func:`assemble`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``Key number`` (the metric's label), ``Value`` (as :func:`format_metric` writes it), ``95%
+        interval`` ("low to high", empty where none was recorded) and ``From`` (the notebook). Interval bounds
+        (``*_low``/``*_high``) are folded into their point value's row; per-site rows of the rule-change events
+        (``event_2024.CA.*``) are left out (the summary's sentences give them), their totals kept. Metric order.
+    """
+    metrics = merged.get("metrics", {})
+    bounds: dict[str, dict[str, str]] = {}
+    for key in metrics:
+        found = _interval_base(key, metrics)
+        if found:
+            bounds.setdefault(found[0], {})[found[1]] = format_metric(metrics[key])
+    rows = []
+    for key, entry in metrics.items():
+        section = key.split(".", 1)[0]
+        parts = key.split(".")
+        if _interval_base(key, metrics) or (
+            section.startswith("event_") and len(parts) == 3 and parts[1] != "total"
+        ):
+            continue
+        b = bounds.get(key, {})
+        rows.append(
+            {
+                "Key number": entry.get("label", key),
+                "Value": format_metric(entry),
+                "95% interval": f"{b['low']} to {b['high']}" if {"low", "high"} <= b.keys() else "",
+                "From": SECTION_NOTEBOOKS.get(section.split("_")[0], section),
+            }
+        )
+    return pd.DataFrame(rows, columns=["Key number", "Value", "95% interval", "From"])

@@ -229,7 +229,7 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
         with open_bytes(p) as fh:
             head = fh.read(_SAMPLE_BYTES)
     except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
+        raise InputError(f"cannot read file ({getattr(exc, 'strerror', None) or exc})", path=p) from None
     if head[:4] == b"PAR1" or p.suffix.lower() in PARQUET_SUFFIXES:
         return _parquet_source(p, [p], dictionary_columns)
     if head[:4] == b"PK\x03\x04":
