@@ -249,6 +249,14 @@ def test_failure_messages(tmp_path, make, message):
         read_export(make(tmp_path))
 
 
+def test_contract_table_in_a_workbook_is_told_to_save_as_csv(tmp_path):
+    path = write_xlsx(tmp_path / "monthly.xlsx", [["seller_id", "month", "gross_sales"], ["a", "2021-01", 5]])
+    with pytest.raises(
+        InputError, match=r"first line: 'seller_id', 'month', 'gross_sales'; .* saved as UTF-8 CSV"
+    ):
+        read_export(path)
+
+
 def test_zip_with_two_csvs_is_refused(tmp_path):
     path = tmp_path / "two.zip"
     with zipfile.ZipFile(path, "w") as zf:
