@@ -32,7 +32,7 @@ dataset_name = "default"  # folder under data/raw/ for the synthetic data (reuse
 input_dir = ""  # a folder of your own exports; empty: synthetic data
 n_sellers = 100000  # synthetic: number of sellers
 start_month = "2019-01"  # synthetic: first calendar month (YYYY-MM)
-n_months = 60  # synthetic: number of calendar months
+n_months = 72  # synthetic: number of calendar months (2019-01..2024-12: both rule changes)
 seed = 20210901  # synthetic: random seed (same seed and parameters: same bytes)
 marketplaces = ""  # synthetic: comma-separated sites (e.g. "US,UK"); empty: the generator's default mix
 

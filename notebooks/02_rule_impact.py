@@ -27,21 +27,32 @@
 # crosses the threshold) or *already required* (required under the old rule before the new one started, so the
 # change did not touch it). Shares are of all sellers that were not already required. Every number in the text
 # below is computed in this notebook; the definitions are in `seller_insurance.analysis.impact` and `seller_insurance.analysis.rules`.
+#
+# **Each site under its own rules.** By default the rules come from the policy calendar (`docs/policy-calendar.md`):
+# the US moved to one month in September 2021, Canada in May 2024, the UK and the EU stores in June 2024; Mexico and
+# Japan did not change. A seller's status is relative to its own site's switch month, so the two changes are two
+# events, reported separately: "US, September 2021" and "CA, UK and EU, 2024". `calendar = "none"` applies one
+# `rule_start` to every site instead (the analysis before the calendar).
 
 # %% tags=["parameters"]
 run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
-threshold = None  # None: each site's default threshold; a number applies to every site (local currency)
-old_months = 3  # window of the old rule: consecutive calendar months over the threshold
-new_months = 1  # window of the new rule
-rule_start = "2021-09"  # month the new rule took effect (YYYY-MM)
+calendar = ""  # policy calendar: empty for the shipped one (each site under its own rules), a CSV path, or "none" (one rule_start for every site)
+pool_eu = False  # with the calendar: add a seller's EU-store sales in EUR against EUR 5,000 (third-party reports only)
+threshold = (
+    None  # calendar "none" only: None = the default threshold of each site; a number applies to every site
+)
+old_months = 3  # calendar "none" only: old-rule window (consecutive months over the threshold)
+new_months = 1  # calendar "none" only: window of the new rule
+rule_start = "2021-09"  # calendar "none" only: month the new rule took effect on every site (YYYY-MM)
 end_month = ""  # as-of month (YYYY-MM); empty: the last month of the data
 inclusive = False  # False: sales must exceed the threshold (contract); True: reach it (seller notice)
 annual_premium_usd = 1250.0  # annual premium for US$1M cover (broker range $500-$2,000)
-scheduler = ""  # rule engine on Dask: tcp://host:8786, or local for a LocalCluster here; empty: plain pandas
+scheduler = ""  # calendar "none" only (calendar mode runs in-process): rule engine on Dask: tcp://host:8786, or local for a LocalCluster here; empty: plain pandas
 
 # %%
 from IPython.display import Markdown, display
 
+from seller_insurance import policy
 from seller_insurance.analysis import distributed, impact, rules
 from seller_insurance.data.run_data import load_run_data, resolve_run_dir
 from seller_insurance.publish import charts, run_metrics
@@ -52,6 +63,7 @@ FIG = RUN / "figures"
 charts.use_style()
 data = load_run_data(RUN)
 end = end_month or None
+cal = None if str(calendar).strip().lower() == "none" else policy.load_calendar(calendar or None)
 rule_kw = {
     "old_months": old_months,
     "new_months": new_months,
@@ -60,21 +72,30 @@ rule_kw = {
     "start": rule_start,
     "end": end,
 }
-with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
-    comparison = (
-        distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
-        if client
-        else rules.compare_rules(data.monthly_sales, **rule_kw)
+if (
+    cal is not None
+):  # each site under its own rules, as of the last month of the data (a later switch: not yet)
+    end = end or data.last_month
+    comparison = rules.evaluate_calendar(
+        data.monthly_sales, cal, inclusive=inclusive, end=end, pool_eu=pool_eu
     )
-note = say.rule_footnote(
-    data.description,
-    threshold=threshold,
-    old_months=old_months,
-    new_months=new_months,
-    start=rule_start,
-    inclusive=inclusive,
-    end=end,
-)
+    note = say.calendar_footnote(data.description, cal, inclusive=inclusive, end=end, pool_eu=pool_eu)
+else:
+    with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
+        comparison = (
+            distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
+            if client
+            else rules.compare_rules(data.monthly_sales, **rule_kw)
+        )
+    note = say.rule_footnote(
+        data.description,
+        threshold=threshold,
+        old_months=old_months,
+        new_months=new_months,
+        start=rule_start,
+        inclusive=inclusive,
+        end=end,
+    )
 overall = impact.impact_table(comparison).iloc[0]
 
 # %% [markdown]
@@ -83,7 +104,12 @@ overall = impact.impact_table(comparison).iloc[0]
 # %%
 display(
     Markdown(
-        f"Of **{say.n(overall.population)}** seller-marketplaces not already required when the new rule started "
+        (
+            "Each site under its own rules (policy calendar; the two events are separated below). "
+            if cal is not None
+            else ""
+        )
+        + f"Of **{say.n(overall.population)}** seller-marketplaces not already required when the new rule started "
         f"({say.n(overall.already_required)} already were), the single-month rule **newly requires "
         f"{say.n(overall.newly_affected)}** ({say.pct(overall.newly_affected_share)}) that the three-month rule never "
         f"would have, and requires **{say.n(overall.accelerated)}** more ({say.pct(overall.accelerated_share)}) "
@@ -91,6 +117,92 @@ display(
         f"(mean {overall.mean_lead_months:.1f})."
     )
 )
+
+# %% [markdown]
+# ## Each change on its own: the US in September 2021, CA, UK and the EU stores in 2024
+# Per site: seller-sites on the site, those already required before its switch month, those the change newly
+# required and those it required earlier (median lead in months), with the site's rule. The time series of each
+# site counts the seller-sites required each month as enacted (each site's own rules, dashed line: the site's
+# switch month) and under the three-month rule kept; the gap that opens at the switch month is that site's change.
+
+# %%
+if cal is not None:
+    events = impact.event_summary(comparison, cal)
+    event_totals = impact.event_totals(comparison, cal)
+    EVENT_COLS = ["site", "switch_month", "sellers", "already_required", "newly_affected", "accelerated"]
+    EVENT_COLS += ["newly_affected_share", "accelerated_share", "median_lead_months", "threshold", "currency"]
+    for ev in event_totals.itertuples(index=False):
+        display(
+            Markdown(
+                f"**{say.text(ev.event)}** ({say.text(ev.sites)}; switch {ev.first_switch_month}"
+                + (f" to {ev.last_switch_month}" if ev.last_switch_month != ev.first_switch_month else "")
+                + f"): of {say.n(ev.population)} seller-sites not already required, the change **newly requires "
+                f"{say.n(ev.newly_affected)}** ({say.pct(ev.newly_affected_share)}) and requires "
+                f"**{say.n(ev.accelerated)}** earlier ({say.pct(ev.accelerated_share)}), a median of "
+                f"{say.n(ev.median_lead_months)} months earlier."
+            ),
+            say.present(
+                events.loc[events["event"] == ev.event, EVENT_COLS],
+                integer=("sellers", "already_required", "newly_affected", "accelerated", "threshold"),
+                percent=("newly_affected_share", "accelerated_share"),
+                decimals={"median_lead_months": 0},
+                rename={
+                    "switch_month": "switch month",
+                    "already_required": "already required",
+                    "newly_affected": "newly required",
+                    "accelerated": "required earlier",
+                    "newly_affected_share": "newly required %",
+                    "accelerated_share": "earlier %",
+                    "median_lead_months": "median months earlier",
+                },
+                index="site",
+            ),
+        )
+else:
+    display(Markdown('One `rule_start` for every site (`calendar = "none"`): no per-site events.'))
+
+# %%
+if cal is not None:
+    by_site = impact.required_over_time_by_site(comparison, cal, months_range=(data.first_month, end))
+    for (event, site), part in by_site.groupby(["event", "marketplace"], sort=False):
+        row = events[(events["event"] == event) & (events["site"] == site)].iloc[0]
+        switch = part["switch_month"].iloc[0]
+        fig = charts.line_chart(
+            part,
+            "month",
+            {"As enacted": "n_required_enacted", "Three-month rule kept": "n_required_old"},
+            title=f"{site}: the change of {switch} newly requires {say.n(row['newly_affected'])} seller-sites "
+            f"and {say.n(row['accelerated'])} earlier",
+            ylabel="seller-sites required (cumulative)",
+            footnote=note,
+            vline=(switch, "switch"),
+        )
+        charts.publish(fig, f"rules_site_{site.lower()}_over_time", FIG)
+
+# %%
+event_figures = {}  # event -> figure of its slide: the site's chart (one site) or the per-site bars (several)
+if cal is not None:
+    for ev in cal.events():
+        total = event_totals[event_totals["event"] == ev["event"]].iloc[0]
+        sites = events[(events["event"] == ev["event"]) & (events["sellers"] > 0)]
+        if len(ev["sites"]) == 1:
+            name = f"rules_site_{ev['sites'][0].lower()}_over_time"
+        elif len(sites):
+            name = f"rules_event_{ev['year']}_by_site"
+            fig = charts.grouped_bar_chart(
+                sites,
+                "site",
+                {"Newly required": "newly_affected", "Required earlier": "accelerated"},
+                title=f"{ev['event']}: one month over newly requires {say.n(total['newly_affected'])} "
+                f"seller-sites and {say.n(total['accelerated'])} earlier",
+                value_label="seller-sites",
+                footnote=note,
+            )
+            charts.publish(fig, name, FIG)
+        else:
+            continue
+        if (FIG / f"{name}.png").exists():
+            event_figures[ev["event"]] = f"figures/{name}.png"
 
 # %% [markdown]
 # ## By size band, category and marketplace
@@ -187,17 +299,25 @@ display(
 # Cumulative: once required, always required.
 
 # %%
-over_time = rules.required_over_time(comparison, (data.first_month, data.last_month))  # zeros if none
+RULES_NOW = "each site's rules as enacted" if cal is not None else "the single-month rule"
+over_time = rules.required_over_time(
+    comparison.assign(new_trigger=comparison["required_from"]) if cal is not None else comparison,
+    (data.first_month, data.last_month),  # every month of the data, zeros where nobody is required
+)
 last = over_time.iloc[-1]
 fig = charts.line_chart(
     over_time,
     "month",
-    {"Single-month rule": "n_required_new", "Three-month rule": "n_required_old"},
+    {
+        ("As enacted (each site)" if cal is not None else "Single-month rule"): "n_required_new",
+        "Three-month rule": "n_required_old",
+    },
     title=f"By {over_time['month'].iloc[-1]:%b %Y}, {say.n(last['n_required_new'])} sellers are required under "
-    f"the single-month rule vs {say.n(last['n_required_old'])} under the old rule",
+    f"{RULES_NOW} vs "
+    f"{say.n(last['n_required_old'])} under the old rule",
     ylabel="sellers required (cumulative)",
     footnote=note,
-    vline=(rule_start, "new rule"),
+    vline=(policy.NEW_RULE_START, "US change") if cal is not None else (rule_start, "new rule"),
 )
 charts.publish(fig, "rules_required_over_time", FIG)
 
@@ -257,6 +377,39 @@ say.present(
 )
 
 # %%
+if cal is not None:  # one metrics section per event (event_2021, event_2024), each with its slide
+    calendar_used = run_metrics.calendar_entry(cal)
+    sections = run_metrics.event_metrics(
+        events.to_dict(orient="records"), event_totals.to_dict(orient="records"), cal.events()
+    )
+    for ev in cal.events():
+        section = run_metrics.event_section(ev["year"])
+        total = event_totals[event_totals["event"] == ev["event"]].iloc[0]
+        where = f"{ev['sites'][0]}." if len(ev["sites"]) == 1 else "total."
+        slides = []
+        if ev["event"] in event_figures:
+            slides.append(
+                run_metrics.slide(
+                    event_figures[ev["event"]],
+                    f"{ev['event']}: one month over newly requires {say.n(total['newly_affected'])} "
+                    f"seller-sites, {say.n(total['accelerated'])} more earlier",
+                    f"{section}.{where}newly_affected",
+                )
+            )
+        run_metrics.record(
+            RUN,
+            section,
+            sections[section],
+            slides=slides,
+            extra={
+                "event": ev["event"],
+                "sites": list(ev["sites"]),
+                "calendar": calendar_used,
+                "by_site": events[events["event"] == ev["event"]].to_dict(orient="records"),
+            },
+        )
+
+# %%
 run_metrics.record(
     RUN,
     "rules",
@@ -294,7 +447,11 @@ run_metrics.record(
     slides=[
         run_metrics.slide(
             "figures/rules_by_size_band.png",
-            f"The single-month rule newly requires {say.n(overall.newly_affected)} sellers",
+            (
+                f"Across both changes, one month over newly requires {say.n(overall.newly_affected)} sellers"
+                if cal is not None
+                else f"The single-month rule newly requires {say.n(overall.newly_affected)} sellers"
+            ),
             "rules.newly_affected",
         ),
         run_metrics.slide(

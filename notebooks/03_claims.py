@@ -27,24 +27,33 @@
 # share, see `seller_insurance.analysis.claims`). By default only claims Amazon accepted as valid count. "Who pays" applies
 # the same claims policy under both rules, so the difference isolates the insurance rule: a seller is insured from
 # the date its insurance is due under the rule in force.
+#
+# **Each site's own programme.** By default each claim is judged by its site's programme from the policy calendar
+# (`docs/policy-calendar.md`, `docs/claims.md`): US USD 1,000 from 2021-09-01; Canada, the UK and the EU stores
+# 1,000 in local currency (EUR for Sweden and Poland) from May 2024, converted to USD at the documented rates; Mexico
+# and Japan have none. Claims filed before their site's programme started are outside it: counted, but left out of
+# the shares. `calendar = "none"` applies one `cap` to every claim instead.
 
 # %% tags=["parameters"]
 run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
-cap = 1000.0  # claims cap in USD: Amazon pays claims at or under it for insured sellers
+calendar = ""  # policy calendar: empty for the shipped one (each site with its own cap and start), a CSV path, or "none"
+pool_eu = False  # with the calendar: EU pooling for the rule status (third-party reports only)
+cap = 1000.0  # calendar "none" only: claims cap in USD for every claim
 strict_cap = False  # False: amount at most cap (seller policy page); True: below cap (press release)
 all_statuses = False  # False: valid claims only; True: also rejected and pending ones
 non_compliant_share = 0.0  # share of required sellers that never buy insurance (0: full compliance)
-threshold = None  # None: each site's default threshold; a number applies to every site (local currency)
-old_months = 3  # window of the old rule (consecutive calendar months)
-new_months = 1  # window of the new rule
-rule_start = "2021-09"  # month the new rule took effect (YYYY-MM)
+threshold = None  # calendar "none" only: None for the default threshold of each site; a number for every site
+old_months = 3  # calendar "none" only: window of the old rule (consecutive calendar months)
+new_months = 1  # calendar "none" only: window of the new rule
+rule_start = "2021-09"  # calendar "none" only: month the new rule took effect (YYYY-MM)
 inclusive = False  # False: sales must exceed the threshold; True: reach it
 bootstrap_seed = 0  # seed of the bootstrap and of the non-compliance draw
-scheduler = ""  # rule engine on Dask: tcp://host:8786, or local for a LocalCluster here; empty: plain pandas
+scheduler = ""  # calendar "none" only: rule engine on Dask: tcp://host:8786, or local for a LocalCluster here; empty: plain pandas
 
 # %%
 from IPython.display import Markdown, display
 
+from seller_insurance import policy
 from seller_insurance.analysis import claims, distributed, rules
 from seller_insurance.data.run_data import load_run_data, resolve_run_dir
 from seller_insurance.publish import charts, run_metrics
@@ -55,9 +64,17 @@ FIG = RUN / "figures"
 charts.use_style()
 data = load_run_data(RUN)
 statuses = None if all_statuses else ("valid",)
-note = say.claims_footnote(data.description, cap=cap, strict=strict_cap, statuses=statuses)
-kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
+cal = None if str(calendar).strip().lower() == "none" else policy.load_calendar(calendar or None)
+if cal is not None:
+    note = say.claims_calendar_footnote(data.description, cal, strict=strict_cap, statuses=statuses)
+    kw = {"calendar": cal, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
+    cap_text = "the cap of their site"
+else:
+    note = say.claims_footnote(data.description, cap=cap, strict=strict_cap, statuses=statuses)
+    kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
+    cap_text = say.usd(cap)
 overall = claims.claim_shares(data.claims, **kw).iloc[0]
+outside = int(overall.get("n_outside_programme", 0))
 has_claims = bool(overall.n_claims)  # no claims (or none counted): the sections below are skipped
 
 # %%
@@ -65,18 +82,70 @@ if not has_claims:
     display(
         Markdown(
             "**No claims to analyse** in this data (no claims table, or no claim with the chosen "
-            "statuses): the sections below are left empty."
+            "statuses"
+            + (f"; {say.n(outside)} filed outside any site's programme" if outside else "")
+            + "): the sections below are left empty."
         )
     )
 else:
     display(
         Markdown(
-            f"Of **{say.n(overall.n_claims)}** claims, **{say.pct(overall.count_share)}** "
+            f"Of **{say.n(overall.n_claims)}** claims"
+            + (
+                f" inside a site's programme ({say.n(outside)} more were filed before their site's programme "
+                "started, or on a site without one)"
+                if cal is not None
+                else ""
+            )
+            + f", **{say.pct(overall.count_share)}** "
             f"(95% interval {say.pct(overall.count_share_low)}-{say.pct(overall.count_share_high)}) are "
-            f"{'under' if strict_cap else 'at or under'} {say.usd(cap)} by count, but they are only "
+            f"{'under' if strict_cap else 'at or under'} {say.text(cap_text)} by count, but they are only "
             f"**{say.pct(overall.amount_share)}** ({say.pct(overall.amount_share_low)}-"
             f"{say.pct(overall.amount_share_high)}) of the claimed dollars: the few large claims carry most of the money. "
             f'Amazon\'s figure is "more than 80%" by count.'
+        )
+    )
+
+# %% [markdown]
+# ## Each site's programme
+# Cap in the site's currency and in USD (documented rates), programme start, and the claims inside and outside it.
+
+# %%
+if cal is not None and (has_claims or outside):
+    by_site = claims.claim_shares(data.claims, by="marketplace", **kw)
+    by_site = claims.site_caps(cal).merge(by_site, left_on="site", right_on="marketplace", how="inner")
+    by_site["cap"] = [  # the cap as the site states it: "CAD 1,000"; "none" without a programme
+        "none" if cur is None else f"{cur} {value:,.0f}"
+        for cur, value in zip(by_site["claims_cap_currency"], by_site["claims_cap"], strict=True)
+    ]
+    display(
+        say.present(
+            by_site[
+                [
+                    "site",
+                    "cap",
+                    "cap_usd",
+                    "claims_start",
+                    "n_claims",
+                    "n_under_cap",
+                    "count_share",
+                    "amount_share",
+                    "n_outside_programme",
+                ]
+            ],
+            integer=("n_claims", "n_under_cap", "n_outside_programme"),
+            money=("cap_usd",),
+            percent=("count_share", "amount_share"),
+            rename={
+                "cap_usd": "cap in USD",
+                "claims_start": "programme from",
+                "n_claims": "claims in programme",
+                "n_under_cap": "under cap",
+                "count_share": "share by count",
+                "amount_share": "share by value",
+                "n_outside_programme": "outside programme",
+            },
+            index="site",
         )
     )
 
@@ -133,7 +202,7 @@ if has_claims:
         "count_share_low",
         "count_share_high",
         title=f"{say.pct(overall.count_share, 0)} of claims are {'under' if strict_cap else 'at or under'} "
-        f"{say.usd(cap)}; every category is within "
+        f"{cap_text}; every category is within "
         f"{say.pct(ordered['count_share'].min(), 0)}-{say.pct(ordered['count_share'].max(), 0)}",
         value_label="share of claims by count",
         footnote=note,
@@ -184,12 +253,17 @@ if has_claims:
         "inclusive": inclusive,
         "start": rule_start,
     }
-    with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
-        comparison = (
-            distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
-            if client
-            else rules.compare_rules(data.monthly_sales, **rule_kw)
+    if cal is not None:  # each site under its own rules, as of the last month of the data
+        comparison = rules.evaluate_calendar(
+            data.monthly_sales, cal, inclusive=inclusive, end=data.last_month, pool_eu=pool_eu
         )
+    else:
+        with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
+            comparison = (
+                distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
+                if client
+                else rules.compare_rules(data.monthly_sales, **rule_kw)
+            )
     by_status = claims.claim_shares(data.claims, by="rule_status", comparison=comparison, **kw)
     table(by_status, "rule_status")
 
@@ -201,7 +275,7 @@ if has_claims:
     payers = claims.payer_split(
         data.claims,
         comparison,
-        cap=cap,
+        **({"calendar": cal} if cal is not None else {"cap": cap}),
         strict=strict_cap,
         statuses=statuses,
         non_compliant_share=non_compliant_share,
@@ -248,7 +322,10 @@ if has_claims:
         {
             "n_claims": run_metrics.metric(overall.n_claims, "claims counted", ",.0f", "claims"),
             "count_share_under_cap": run_metrics.metric(
-                overall.count_share, f"of claims at or under {say.usd(cap)}", ".1%", "share"
+                overall.count_share, f"of claims at or under {cap_text}", ".1%", "share"
+            ),
+            "n_outside_programme": run_metrics.metric(
+                outside, "claims filed outside their site's programme", ",.0f", "claims"
             ),
             "count_share_low": run_metrics.metric(overall.count_share_low, "lower 95% bound", ".1%", "share"),
             "count_share_high": run_metrics.metric(
@@ -276,7 +353,7 @@ if has_claims:
         slides=[
             run_metrics.slide(
                 "figures/claims_share_by_category.png",
-                f"{say.pct(overall.count_share, 0)} of claims are {say.usd(cap)} or less",
+                f"{say.pct(overall.count_share, 0)} of claims are at or under {cap_text}",
                 "claims.count_share_under_cap",
             ),
             run_metrics.slide(
@@ -296,4 +373,13 @@ if has_claims:
         },
     )
 else:
-    run_metrics.record(RUN, "claims", {"n_claims": run_metrics.metric(0, "claims counted", ",.0f", "claims")})
+    run_metrics.record(
+        RUN,
+        "claims",
+        {
+            "n_claims": run_metrics.metric(0, "claims counted", ",.0f", "claims"),
+            "n_outside_programme": run_metrics.metric(
+                outside, "claims filed outside their site's programme", ",.0f", "claims"
+            ),
+        },
+    )

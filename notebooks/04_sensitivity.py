@@ -47,28 +47,40 @@ RUN = resolve_run_dir(run_dir)
 FIG = RUN / "figures"
 charts.use_style()
 data = load_run_data(RUN)
-grid = sensitivity.rule_sensitivity(
-    data.monthly_sales, thresholds, windows, old_months=old_months, start=rule_start, inclusive=inclusive
+found = sensitivity.findings(
+    data.monthly_sales,
+    data.claims,
+    thresholds,
+    windows,
+    caps,
+    old_months=old_months,
+    start=rule_start,
+    inclusive=inclusive,
 )
 say.present(
-    grid,
+    found.grid,
     integer=("population", "newly_affected", "accelerated", "already_required"),
     percent=("newly_affected_share", "accelerated_share"),
     money=("threshold_usd",),
     decimals={"median_lead_months": 0},
-    index="threshold_usd",
+    rename={
+        "threshold_usd": "US threshold (USD)",
+        "new_months": "New window (months)",
+        "population": "Sellers not already required",
+        "newly_affected": "Newly required",
+        "accelerated": "Required earlier",
+        "already_required": "Already required",
+        "newly_affected_share": "Newly required (share)",
+        "accelerated_share": "Required earlier (share)",
+        "median_lead_months": "Median months earlier",
+    },
 )
 
 # %%
-heat = grid.pivot(index="new_months", columns="threshold_usd", values="newly_affected")
-heat.columns = [f"${c:,.0f}" for c in heat.columns]
-heat.index = [f"{w} month{'s' if w > 1 else ''}" for w in heat.index]
-one = grid[grid["new_months"] == 1].set_index("threshold_usd")["newly_affected"]
-lo_thr, hi_thr = min(thresholds), max(thresholds)
 fig = charts.heatmap(
-    heat,
-    title=f"Newly required sellers fall from {say.n(one.get(lo_thr))} at ${lo_thr:,.0f} to "
-    f"{say.n(one.get(hi_thr))} at ${hi_thr:,.0f} (single-month rule)",
+    found.heat,
+    title=f"Newly required sellers fall from {say.n(found.newly_at_low)} at ${found.low_threshold:,.0f} to "
+    f"{say.n(found.newly_at_high)} at ${found.high_threshold:,.0f} (single-month rule)",
     xlabel="US-site threshold (other sites scaled alike)",
     ylabel="new rule window",
     value_format="{:,.0f}",
@@ -81,27 +93,29 @@ charts.publish(fig, "sensitivity_heatmap", FIG)
 # ## Exceed or reach?
 
 # %%
-flip = sensitivity.rule_sensitivity(
-    data.monthly_sales, [10_000], [1], old_months=old_months, start=rule_start, inclusive=not inclusive
-).iloc[0]
-base = grid[(grid["threshold_usd"] == 10_000) & (grid["new_months"] == 1)]
-base_newly = int(base["newly_affected"].iloc[0]) if len(base) else None
-display(
-    Markdown(
-        f"With sales that must {'reach' if not inclusive else 'exceed'} the threshold instead of "
-        f"{'exceed' if not inclusive else 'reach'} it, the single-month rule newly requires "
-        f"{say.n(flip['newly_affected'])} sellers instead of {say.n(base_newly)}: months exactly at the threshold are "
-        f"{'rare' if base_newly is not None and abs(flip['newly_affected'] - base_newly) <= 0.01 * max(base_newly, 1) else 'not rare'} "
-        f"in this data."
+now, other = ("exceed", "reach") if not inclusive else ("reach", "exceed")
+if found.base_newly is None:
+    display(
+        Markdown(
+            "The threshold grid has no US$10,000 cell with a one-month window: no exceed/reach comparison."
+        )
     )
-)
+else:
+    display(
+        Markdown(
+            f"With sales that must {other} the threshold instead of {now} it, the single-month rule newly requires "
+            f"{say.n(found.flipped_newly)} sellers instead of {say.n(found.base_newly)}: months exactly at the "
+            f"threshold are {'rare' if found.at_threshold_rare else 'not rare'} in this data (rare: the count moves "
+            f"by at most {say.pct(sensitivity.RARE_AT_THRESHOLD_SHARE, 0)})."
+        )
+    )
 
 # %% [markdown]
 # ## The claims cap
 
 # %%
-cap_grid = sensitivity.cap_sensitivity(data.claims, caps)
-if cap_grid["n_claims"].sum() == 0:
+cap_grid = found.cap_grid
+if not found.has_claims:
     display(Markdown("No claims in this data: no cap sensitivity."))
 else:
     fig = charts.line_chart(
@@ -131,7 +145,16 @@ else:
                 "amount_share_low",
                 "amount_share_high",
             ),
-            index="cap_usd",
+            rename={
+                "cap_usd": "Cap (USD)",
+                "n_claims": "Claims",
+                "count_share": "Under the cap, by count",
+                "count_share_low": "95% low (count)",
+                "count_share_high": "95% high (count)",
+                "amount_share": "Under the cap, by value",
+                "amount_share_low": "95% low (value)",
+                "amount_share_high": "95% high (value)",
+            },
         )
     )
 
@@ -139,20 +162,7 @@ else:
 run_metrics.record(
     RUN,
     "sensitivity",
-    {
-        "newly_affected_low_threshold": run_metrics.metric(
-            one.get(lo_thr), f"newly required at ${lo_thr:,.0f}", ",.0f", "sellers"
-        ),
-        "newly_affected_high_threshold": run_metrics.metric(
-            one.get(hi_thr), f"newly required at ${hi_thr:,.0f}", ",.0f", "sellers"
-        ),
-        "newly_affected_flipped_comparison": run_metrics.metric(
-            flip["newly_affected"],
-            f"newly required if sales must {'reach' if not inclusive else 'exceed'}",
-            ",.0f",
-            "sellers",
-        ),
-    },
+    found.metrics,
     slides=[
         run_metrics.slide(
             "figures/sensitivity_heatmap.png",
@@ -160,5 +170,5 @@ run_metrics.record(
             "sensitivity.newly_affected_low_threshold",
         ),
     ],
-    extra={"grid": grid.to_dict(orient="records"), "cap_grid": cap_grid.to_dict(orient="records")},
+    extra={"grid": found.grid.to_dict(orient="records"), "cap_grid": cap_grid.to_dict(orient="records")},
 )

@@ -37,7 +37,6 @@ inclusive = False  # False: sales must exceed the threshold; True: reach it
 model_seed = 0  # seed of the models and of training-row sampling
 
 # %%
-import numpy as np
 from IPython.display import Markdown, display
 
 from seller_insurance.analysis import forecast
@@ -54,18 +53,29 @@ params = forecast.ForecastParams(
     horizon=horizon, top_k=top_k, threshold=threshold, inclusive=inclusive, seed=model_seed
 )
 try:  # small or one-sided data (too few months, nobody or everybody crossing): say so, skip the rest
-    result = forecast.evaluate_by_time(data.monthly_sales, data.sellers, params)
+    found = forecast.findings(data.monthly_sales, data.sellers, params)
 except InputError as exc:
-    result = None
+    found = None
     display(
         Markdown(
             f"**No forecast for these data**: {say.text(str(exc))}. The rest of this notebook is skipped."
         )
     )
-if result is not None:
+METRIC_NAMES = {
+    "model": "Model",
+    "roc_auc": "ROC AUC",
+    "average_precision": "Average precision",
+    "brier": "Brier score",
+    "precision_at_k": f"Precision at {top_k}",
+    "recall_at_k": f"Recall at {top_k}",
+    "base_rate": "Base rate",
+    "fit_seconds": "Fit time (s)",
+}
+if found is not None:
+    result, best, m = found.result, found.best, found.result.metrics
     display(
         say.present(
-            result.metrics.reset_index(),
+            m.reset_index(),
             decimals={
                 "roc_auc": 3,
                 "average_precision": 3,
@@ -75,17 +85,14 @@ if result is not None:
                 "base_rate": 4,
                 "fit_seconds": 1,
             },
-            index="model",
+            rename=METRIC_NAMES,
         )
     )
 
 # %%
-if result is not None:
-    m = result.metrics
-    best = m["average_precision"].idxmax()
+if found is not None:
     base = m.loc["baseline"]
-    better = best != "baseline" and m.loc[best, "average_precision"] > base["average_precision"]
-    gain_p = m.loc[best, "precision_at_k"] - base["precision_at_k"]
+    gain_p = found.gain_precision_at_k
     display(
         Markdown(
             f"Tested on cut-offs {result.test_cutoffs[0]} to {result.test_cutoffs[-1]} (trained on earlier ones). "
@@ -96,7 +103,7 @@ if result is not None:
                 f"Of its top {top_k} sellers per cut-off, {say.pct(m.loc[best, 'precision_at_k'])} really cross within "
                 f"{horizon} months, against {say.pct(base['precision_at_k'])} for the baseline "
                 f"({'+' if gain_p >= 0 else ''}{gain_p * 100:.1f} points). "
-                if better
+                if found.better_than_baseline
                 else "**The models are not better than the baseline here**: last month's sales relative to the threshold "
                 "already rank sellers as well; use the baseline list. "
             )
@@ -105,16 +112,17 @@ if result is not None:
     )
 
 # %%
-if result is not None:
+if found is not None:
     fig = forecast_charts.plot_precision_at_k(
         result,
+        best=best,
         footnote=f"Source: {data.description}. Horizon {horizon} months; test cut-offs "
         f"{result.test_cutoffs[0]}..{result.test_cutoffs[-1]}.",
     )
     charts.publish(fig, "forecast_precision_at_k", FIG)
 
 # %%
-if result is not None:
+if found is not None:
     fig = forecast_charts.plot_calibration(
         result, footnote=f"Source: {data.description}. Horizon {horizon} months."
     )
@@ -126,27 +134,24 @@ if result is not None:
 # established ones, and sellers already at 80% or more of the threshold last month vs the rest.
 
 # %%
-if result is not None:
-    preds = result.predictions
-    segments = {
-        "history": np.where(
-            preds["months_since_launch"] < 6, "launched < 6 months ago", "6+ months of history"
-        ),
-        "closeness": np.where(
-            preds["last_month_share"] >= 0.8,
-            "last month >= 80% of threshold",
-            "last month < 80% of threshold",
-        ),
-    }
-    seg_tables = {name: forecast.metrics_by_segment(result, seg) for name, seg in segments.items()}
-    display(*seg_tables.values())
-    established = seg_tables["history"].query("segment == '6+ months of history'").set_index("model")
+if found is not None:
+    SEGMENT_NAMES = {"segment": "Segment", "n_rows": "Rows", "n_positive": "Crossed"} | METRIC_NAMES
+    display(
+        *[
+            say.present(
+                seg,
+                integer=("n_rows", "n_positive"),
+                decimals={"base_rate": 4, "roc_auc": 3, "average_precision": 3, "precision_at_k": 3},
+                rename=SEGMENT_NAMES,
+            )
+            for seg in found.segments.values()
+        ]
+    )
     display(
         Markdown(
-            f"For established sellers (6+ months of history), precision at {top_k} is "
-            f"{say.pct(established.loc[best, 'precision_at_k'])} for {best} against "
-            f"{say.pct(established.loc['baseline', 'precision_at_k'])} for the baseline."
-            if {"baseline", best} <= set(established.index)
+            f"For established sellers ({forecast.ESTABLISHED_MONTHS}+ months of history), precision at {top_k} is "
+            f"{say.pct(found.established[0])} for {best} against {say.pct(found.established[1])} for the baseline."
+            if found.established is not None
             else "Too few established sellers to compare."
         )
     )
@@ -155,42 +160,44 @@ if result is not None:
 # ## The watch-list for the last month of data
 
 # %%
-if result is not None:
-    watch = forecast.watch_list(
-        data.monthly_sales, data.sellers, params, model=best if better else "baseline"
-    )
+if found is not None:
+    watch = found.watch
     csv_path, parquet_path = forecast.write_watch_list(watch.head(top_k), RUN / "watch_list")
     display(
         Markdown(
-            f"Top {top_k} of {say.n(len(watch))} sellers not yet required, written to "
-            f"`{csv_path.name}` (safe to open in a spreadsheet) and `{parquet_path.name}`."
+            f"Top {top_k} of {say.n(len(watch))} sellers not yet required, ranked by the {found.watch_model} model, "
+            f"written to `{csv_path.name}` (safe to open in a spreadsheet) and `{parquet_path.name}`."
         )
     )
-    display(watch.head(20))
+    display(
+        say.present(
+            watch.head(20),
+            percent=("probability", "last_month_share", "max_share_12m"),
+            decimals={"last_month_sales": 0, "threshold": 0},
+            rename={
+                "rank": "Rank",
+                "seller_id": "Seller",
+                "marketplace": "Site",
+                "category": "Category",
+                "fulfilment_channel": "Fulfilment",
+                "probability": "Probability",
+                "cutoff": "Cut-off",
+                "horizon_end": "Horizon end",
+                "last_month_sales": "Last month sales (local)",
+                "threshold": "Threshold (local)",
+                "last_month_share": "Last month / threshold",
+                "max_share_12m": "Best month of 12 / threshold",
+                "months_since_launch": "Months since launch",
+            },
+        )
+    )
 
 # %%
-if result is not None:
+if found is not None:
     run_metrics.record(
         RUN,
         "forecast",
-        {
-            "best_model": run_metrics.metric(best, "best model by average precision", "s", ""),
-            "precision_at_k_best": run_metrics.metric(
-                m.loc[best, "precision_at_k"], f"of the top {top_k} cross", ".0%", "share"
-            ),
-            "precision_at_k_baseline": run_metrics.metric(
-                base["precision_at_k"], f"of the baseline's top {top_k} cross", ".0%", "share"
-            ),
-            "average_precision_best": run_metrics.metric(
-                m.loc[best, "average_precision"], "average precision", ".3f", ""
-            ),
-            "average_precision_baseline": run_metrics.metric(
-                base["average_precision"], "baseline average precision", ".3f", ""
-            ),
-            "watch_list_size": run_metrics.metric(
-                min(top_k, len(watch)), "sellers on the watch-list", ",.0f", "sellers"
-            ),
-        },
+        found.metrics,
         slides=[
             run_metrics.slide(
                 "figures/forecast_precision_at_k.png",

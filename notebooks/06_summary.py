@@ -22,7 +22,9 @@
 #
 # **How to read it.** Every number below was recorded by an earlier notebook of this run (`metrics/*.json`) and is
 # written here into `metrics.json`, which the slide deck and the tests read. Input rows that could not be used are
-# counted at the end (their reasons are in `rejects/`).
+# counted at the end (their reasons are in `rejects/`). The rule changes are two events, each on its own sites:
+# "US, September 2021" and "CA, UK and EU, 2024" (the policy calendar the run used, with its sha256, is in
+# `metrics.json` under `run.calendar`).
 
 # %% tags=["parameters"]
 run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
@@ -41,8 +43,9 @@ from seller_insurance.publish import report, run_metrics
 RUN = resolve_run_dir(run_dir)
 dataset = json.loads((RUN / "dataset.json").read_text()) if (RUN / "dataset.json").exists() else {}
 info = report.run_info(RUN, run_name)
+event_sections = [name for name in run_metrics.load_sections(RUN) if name.startswith("event_")]
 metrics = run_metrics.assemble(
-    RUN, info, section_order=["data", "rules", "claims", "sensitivity", "forecast"]
+    RUN, info, section_order=["data", *event_sections, "rules", "claims", "sensitivity", "forecast"]
 )
 table = pd.DataFrame(
     [
@@ -60,12 +63,39 @@ def show(key: str) -> str:
     return run_metrics.format_metric(m[key]) if key in m else "n/a"
 
 
+def event_line(ev: dict) -> str:
+    """One bullet per rule-change event: its totals, then each site with sellers."""
+    sec = ev["section"]
+    per_site = ", ".join(
+        f"{site} {show(f'{sec}.{site}.newly_affected')} (+{show(f'{sec}.{site}.accelerated')} earlier)"
+        for site in ev["with_sellers"]
+    )
+    return (
+        f"- **{say.text(ev['event'])}**: newly required **{show(f'{sec}.total.newly_affected')}** seller-sites "
+        f"({show(f'{sec}.total.newly_affected_share')} of those not already required), "
+        f"{show(f'{sec}.total.accelerated')} required earlier (median {show(f'{sec}.total.median_lead_months')} "
+        "months)" + (f"; per site: {per_site}" if per_site else "") + "."
+    )
+
+
+events = run_metrics.events_in(metrics)
+calendar_used = metrics["run"].get("calendar")
 display(
     Markdown(
         "\n".join(
             [
                 f"- **Data**: {say.text(info['data_source'])}.",
-                f"- **Newly required** by the single-month rule: **{show('rules.newly_affected')}** sellers "
+                *(
+                    [
+                        f"- **Policy calendar**: {say.text(calendar_used['source'])} (sha256 "
+                        f"{calendar_used['sha256'][:12]}): each site under its own rules."
+                    ]
+                    if calendar_used
+                    else []
+                ),
+                *[event_line(ev) for ev in events],
+                f"- **Newly required**{' across all changes' if events else ' by the single-month rule'}: "
+                f"**{show('rules.newly_affected')}** sellers "
                 f"({show('rules.newly_affected_share')} of those not already required).",
                 f"- **Required earlier**: {show('rules.accelerated')} sellers, a median {show('rules.median_lead_months')} "
                 "months earlier.",

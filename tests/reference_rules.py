@@ -113,10 +113,13 @@ def switch_number(in_force) -> int | None:
 def reference_calendar(rows, calendar, *, inclusive=False, end=None, pool_eu=False, fx_per_usd=None):
     """rows: iterable of (seller_id, marketplace, month, gross_sales); calendar: a ``policy.Calendar`` (data only).
 
-    end: month number or None. Each seller-site is simulated month by month: required in month M if M is before
-    the site's switch month S and the old window has triggered by M, or M >= S and the new window (history
-    included) has triggered by M. Returns (seller_id, marketplace) -> dict of old_trigger, new_trigger, status,
-    lead_months, switch_month, required_from, insurance_due (dates / ints / None).
+    end: month number or None. Each seller-site is simulated month by month from its first row (it does not exist
+    before) to ``end``: required in month M if M is before the site's switch month S and the old window has
+    triggered by M, or M >= S and the new window (history included) has triggered by M. With ``pool_eu``, a pool
+    site's new window runs on the seller's pooled sales (all the pool's sites, converted to the pool currency), and
+    the seller-site's new trigger is the later of that pooled trigger and its own first row. Returns
+    (seller_id, marketplace) -> dict of old_trigger, new_trigger, status, lead_months, switch_month, required_from,
+    insurance_due (dates / ints / None).
     """
     histories: dict[tuple, dict[int, float]] = {}
     for seller, site, month, sales in rows:
@@ -134,6 +137,8 @@ def reference_calendar(rows, calendar, *, inclusive=False, end=None, pool_eu=Fal
         if s is None:
             new = old
         elif pool_eu and new_p.pool:
+            # The seller's sales on every site of the pool, in the pool's currency, added month by month; the
+            # pooled trigger is the seller's, and this seller-site exists from its own first row on.
             pooled: dict[int, float] = {}
             for (other_seller, other_site), other in histories.items():
                 other_new = periods[other_site].get("new")
@@ -142,11 +147,16 @@ def reference_calendar(rows, calendar, *, inclusive=False, end=None, pool_eu=Fal
                 rate = fx_per_usd[new_p.pool_currency] / fx_per_usd[other_new.currency]
                 for month, value in other.items():
                     pooled[month] = pooled.get(month, 0.0) + value * rate
-            new = first_trigger(pooled, new_p.window_months, new_p.pool_threshold, inclusive, end)
+            seller_trigger = first_trigger(pooled, new_p.window_months, new_p.pool_threshold, inclusive, end)
+            new = None if seller_trigger is None else max(seller_trigger, min(history))
+            if new is not None and end is not None and new > end:
+                new = None
         else:
             new = first_trigger(history, new_p.window_months, new_p.threshold, inclusive, end)
         required = None
-        last = max([*history, *([s] if s is not None else [])])
+        last = max([*history, *(m for m in (s, new) if m is not None)])
+        if end is not None:
+            last = min(last, end)
         for month in range(min(history), last + 1):
             if s is None or month < s:
                 now = old is not None and old <= month

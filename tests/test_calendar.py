@@ -12,6 +12,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from reference_rules import month_number, reference_calendar
 
 from seller_insurance import policy
 from seller_insurance.analysis import rules
@@ -283,6 +284,61 @@ def test_pool_eu_converts_other_currencies_to_eur_at_the_documented_rates():
         check(row(res, "y", site), "unaffected", None, None)
 
 
+def test_pool_eu_a_site_first_sold_on_after_a_pooled_history_trigger_is_required_from_its_first_row():
+    # Found by the property test. FR 6,000 EUR in 2021-05 (alone over 5,000); the seller's first DE row is 2024-07
+    # at 100 EUR. Pooled EUR sales: 6,000 in 2021-05 (the seller's trigger, history) and 100 in 2024-07.
+    # FR: new trigger 2021-05 < S = 2024-06 -> required 2024-06, due 2024-06-30 + 30 = 2024-07-30.
+    # DE: the seller was required before it first sold on DE, but the DE seller-site only exists from 2024-07:
+    # new trigger max(2021-05, 2024-07) = 2024-07, required 2024-07 (not 2024-06), due 2024-07-31 + 30 = 2024-08-30.
+    rows = [("p", "FR", "2021-05", 6_000), ("p", "DE", "2024-07", 100)]
+    res = rules.evaluate_calendar(sales(*rows), pool_eu=True)
+    fr, de = row(res, "p", "FR"), row(res, "p", "DE")
+    assert (fr["old_trigger"], fr["new_trigger"]) == (None, D(2021, 5, 1))
+    check(fr, "newly_affected", D(2024, 6, 1), D(2024, 7, 30))
+    assert (de["old_trigger"], de["new_trigger"]) == (None, D(2024, 7, 1))
+    check(de, "newly_affected", D(2024, 7, 1), D(2024, 8, 30))
+    # Without pooling DE's 100 EUR never counts.
+    check(row(rules.evaluate_calendar(sales(*rows)), "p", "DE"), "unaffected", None, None)
+    assert_matches_reference(rows, pool_eu=True)
+
+
+def test_pool_eu_once_required_an_eu_seller_site_is_required_even_where_it_no_longer_sells():
+    # Found by the property test. One FR row, 100 EUR in 2021-05; DE 6,000 EUR in 2024-07. Pooled: 100 EUR in
+    # 2021-05, 6,000 in 2024-07 -> the seller's trigger is 2024-07 (>= S = 2024-06). FR's seller-site exists since
+    # 2021-05: new trigger max(2024-07, 2021-05) = 2024-07, required 2024-07, due 2024-08-30, newly affected
+    # (once required, always required; as a US seller with a 2019 history trigger is required in 2021-09).
+    rows = [("q", "DE", "2024-07", 6_000), ("q", "FR", "2021-05", 100)]
+    res = rules.evaluate_calendar(sales(*rows), pool_eu=True)
+    for site in ("DE", "FR"):
+        r = row(res, "q", site)
+        assert (r["old_trigger"], r["new_trigger"]) == (None, D(2024, 7, 1))
+        check(r, "newly_affected", D(2024, 7, 1), D(2024, 8, 30))
+    # As of 2024-06 the pooled sales never exceeded 5,000 EUR and the DE row is in the future: both unaffected.
+    res = rules.evaluate_calendar(sales(*rows), pool_eu=True, end="2024-06")
+    for site in ("DE", "FR"):
+        check(row(res, "q", site), "unaffected", None, None)
+    assert_matches_reference(rows, pool_eu=True)
+    assert_matches_reference(rows, pool_eu=True, end="2024-06")
+
+
+def assert_matches_reference(rows, *, pool_eu=False, end=None):
+    """The engine and the month-by-month reference (tests/reference_rules.py) agree on these rows."""
+    as_dates = [(s, site, pd.Timestamp(m).date(), v) for s, site, m, v in rows]
+    got = rules.evaluate_calendar(sales(*rows), pool_eu=pool_eu, end=end)
+    want = reference_calendar(
+        as_dates,
+        policy.DEFAULT_CALENDAR,
+        end=None if end is None else month_number(pd.Timestamp(end)),
+        pool_eu=pool_eu,
+        fx_per_usd=policy.FX_PER_USD,
+    )
+    for key, expected in want.items():
+        r = row(got, *key)
+        assert {k: r[k] for k in ("status", "required_from", "insurance_due", "lead_months")} == {
+            k: expected[k] for k in ("status", "required_from", "insurance_due", "lead_months")
+        }, key
+
+
 def test_calendar_mode_is_deterministic_and_leaves_the_input_alone():
     df = sales(
         *over("a", "US", "2021-06"), *over("c", "CA", "2022-03", "2024-04"), ("p", "DE", "2024-07", 3_000)
@@ -293,3 +349,38 @@ def test_calendar_mode_is_deterministic_and_leaves_the_input_alone():
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(df, before)
     pd.testing.assert_series_equal(a["insurance_due"], a["new_insurance_due"], check_names=False)
+
+
+# --- Per-site time series of the rule changes (impact.required_over_time_by_site) ----------------------------------
+def test_required_over_time_by_site_counts_as_enacted_from_required_from_and_the_old_rule_from_old_trigger():
+    from seller_insurance.analysis import impact
+
+    # a/US: 20,000 in 2021-06 only -> required as enacted from 2021-09 (history), never under the old rule.
+    # d/UK: 5,000 GBP 2024-03..05 -> old rule 2024-05 (< S = 2024-06: already required) -> both from 2024-05.
+    # m/MX: never switches: in no event, not listed.
+    df = sales(
+        ("a", "US", "2021-06", 20_000),
+        *[("d", "UK", m, 5_000) for m in ("2024-03", "2024-04", "2024-05")],
+        ("m", "MX", "2024-07", 200_000),
+    )
+    res = rules.evaluate_calendar(df)
+    series = impact.required_over_time_by_site(res, months_range=("2021-08", "2021-09"))
+    us = series[series["marketplace"] == "US"]
+    assert list(us["n_required_enacted"]) == [0, 1] and list(us["n_required_old"]) == [0, 0]
+    assert set(us["switch_month"]) == {"2021-09"} and set(us["event"]) == {"US, September 2021"}
+    series = impact.required_over_time_by_site(res, months_range=("2024-04", "2024-05"))
+    uk = series[series["marketplace"] == "UK"]
+    assert list(uk["n_required_enacted"]) == [0, 1] and list(uk["n_required_old"]) == [0, 1]
+    assert set(uk["event"]) == {"CA, UK and EU, 2024"} and set(uk["switch_month"]) == {"2024-06"}
+    assert set(series["marketplace"]) == {"US", "UK"}  # sites of an event with seller-sites only; MX in none
+
+
+def test_a_pool_whose_sites_have_different_windows_is_refused(tmp_path):
+    header = "site,region,in_force,threshold,currency,window_months,pool,pool_threshold,pool_currency\n"
+    text = (
+        header
+        + "DE,EU,,5000,EUR,3,,,\nDE,EU,2024-05-29,5000,EUR,1,EU,5000,EUR\n"
+        + "FR,EU,,5000,EUR,3,,,\nFR,EU,2024-05-29,5000,EUR,2,EU,5000,EUR\n"
+    )
+    with pytest.raises(policy.CalendarError, match="line 5, column 'window_months'.*share one window"):
+        policy.load_calendar(write_calendar(tmp_path, text))

@@ -38,7 +38,7 @@ def test_help_documents_every_option_with_default():
     ):
         assert opt in out
     text = " ".join(out.split())
-    assert "default 100,000" in text and "default 2019-01" in text and "default 60" in text
+    assert "default 100,000" in text and "default 2019-01" in text and "default 72" in text
     assert "default 20210901" in text and "US,UK,DE" in text
 
 

@@ -404,3 +404,35 @@ def test_sample_data_end_to_end():
     assert len(wl) > 0 and wl["probability"].is_monotonic_decreasing
     assert wl["rank"].tolist() == list(range(1, len(wl) + 1))
     assert (wl["cutoff"] == sales["month"].max().strftime("%Y-%m")).all()
+
+
+def test_findings_use_one_best_model_everywhere():
+    """Notebook 05's findings: text, chart title and watch-list name the same model (best average precision)."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    from seller_insurance.publish import forecast_charts
+
+    sales, sellers = _synthetic(n=200)
+    p = fc.ForecastParams(n_test_cutoffs=2, n_train_cutoffs=4, top_k=5)
+    f = fc.findings(sales, sellers, p)
+    m = f.result.metrics
+    assert f.best == m["average_precision"].idxmax()
+    assert f.better_than_baseline == (
+        f.best != "baseline" and m.loc[f.best, "average_precision"] > m.loc["baseline", "average_precision"]
+    )
+    assert f.gain_precision_at_k == pytest.approx(
+        m.loc[f.best, "precision_at_k"] - m.loc["baseline", "precision_at_k"]
+    )
+    assert f.watch_model == (f.best if f.better_than_baseline else "baseline")
+    pd.testing.assert_frame_equal(f.watch, fc.watch_list(sales, sellers, p, model=f.watch_model))
+    # established sellers: recomputed from the predictions with the segment built here
+    seg = fc.metrics_by_segment(f.result, f.result.predictions["months_since_launch"] >= 6)
+    est = seg[seg["segment"]].set_index("model")["precision_at_k"]
+    assert f.established == pytest.approx((est[f.best], est["baseline"]))
+    assert f.metrics["best_model"]["value"] == f.best
+    assert f.metrics["watch_list_size"]["value"] == min(5, len(f.watch))
+    # the chart's default best model is the same one (same title as when told the best model explicitly)
+    default = [t.get_text() for t in forecast_charts.plot_precision_at_k(f.result).texts]
+    told = [t.get_text() for t in forecast_charts.plot_precision_at_k(f.result, best=f.best).texts]
+    assert default == told and default

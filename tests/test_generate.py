@@ -86,7 +86,7 @@ def test_params_validation(changes, message):
 
 def test_default_name_depends_on_every_parameter():
     a, b = GeneratorParams(), GeneratorParams(rejected_share=0.2)
-    assert a.default_name().startswith("s100000-m60-2019-01-seed20210901-")
+    assert a.default_name().startswith("s100000-m72-2019-01-seed20210901-")
     assert a.default_name() != b.default_name()
 
 

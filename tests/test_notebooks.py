@@ -15,7 +15,7 @@ import papermill as pm
 import pytest
 import yaml
 
-from seller_insurance import schema
+from seller_insurance import policy, schema
 from seller_insurance.analysis import claims, impact, rules
 from seller_insurance.data.run_data import load_run_data
 from seller_insurance.paths import NOTEBOOKS_DIR, PARAMS_DIR, SAMPLE_DATA_DIR
@@ -75,20 +75,36 @@ def test_run_folder_has_every_output(run):
 def test_metrics_match_the_helpers(run, user_data):
     m = json.loads((run / "metrics.json").read_text())["metrics"]
     data = load_run_data(run)
-    comparison = rules.compare_rules(data.monthly_sales, start="2021-09")
+    # by default each site is under its own rules (the shipped policy calendar), as of the data's last month
+    comparison = rules.evaluate_calendar(data.monthly_sales, end=data.last_month)
     overall = impact.impact_table(comparison).iloc[0]
     assert m["rules.newly_affected"]["value"] == overall["newly_affected"]
     assert m["rules.accelerated"]["value"] == overall["accelerated"]
     assert m["rules.population"]["value"] == overall["population"]
-    shares = claims.claim_shares(data.claims).iloc[0]
+    # by default each claim under its own site's programme (the shipped policy calendar)
+    shares = claims.claim_shares(data.claims, calendar=policy.DEFAULT_CALENDAR).iloc[0]
     assert m["claims.n_claims"]["value"] == shares["n_claims"]
+    assert m["claims.n_outside_programme"]["value"] == shares["n_outside_programme"]
     assert m["claims.count_share_under_cap"]["value"] == pytest.approx(shares["count_share"], abs=1e-12)
     assert m["claims.value_share_under_cap"]["value"] == pytest.approx(shares["amount_share"], abs=1e-12)
-    # independent of the helpers: the sample's valid claims counted by hand
+    # independent of the helpers: the sample's valid claims counted by hand with each site's programme
+    # (docs/claims.md: caps in USD at IRS 2021 rates; US from 2021-09-01, CA/UK/EU from 2024-05-01; MX/JP none)
+    eu = dict.fromkeys(("DE", "FR", "IT", "ES", "NL", "BE", "SE", "PL"), (1000 / 0.845, "2024-05-01"))
+    programme = {
+        "US": (1000.0, "2021-09-01"),
+        "CA": (1000 / 1.254, "2024-05-01"),
+        "UK": (1000 / 0.727, "2024-05-01"),
+    }
+    programme.update(eu)
     raw = pd.read_csv(user_data / "claims.csv")
     valid = raw[raw["status"] == "valid"]
-    assert m["claims.n_claims"]["value"] == len(valid)
-    assert m["claims.count_share_under_cap"]["value"] == pytest.approx((valid["amount"] <= 1000).mean())
+    site = valid["marketplace"] if "marketplace" in valid else pd.Series("US", index=valid.index)
+    start = pd.to_datetime(site.map(lambda s: programme.get(s, (None, None))[1]))
+    inside = valid[(pd.to_datetime(valid["filed_date"]) >= start).to_numpy()]
+    cap_usd = site[inside.index].map(lambda s: programme[s][0])
+    assert m["claims.n_claims"]["value"] == len(inside)
+    assert m["claims.n_outside_programme"]["value"] == len(valid) - len(inside)
+    assert m["claims.count_share_under_cap"]["value"] == pytest.approx((inside["amount"] <= cap_usd).mean())
     assert m["data.sellers"]["value"] == len(pd.read_csv(user_data / "sellers.csv"))
 
 
@@ -121,6 +137,8 @@ def test_deck_numbers_come_from_metrics(run):
 def test_manifest_records_parameters_and_checksums(run):
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["parameters"]["top_k"] == 10
+    assert manifest["policy_calendar"]["sha256"] == policy.DEFAULT_CALENDAR.sha256  # the shipped calendar
+    assert manifest["policy_calendar"]["source"] == "package:seller_insurance/policy_calendar.csv"
     assert "metrics.json" in manifest["outputs"] and len(manifest["outputs"]["metrics.json"]) == 64
     import hashlib
 
@@ -174,14 +192,18 @@ def test_rule_notebook_on_a_local_dask_cluster_gives_the_same_numbers(run, tmp_p
     pm.execute_notebook(
         str(NOTEBOOKS_DIR / "02_rule_impact.ipynb"),
         str(tmp_path / "02.ipynb"),
-        parameters={"run_dir": str(copy), "scheduler": "local"},
+        parameters={"run_dir": str(copy), "scheduler": "local", "calendar": "none"},
         kernel_name=report.KERNEL_NAME,
         progress_bar=False,
         cwd=str(NOTEBOOKS_DIR),
     )
-    pandas_run = json.loads((run / "metrics" / "rules.json").read_text())["metrics"]
+    # the scheduler runs the one-start mode (calendar "none"; calendar mode runs in-process): same as pandas
     dask_run = json.loads((copy / "metrics" / "rules.json").read_text())["metrics"]
-    assert dask_run == pandas_run
+    overall = impact.impact_table(
+        rules.compare_rules(load_run_data(run).monthly_sales, start="2021-09")
+    ).iloc[0]
+    for name in ("newly_affected", "accelerated", "population", "already_required"):
+        assert dask_run[f"rules.{name}"]["value"] == overall[name]
 
 
 def test_report_on_sales_only_data(tmp_path):

@@ -324,14 +324,19 @@ def _check_sites(periods: list[SitePeriod], source: str) -> None:
                 f"{source}, line {originals[0].line}, column 'pool': pooling is supported on a site's change "
                 "row only (the rule from its date in force)"
             )
-    pools: dict[str, tuple[float, str, int]] = {}
+    pools: dict[str, tuple[float, str, int, int]] = {}
     for p in periods:
         if p.pool:
-            first = pools.setdefault(p.pool, (p.pool_threshold, p.pool_currency, p.line))
+            first = pools.setdefault(p.pool, (p.pool_threshold, p.pool_currency, p.window_months, p.line))
             if first[:2] != (p.pool_threshold, p.pool_currency):
                 raise CalendarError(
                     f"{source}, line {p.line}, column 'pool_threshold': pool {p.pool!r} has "
-                    f"{p.pool_threshold} {p.pool_currency} here but {first[0]} {first[1]} on line {first[2]}"
+                    f"{p.pool_threshold} {p.pool_currency} here but {first[0]} {first[1]} on line {first[3]}"
+                )
+            if first[2] != p.window_months:
+                raise CalendarError(
+                    f"{source}, line {p.line}, column 'window_months': pool {p.pool!r} has a {p.window_months}-month "
+                    f"window here but {first[2]} on line {first[3]} (a pool's sites share one window)"
                 )
 
 
@@ -357,7 +362,7 @@ def load_calendar(path: str | Path | None = None) -> Calendar:
         (a ``ValueError``) naming the file, line and column: a missing or non-positive threshold, a window < 1, a
         bad date, a claims cap without currency or start, a site without exactly one original row (empty
         ``in_force``) or with more than one change, a new window longer than the old one, a pool with two
-        thresholds. ``FileNotFoundError`` for a missing file.
+        thresholds or two windows. ``FileNotFoundError`` for a missing file.
     """
     if path is None:
         data = resources.files("seller_insurance").joinpath(CALENDAR_FILE).read_bytes()

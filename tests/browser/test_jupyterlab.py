@@ -30,8 +30,12 @@ from seller_insurance.publish import report
 
 RUN_ALL_TIMEOUT_MS = 600_000
 
-NOTEBOOK_STATE_JS = """() => {
-  const panel = window.jupyterapp.shell.currentWidget;
+# The notebook's panel, found by its path (not "the current widget": a restored tab or the launcher may be current).
+PANEL_JS = """(name) => Array.from(window.jupyterapp.shell.widgets('main'))
+    .find(w => w.context && w.context.path === name && w.sessionContext)"""
+
+NOTEBOOK_STATE_JS = """(name) => {
+  const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.context && w.context.path === name);
   const cells = panel.content.model.toJSON().cells.filter(c => c.cell_type === 'code');
   const problems = [];
   cells.forEach((c, i) => (c.outputs || []).forEach(o => {
@@ -123,26 +127,30 @@ def lab(tmp_path_factory):
 def _run_in_lab(browser, lab, name: str) -> tuple[dict, list[str], list[str], list[str]]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     outside = outside_requests(page)
-    page.goto(f"{lab['base']}/lab/tree/{name}?token={lab['token']}")
-    page.wait_for_function(
-        "() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
-        " && window.jupyterapp.shell.currentWidget.sessionContext",
-        timeout=120_000,
+    # a workspace of its own, reset: no tab restored from an earlier test
+    workspace = name.split(".")[0].replace("_", "-")
+    page.goto(f"{lab['base']}/lab/workspaces/{workspace}/tree/{name}?token={lab['token']}&reset")
+    page.wait_for_function(f"() => window.jupyterapp && !!({PANEL_JS})({name!r})", timeout=120_000)
+    page.evaluate(f"async () => {{ await ({PANEL_JS})({name!r}).sessionContext.ready; }}")
+    page.evaluate(
+        f"""async () => {{
+            const panel = ({PANEL_JS})({name!r});
+            window.jupyterapp.shell.activateById(panel.id);
+            await window.jupyterapp.commands.execute('notebook:run-all-cells');
+        }}"""
     )
-    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.sessionContext.ready; }")
-    page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     page.wait_for_function(
-        "() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
+        f"() => ({PANEL_JS})({name!r}).sessionContext.session.kernel.status === 'idle'",
         timeout=RUN_ALL_TIMEOUT_MS,
     )
     page.wait_for_timeout(1500)  # MathJax typesets asynchronously after the outputs are attached
-    state = page.evaluate(NOTEBOOK_STATE_JS)
+    state = page.evaluate(NOTEBOOK_STATE_JS, name)
     maths = page.eval_on_selector_all(
         f".jp-OutputArea {MATHJAX_SELECTOR}",
         "els => els.map(e => (e.closest('.jp-OutputArea-output') || e).innerText.slice(0, 160))",
     )
     broken = page.evaluate(BROKEN_IMAGES_JS)
-    page.evaluate("async () => { await window.jupyterapp.shell.currentWidget.sessionContext.shutdown(); }")
+    page.evaluate(f"async () => {{ await ({PANEL_JS})({name!r}).sessionContext.shutdown(); }}")
     page.close()
     return state, maths, broken, outside
 

@@ -185,8 +185,9 @@ def _plain_dates(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         s = part[col]
         if col in columns and not (isinstance(s.dtype, np.dtype) and s.dtype.kind == "M"):
             s = pd.Series(_datetime_seconds(s), index=part.index, name=col)
-        elif _is_text(s.dtype) and str(s.dtype) != "str":
-            s = s.astype("str")  # pandas' default string dtype, as schema.read_parquet gives
+        elif (_is_text(s.dtype) and str(s.dtype) != "str") or isinstance(s.dtype, pd.CategoricalDtype):
+            s = s.astype("str")  # pandas' default string dtype, as schema.read_parquet gives (the loader's
+            # Categorical ids too: the result is sorted by the id text, as the pandas path sorts it)
         out[col] = s
     return pd.DataFrame(out, index=part.index)
 

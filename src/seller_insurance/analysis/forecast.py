@@ -954,3 +954,117 @@ def precision_curve(result: EvaluationResult, max_k: int | None = None) -> pd.Da
         out[name] = np.nanmean(np.vstack(curves), axis=0)
     out["base_rate"] = np.full(max_k, float(result.metrics["base_rate"].iloc[0]))
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Findings: everything notebook 05 shows, in one call
+# --------------------------------------------------------------------------------------------------------------
+
+#: Notebook 05's segments of the test rows: sellers launched at least this many months before the cut-off are
+#: "established"; a last month at this share of the threshold or more is "close". Reporting choices.
+ESTABLISHED_MONTHS = 6
+CLOSE_SHARE = 0.8
+
+
+@dataclass
+class ForecastFindings:
+    """Notebook 05's numbers, tables and verdicts (:func:`findings`).
+
+    Attributes
+    ----------
+    result : EvaluationResult
+        The time-split evaluation of every model.
+    best : str
+        The best model by **average precision** over the test rows (the one criterion the text, the chart and the
+        watch-list use; precision at k is reported beside it).
+    better_than_baseline : bool
+        ``best`` is not the baseline and its average precision is higher than the baseline's.
+    gain_precision_at_k : float
+        Precision at k of ``best`` minus the baseline's (share points, e.g. 0.05 = 5 points).
+    segments : dict of str to pandas.DataFrame
+        :func:`metrics_by_segment` by history (launched fewer than :data:`ESTABLISHED_MONTHS` months before the
+        cut-off, or not) and by closeness (last month at :data:`CLOSE_SHARE` of the threshold or more, or not).
+    established : tuple of float or None
+        Precision at k of ``best`` and of the baseline among established sellers; None when either is missing.
+    watch_model : str
+        The model that ranks the watch-list: ``best`` when it beats the baseline, else ``"baseline"``.
+    watch : pandas.DataFrame
+        :func:`watch_list` at the last month of data, every seller not yet required, ranked.
+    metrics : dict
+        ``metrics.json`` entries for the summary and the deck.
+    """
+
+    result: EvaluationResult
+    best: str
+    better_than_baseline: bool
+    gain_precision_at_k: float
+    segments: dict[str, pd.DataFrame]
+    established: tuple[float, float] | None
+    watch_model: str
+    watch: pd.DataFrame
+    metrics: dict[str, dict] = field(default_factory=dict)
+
+
+def _entry(value: object, label: str, fmt: str, unit: str) -> dict:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return {"value": value, "label": label, "format": fmt, "unit": unit}
+
+
+def findings(
+    sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams | None = None
+) -> ForecastFindings:
+    """Evaluate the models, pick the best by average precision, compare segments and rank the watch-list.
+
+    Parameters
+    ----------
+    sales, sellers : pandas.DataFrame
+        The run's monthly sales and sellers.
+    params : ForecastParams, optional
+        Horizon, top_k, threshold, comparison and seed (defaults: :class:`ForecastParams`).
+
+    Returns
+    -------
+    ForecastFindings
+    """
+    params = params or ForecastParams()
+    result = evaluate_by_time(sales, sellers, params)
+    m = result.metrics
+    best = str(m["average_precision"].idxmax())
+    base = m.loc["baseline"]
+    better = best != "baseline" and bool(m.loc[best, "average_precision"] > base["average_precision"])
+    gain = float(m.loc[best, "precision_at_k"] - base["precision_at_k"])
+    preds = result.predictions
+    history = np.where(
+        preds["months_since_launch"] < ESTABLISHED_MONTHS,
+        f"launched < {ESTABLISHED_MONTHS} months ago",
+        f"{ESTABLISHED_MONTHS}+ months of history",
+    )
+    closeness = np.where(
+        preds["last_month_share"] >= CLOSE_SHARE,
+        f"last month >= {CLOSE_SHARE:.0%} of threshold",
+        f"last month < {CLOSE_SHARE:.0%} of threshold",
+    )
+    segments = {
+        "history": metrics_by_segment(result, history),
+        "closeness": metrics_by_segment(result, closeness),
+    }
+    est = segments["history"][segments["history"]["segment"] == f"{ESTABLISHED_MONTHS}+ months of history"]
+    est = est.set_index("model")["precision_at_k"]
+    established = (float(est[best]), float(est["baseline"])) if {"baseline", best} <= set(est.index) else None
+    watch_model = best if better else "baseline"
+    watch = watch_list(sales, sellers, params, model=watch_model)
+    k = params.top_k
+    metrics = {
+        "best_model": _entry(best, "best model by average precision", "s", ""),
+        "precision_at_k_best": _entry(m.loc[best, "precision_at_k"], f"of the top {k} cross", ".0%", "share"),
+        "precision_at_k_baseline": _entry(
+            base["precision_at_k"], f"of the baseline's top {k} cross", ".0%", "share"
+        ),
+        "average_precision_best": _entry(m.loc[best, "average_precision"], "average precision", ".3f", ""),
+        "average_precision_baseline": _entry(
+            base["average_precision"], "baseline average precision", ".3f", ""
+        ),
+        "watch_list_size": _entry(min(k, len(watch)), "sellers on the watch-list", ",.0f", "sellers"),
+    }
+    return ForecastFindings(result, best, better, gain, segments, established, watch_model, watch, metrics)

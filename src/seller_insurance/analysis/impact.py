@@ -23,6 +23,7 @@ import pandas as pd
 
 from seller_insurance import months as mo
 from seller_insurance import policy
+from seller_insurance.analysis import rules
 
 KEYS = ["seller_id", "marketplace"]
 CHANGED = ("newly_affected", "accelerated")
@@ -294,3 +295,59 @@ def event_totals(result: pd.DataFrame, calendar: policy.Calendar | None = None) 
             }
         )
     return pd.DataFrame(rows)
+
+
+def required_over_time_by_site(
+    result: pd.DataFrame, calendar: policy.Calendar | None = None, months_range=None
+) -> pd.DataFrame:
+    """Seller-sites required each month on every site of an event: as enacted vs the three-month rule kept.
+
+    Cumulative (once required, always required). "As enacted" counts a seller-site from its ``required_from``
+    (each site's own rules over time, history counted at its switch month); "three-month rule" from its
+    ``old_trigger`` (the rule before any change, kept forever). The gap opening at a site's switch month is that
+    site's change.
+
+    Parameters
+    ----------
+    result : DataFrame
+        Output of :func:`seller_insurance.analysis.rules.evaluate_calendar` (marketplace, old_trigger,
+        required_from).
+    calendar : policy.Calendar or None
+        The calendar the result was computed with; None: ``policy.DEFAULT_CALENDAR``.
+    months_range : None, (first, last) or a sequence of months
+        As in :func:`seller_insurance.analysis.rules.required_over_time` (None: earliest to latest trigger).
+
+    Returns
+    -------
+    DataFrame
+        ``event``, ``marketplace``, ``switch_month`` ('YYYY-MM'), ``month`` (datetime64[s], first of month),
+        ``n_required_old``, ``n_required_enacted``, ``n_total`` (seller-sites on the site); events in order, sites
+        in calendar order, months ascending. Sites of an event with no seller-site in ``result`` are left out.
+    """
+    missing = [c for c in ("marketplace", "old_trigger", "required_from") if c not in result.columns]
+    if missing:
+        raise ValueError(
+            f"result is missing column(s) {', '.join(missing)} (pass the output of rules.evaluate_calendar)"
+        )
+    cal = calendar if calendar is not None else policy.DEFAULT_CALENDAR
+    frame = result.assign(marketplace=result["marketplace"].astype(str), new_trigger=result["required_from"])
+    series = rules.required_over_time(frame, months_range, by="marketplace")
+    series = series.rename(columns={"n_required_new": "n_required_enacted"})
+    parts = []
+    for ev in cal.events():
+        for site in ev["sites"]:
+            part = series[series["marketplace"] == site]
+            if len(part):
+                parts.append(part.assign(event=ev["event"], switch_month=cal.switch_month(site)))
+    cols = [
+        "event",
+        "marketplace",
+        "switch_month",
+        "month",
+        "n_required_old",
+        "n_required_enacted",
+        "n_total",
+    ]
+    if not parts:
+        return pd.DataFrame(columns=cols)
+    return pd.concat(parts, ignore_index=True)[cols]

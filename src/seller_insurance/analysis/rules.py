@@ -745,55 +745,91 @@ def _first_by_site(prep: _Prepared, site_code: np.ndarray, window_by_code: np.nd
 
 
 def _pool_members(calendar: policy.Calendar) -> dict[str, policy.SitePeriod]:
+    """Site -> its change row, for every site whose change row names a pool (the EU stores in the shipped file)."""
     return {
         s: calendar.rule(s).new for s in calendar.sites if calendar.rule(s).new and calendar.rule(s).new.pool
     }
 
 
-def _pooled_sales(sales: pd.DataFrame, members: dict[str, policy.SitePeriod]) -> pd.DataFrame:
-    """Sales where each pooled site's row carries the seller's pooled sales in the pool's currency that month.
+def _pooled_triggers(
+    sales: pd.DataFrame,
+    pool_sites: dict[str, policy.SitePeriod],
+    members: set[str],
+    inclusive: bool,
+    end: int | None,
+) -> pd.DataFrame:
+    """New-window trigger of every seller-site on a pooled site, from the seller's pooled sales.
 
-    Every (seller, month) with a row on a pool site gets one row per pool site the seller sells on (anywhere in
-    the data), with the sum over the pool's sites of ``gross_sales`` converted at ``policy.FX_PER_USD``
-    (pool currency per unit of the site's currency). Rows on other sites are kept as they are.
+    Semantics (docs/policy-calendar.md, "EU pooling"): the seller's gross sales on all the pool's sites are
+    converted to the pool's currency at ``policy.FX_PER_USD`` (pool currency per unit of the site's calendar
+    currency) and added per calendar month; a month with no row on any pool site is zero. The pooled new-window
+    trigger ``T`` (first month whose window months each exceed the pool threshold, history included, up to
+    ``end``) is the seller's: once required, always required. A seller-site only exists from its first row on that
+    site, so its new trigger is ``max(T, first month with a row on the site)``; never when ``T`` is never or the
+    first row is after ``end``.
+
+    Parameters
+    ----------
+    sales : DataFrame
+        The engine's input (seller_id, marketplace, month, gross_sales); validated already by ``_prepare``.
+    pool_sites : dict
+        Every site whose change row names a pool -> that row (pool name, threshold, currency, window).
+    members : set of str
+        The pool sites that have switched (as of ``end``): the seller-sites that get a pooled trigger.
+    inclusive, end
+        As in :func:`evaluate_calendar` (``end``: month index or None).
+
+    Returns
+    -------
+    DataFrame
+        ``seller_id`` (str), ``marketplace`` (str), ``new`` (int64 month index, ``months.NO_MONTH`` when never),
+        one row per seller-site with a row on a site in ``members``.
     """
-    if "marketplace" not in sales.columns:
-        return sales
-    site = sales["marketplace"].astype(str)
-    in_pool = site.isin(list(members)).to_numpy()
-    if not in_pool.any():
-        return sales
-    pool_name = site[in_pool].map({s: p.pool for s, p in members.items()})
-    rate = site[in_pool].map(
+    site = sales["marketplace"].astype(str).to_numpy()
+    in_pool = np.isin(site, list(pool_sites))
+    rate = {
+        s: policy.FX_PER_USD[p.pool_currency] / policy.FX_PER_USD[p.currency] for s, p in pool_sites.items()
+    }
+    part = pd.DataFrame(
         {
-            s: policy.FX_PER_USD[p.pool_currency] / policy.FX_PER_USD[policy.SITE_CURRENCY.get(s, p.currency)]
-            for s, p in members.items()
+            "seller_id": sales["seller_id"].astype(str).to_numpy()[in_pool],
+            "marketplace": site[in_pool],
+            "month": mo.to_month_index(sales["month"])[in_pool],
+            "gross_sales": sales["gross_sales"].to_numpy(dtype=np.float64)[in_pool],
         }
     )
-    part = sales.loc[in_pool, ["seller_id", "marketplace"]].copy()
-    part["_pool"] = pool_name.to_numpy()
-    part["_month"] = mo.to_month_index(sales.loc[in_pool, "month"].reset_index(drop=True))
-    part["_value"] = sales.loc[in_pool, "gross_sales"].to_numpy(dtype=np.float64) * rate.to_numpy(
-        dtype=np.float64
+    part["pool"] = part["marketplace"].map({s: p.pool for s, p in pool_sites.items()})
+    part["gross_sales"] *= part["marketplace"].map(rate).to_numpy(dtype=np.float64)
+    pooled = part.groupby(["seller_id", "pool", "month"], sort=True)["gross_sales"].sum().reset_index()
+    frame = pd.DataFrame(
+        {
+            "seller_id": pooled["seller_id"],
+            "marketplace": pooled["pool"],
+            "month": mo.month_index_to_datetime64(pooled["month"].to_numpy()).astype("datetime64[s]"),
+            "gross_sales": pooled["gross_sales"],
+        }
     )
-    pooled = (
-        part.groupby(["seller_id", "_pool", "_month"], observed=True, sort=False)["_value"]
-        .sum()
+    pools = {p.pool: p for p in pool_sites.values()}
+    prep = _prepare(frame, {name: p.pool_threshold for name, p in pools.items()}, inclusive, end)
+    windows = np.array([pools[str(c)].window_months for c in prep.mp_cats], dtype=np.int64)
+    trigger = _first_by_site(prep, _site_codes(prep), windows)
+    seller, pool = prep.ids()
+    triggers = pd.DataFrame(
+        {"seller_id": np.asarray(seller, dtype=object), "pool": np.asarray(pool, dtype=object)}
+    )
+    triggers["trigger"] = trigger
+    sites = (
+        part[part["marketplace"].isin(list(members))]
+        .groupby(["seller_id", "marketplace", "pool"], sort=False)["month"]
+        .min()
         .reset_index()
     )
-    sites = part[["seller_id", "marketplace", "_pool"]].drop_duplicates()
-    rows = sites.merge(pooled, on=["seller_id", "_pool"], how="inner")
-    rows = pd.DataFrame(
-        {
-            "seller_id": rows["seller_id"],
-            "marketplace": rows["marketplace"],
-            "month": mo.month_index_to_datetime64(rows["_month"].to_numpy()).astype("datetime64[s]"),
-            "gross_sales": rows["_value"].to_numpy(),
-        }
-    )
-    rest = sales.loc[~in_pool, ["seller_id", "marketplace", "month", "gross_sales"]].copy()
-    rest["month"] = mo.month_index_to_datetime64(mo.to_month_index(rest["month"])).astype("datetime64[s]")
-    return pd.concat([rest, rows], ignore_index=True)
+    sites = sites.merge(triggers, on=["seller_id", "pool"], how="left", validate="many_to_one")
+    first = sites["month"].to_numpy(dtype=np.int64)
+    t = sites["trigger"].to_numpy(dtype=np.int64)
+    never = (t == mo.NO_MONTH) | (first > end if end is not None else False)
+    sites["new"] = np.where(never, mo.NO_MONTH, np.maximum(t, first))
+    return sites[["seller_id", "marketplace", "new"]]
 
 
 def calendar_arrays(
@@ -833,23 +869,22 @@ def calendar_arrays(
     new_window = np.where(switched_by_code, per_code(lambda r: r.new_window, 1), old_window)
 
     switched_sites = {s for s, sw in zip(site_names, switched_by_code, strict=True) if sw}
-    members = {s: p for s, p in (_pool_members(cal) if pool_eu else {}).items() if s in switched_sites}
-    new_thr = {
-        s: members[s].pool_threshold
-        if s in members
-        else (r.current.threshold if s in switched_sites else old_thr[s])
-        for s, r in rules.items()
-    }
-    if new_thr == old_thr and not members:
-        prep_new = prep
-    else:
-        frame = _pooled_sales(sales, members) if members else sales
-        prep_new = _prepare(frame, new_thr, inclusive, end_idx)
-        if len(prep_new.groups) != len(prep.groups) or not np.array_equal(_site_codes(prep_new), site_code):
-            raise AssertionError("calendar mode: the pooled sales do not cover the same seller-sites")
+    new_thr = {s: (r.current.threshold if s in switched_sites else old_thr[s]) for s, r in rules.items()}
+    prep_new = prep if new_thr == old_thr else _prepare(sales, new_thr, inclusive, end_idx)
 
     old = _first_by_site(prep, site_code, old_window)
     new = _first_by_site(prep_new, site_code, new_window)
+    seller, marketplace = prep.ids()
+    pool_sites = _pool_members(cal) if pool_eu and "marketplace" in sales.columns else {}
+    members = {s for s in pool_sites if s in switched_sites}
+    if members:
+        pooled = _pooled_triggers(sales, pool_sites, members, inclusive, end_idx)
+        keys = pd.DataFrame(
+            {"seller_id": np.asarray(seller, dtype=str), "marketplace": np.asarray(marketplace, dtype=str)}
+        )
+        got = keys.merge(pooled, on=["seller_id", "marketplace"], how="left", validate="one_to_one")["new"]
+        in_pool = got.notna().to_numpy()
+        new = np.where(in_pool, got.fillna(mo.NO_MONTH).to_numpy(dtype=np.int64), new)
     switch = switch_by_code[site_code] if len(site_code) else np.zeros(0, dtype=np.int64)
     switched = switch != mo.NO_MONTH
     has_old, has_new = old != mo.NO_MONTH, new != mo.NO_MONTH
@@ -863,7 +898,6 @@ def calendar_arrays(
     status[has_req & has_old & (required < old)] = _ACCEL
     status[has_req & has_old & (required == old)] = _UNCHANGED
     status[already] = _ALREADY
-    seller, marketplace = prep.ids()
     return CalendarComparison(seller, marketplace, old, new, status, switch=switch, required=required)
 
 
@@ -896,9 +930,13 @@ def evaluate_calendar(
         Last month considered (inclusive; later rows ignored). A change whose switch month is after ``end`` has not
         happened as of ``end``: that site is evaluated as never switched (empty switch_month).
     pool_eu : bool
-        False (default): every site on its own. True: from S, a site with a ``pool`` in the calendar (the EU
-        stores) compares the seller's sales on all the pool's sites that month, converted at ``policy.FX_PER_USD``
-        to the pool's currency, with the pool threshold (EUR 5,000); before S each site stays on its own.
+        False (default): every site on its own. True: on a switched site with a ``pool`` in the calendar (the EU
+        stores), the new window runs on the seller's pooled sales: its gross sales on all the pool's sites each
+        calendar month, converted at ``policy.FX_PER_USD`` to the pool's currency, compared with the pool
+        threshold (EUR 5,000); history counts as elsewhere. The pooled trigger is the seller's (once required,
+        always required), but a seller-site exists only from its first row on that site: its ``new_trigger`` is
+        the later of the pooled trigger and that first month (docs/policy-calendar.md, "EU pooling"). The old
+        window stays per site, at the site's own threshold.
 
     Returns
     -------

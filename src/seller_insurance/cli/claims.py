@@ -1,4 +1,11 @@
-"""``seller-insurance claims``: share of claims under the cap per group and, with ``--sales``, who pays."""
+"""``seller-insurance claims``: share of claims under the cap per group and, with ``--sales``, who pays.
+
+``--calendar [FILE]``: each claim's site has its own cap and programme start from the policy calendar (the shipped
+one, or FILE; ``analysis.claims.programme``, docs/claims.md): caps converted to USD at ``policy.FX_PER_USD``,
+claims before a site's start (or on a site without a programme) counted in ``n_outside_programme`` and left out of
+the shares; with ``--sales`` the rule engine runs in calendar mode (``rules.evaluate_calendar``). ``--cap``,
+``--claims-start``, ``--rule-start`` and ``--scheduler`` are refused with it (the calendar holds them).
+"""
 
 from __future__ import annotations
 
@@ -46,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--cap",
         type=float,
-        default=CLAIM_CAP_USD,
+        default=None,
         help=f"claim cap in USD (default {CLAIM_CAP_USD:,.0f}: Amazon's '$1000 or less')",
     )
     p.add_argument(
@@ -89,16 +96,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--claims-start",
-        default=CLAIMS_START.isoformat(),
+        default=None,
         metavar="YYYY-MM-DD",
         help=f"payer split: first filing date of Amazon's small-claims policy (default "
         f"{CLAIMS_START.isoformat()}); 'none' applies it to every claim",
     )
     p.add_argument(
         "--rule-start",
-        default=NEW_RULE_START,
+        default=None,
         metavar="YYYY-MM",
         help=f"month the single-month rule took effect, for the rule status (default {NEW_RULE_START})",
+    )
+    p.add_argument(
+        "--calendar",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="each site's own claims cap and programme start from the policy calendar (the shipped one, or FILE; "
+        "docs/policy-calendar.md): caps in USD at the documented rates, claims before a site's start counted in "
+        "n_outside_programme; with --sales the rules as enacted per site. Refuses --cap, --claims-start, "
+        "--rule-start and --scheduler. Default: off (one cap and start for every site)",
     )
     p.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
     p.add_argument(
@@ -142,9 +160,47 @@ def _load(load, path: str, rejects_beside: Path, what: str):
     return loading.ensure_usable(result)
 
 
+def _calendar(args: argparse.Namespace):
+    """The policy calendar of ``--calendar [FILE]`` (None without it); refuses the flags the calendar replaces."""
+    if args.calendar is None:
+        return None
+    clash = [
+        flag
+        for flag, value in (
+            ("--cap", args.cap),
+            ("--claims-start", args.claims_start),
+            ("--rule-start", args.rule_start),
+            ("--scheduler", args.scheduler),
+        )
+        if value is not None
+    ]
+    if clash:
+        raise InputError(
+            f"{', '.join(clash)} cannot be used with --calendar: the calendar holds each site's cap, programme "
+            "start and rule dates (edit a copy and pass --calendar FILE); --scheduler: calendar mode runs in-process"
+        )
+    from seller_insurance.policy import CalendarError, load_calendar
+
+    path = args.calendar or None
+    try:
+        calendar = load_calendar(path)
+    except FileNotFoundError:
+        raise InputError("--calendar: file not found", path=path) from None
+    except CalendarError as exc:
+        raise InputError(str(exc)) from None
+    print(f"policy calendar: {calendar.source} (sha256 {calendar.sha256[:12]})", file=sys.stderr)
+    return calendar
+
+
 def _run(args: argparse.Namespace) -> int:
     from seller_insurance.analysis import claims as cl
     from seller_insurance.data import loading
+
+    calendar = _calendar(args)
+    if calendar is None:
+        args.cap = CLAIM_CAP_USD if args.cap is None else args.cap
+        args.claims_start = CLAIMS_START.isoformat() if args.claims_start is None else args.claims_start
+        args.rule_start = NEW_RULE_START if args.rule_start is None else args.rule_start
 
     out = Path(args.out)
     if out.suffix not in OUTPUT_SUFFIXES:
@@ -159,6 +215,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.n_boot < 1 or not 0.0 <= args.non_compliant_share <= 1.0:
         raise InputError("--n-boot must be >= 1 and --non-compliant-share in [0, 1]")
     claims_start = None if str(args.claims_start).lower() == "none" else args.claims_start
+    if calendar is not None:
+        claims_start = CLAIMS_START  # not used: each site's start comes from the calendar
     statuses = None if args.all_statuses else VALID_CLAIM_STATUSES
     if args.scheduler:
         return _run_dask(args, out, by, statuses, claims_start)
@@ -171,16 +229,21 @@ def _run(args: argparse.Namespace) -> int:
     )
     comparison = None
     if args.sales:
-        from seller_insurance.analysis.rules import compare_rules
+        from seller_insurance.analysis import rules
 
         sales = _load(loading.load_monthly_sales, args.sales, side_path(out, "sales"), "sales")
-        print("rule engine: comparing the three-month and single-month rules", file=sys.stderr)
-        comparison = compare_rules(sales.frame, start=args.rule_start)
+        if calendar is None:
+            print("rule engine: comparing the three-month and single-month rules", file=sys.stderr)
+            comparison = rules.compare_rules(sales.frame, start=args.rule_start)
+        else:
+            print("rule engine: each site under its own rules (policy calendar)", file=sys.stderr)
+            comparison = rules.evaluate_calendar(sales.frame, calendar)
+    cap = CLAIM_CAP_USD if calendar is not None else args.cap
 
     try:
         shares = cl.claim_shares(
             loaded.frame,
-            cap=args.cap,
+            cap=cap,
             strict=args.strict,
             by=by,
             statuses=statuses,
@@ -190,13 +253,14 @@ def _run(args: argparse.Namespace) -> int:
             n_boot=args.n_boot,
             bootstrap_below=args.bootstrap_below,
             seed=args.seed,
+            calendar=calendar,
         )
         split = None
         if comparison is not None:
             split = cl.payer_split(
                 loaded.frame,
                 comparison,
-                cap=args.cap,
+                cap=cap,
                 strict=args.strict,
                 non_compliant_share=args.non_compliant_share,
                 seed=args.seed,
@@ -204,6 +268,7 @@ def _run(args: argparse.Namespace) -> int:
                 statuses=statuses,
                 by=by,
                 sellers=sellers,
+                calendar=calendar,
             )
     except ValueError as exc:  # a bad --by, --confidence, duplicate sellers rows, ...
         raise InputError(str(exc)) from exc
@@ -221,9 +286,9 @@ def _write_outputs(shares, split, out: Path) -> int:
 
 
 def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, claims_start) -> int:
-    """``--scheduler``: claims and sales are Parquet read by the Dask workers (no loader pass, so no rejects files
-    for them); the sellers table (one row per seller) still goes through the loader. The payer split has no Dask
-    version: with ``--sales`` the claims are collected and split in pandas. See docs/scale-out.md."""
+    """``--scheduler``: every input goes through the loader as without it (same parsing, same rejects files), then
+    the rules and claim shares run on the Dask cluster. The payer split has no Dask version: with ``--sales`` the
+    claims are split in pandas. See docs/loading.md."""
     from seller_insurance.analysis import claims as cl
     from seller_insurance.analysis import distributed
     from seller_insurance.data import loading
@@ -231,6 +296,12 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
     sellers = (
         _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame
         if args.sellers
+        else None
+    )
+    claims = _load(loading.load_claims, args.claims, out, "claims").frame
+    sales = (
+        _load(loading.load_monthly_sales, args.sales, side_path(out, "sales"), "sales")
+        if args.sales
         else None
     )
     split = None
@@ -241,9 +312,9 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
                 print(
                     "rule engine: comparing the three-month and single-month rules on dask", file=sys.stderr
                 )
-                comparison = distributed.compare_rules_dask(args.sales, start=args.rule_start)
+                comparison = distributed.compare_rules_dask(sales.frame, start=args.rule_start)
             shares = distributed.claim_shares_dask(
-                args.claims,
+                claims,
                 cap=args.cap,
                 strict=args.strict,
                 by=by,
@@ -256,7 +327,6 @@ def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, clai
                 seed=args.seed,
             )
             if comparison is not None:
-                claims = distributed.read_claims(args.claims).compute()
                 split = cl.payer_split(
                     claims,
                     comparison,

@@ -1,8 +1,8 @@
 """``seller-insurance evaluate SALES --out OUT``: old three-month rule vs new single-month rule per seller-marketplace.
 
 Reads SALES through the loading layer (``seller_insurance.data.loading``: CSV or Parquet, rejects written to
-``<OUT without extension>.rejects.csv`` always; with ``--scheduler`` the Dask workers read Parquet directly, the
-loader does not run and no rejects file is written, see docs/scale-out.md), runs :func:`seller_insurance.analysis.rules.compare_arrays` and writes one
+``<OUT without extension>.rejects.csv`` always; with ``--scheduler`` too, the rules then run on the Dask cluster,
+see docs/loading.md), runs :func:`seller_insurance.analysis.rules.compare_arrays` and writes one
 row per seller-marketplace with at least one accepted row: ``seller_id, marketplace, old_trigger, new_trigger``
 (``YYYY-MM``, empty when none), ``status``, ``lead_months`` (empty unless both rules trigger) and
 ``insurance_due`` (``YYYY-MM-DD``, new rule: last day of the trigger month + 30 days; empty when none).
@@ -135,9 +135,10 @@ def register(subparsers) -> None:
     p.add_argument(
         "--pool-eu",
         action="store_true",
-        help="with --calendar: from the switch month, a seller's monthly sales on the calendar's pooled sites (the EU "
-        "stores) are converted to EUR and compared with the pool threshold (EUR 5,000); third-party reports only, "
-        "see docs/policy-calendar.md. Default: off",
+        help="with --calendar: on the calendar's pooled sites (the EU stores), the new rule compares a seller's "
+        "monthly sales on all of them, converted to EUR, with the pool threshold (EUR 5,000), history included; a "
+        "seller-site counts from its first row on the site. Third-party reports only, see docs/policy-calendar.md. "
+        "Default: off",
     )
     p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
     add_scheduler_argument(p)
@@ -222,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         "start": start,
         "end": end,
     }
-    exports = not args.scheduler and uses_exports(Path(args.sales), args)
+    exports = uses_exports(Path(args.sales), args)
     if calendar is not None:
         if exports:
             result = export_sales(Path(args.sales), args, out)
@@ -239,23 +240,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except ValueError as exc:
             raise InputError(str(exc), path=args.sales) from None
-    elif (
-        args.scheduler
-    ):  # Dask: Parquet read by the workers, no loader pass, no rejects file (docs/scale-out.md)
-        from seller_insurance.analysis import distributed
-
-        if cmap:
-            raise InputError(
-                "--map cannot be used with --scheduler: the Parquet files must have the contract's "
-                "column names (seller_id, marketplace, month, gross_sales)"
-            )
-        t1 = time.perf_counter()
-        try:
-            with distributed.client_for(args.scheduler):
-                comparison = distributed.compare_arrays_dask(args.sales, **kw)
-        except ValueError as exc:
-            raise InputError(str(exc), path=args.sales) from None
-    else:
+    else:  # with --scheduler the same load (parsing, rejects file), then the rules on the Dask cluster
         if exports:
             result = export_sales(Path(args.sales), args, out)
         else:
@@ -265,7 +250,13 @@ def run(args: argparse.Namespace) -> int:
         loading.ensure_usable(result)
         t1 = time.perf_counter()
         try:
-            comparison = rules.compare_arrays(result.frame, **kw)
+            if args.scheduler:
+                from seller_insurance.analysis import distributed
+
+                with distributed.client_for(args.scheduler):
+                    comparison = distributed.compare_arrays_dask(result.frame, **kw)
+            else:
+                comparison = rules.compare_arrays(result.frame, **kw)
         except ValueError as exc:
             raise InputError(str(exc), path=args.sales) from None
     t2 = time.perf_counter()

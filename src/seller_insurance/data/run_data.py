@@ -188,7 +188,7 @@ def prepare_run_data(
     input_dir: str = "",
     n_sellers: int = 100_000,
     start_month: str = "2019-01",
-    n_months: int = 60,
+    n_months: int = 72,
     seed: int = 20210901,
     marketplaces: str = "",
 ) -> RunData:

@@ -17,22 +17,28 @@ _LABELS = {
 
 
 def _best_model(result: EvaluationResult) -> str:
-    return str(result.metrics["precision_at_k"].idxmax())
+    """The best model by average precision: the criterion of :func:`seller_insurance.analysis.forecast.findings`."""
+    return str(result.metrics["average_precision"].idxmax())
 
 
 def plot_precision_at_k(
-    result: EvaluationResult, max_k: int | None = None, title: str | None = None, footnote: str | None = None
+    result: EvaluationResult,
+    max_k: int | None = None,
+    title: str | None = None,
+    footnote: str | None = None,
+    best: str | None = None,
 ):
     """Line chart: precision of the monthly top-k list against k, per model, with the base rate.
 
-    The default title states the finding at ``top_k`` (computed from ``result``). Returns a Figure in the slide
-    style (``charts.save_figure`` writes it).
+    The default title states the finding at ``top_k`` for ``best`` (default: the best model by average
+    precision, as the notebook's text and the watch-list choose it). Returns a Figure in the slide style
+    (``charts.save_figure`` writes it).
     """
     from seller_insurance.publish import charts
 
     curve = precision_curve(result, max_k)
     k, m = result.params.top_k, result.metrics
-    best = _best_model(result)
+    best = best or _best_model(result)
     if title is None:
         title = (
             f"Top {k} each month: {m.loc[best, 'precision_at_k']:.0%} of the {_LABELS.get(best, best)} list "

@@ -80,6 +80,40 @@ def rule_footnote(
     return " ".join(parts)
 
 
+def calendar_footnote(
+    data_description: str,
+    calendar: policy.Calendar,
+    *,
+    inclusive: bool = policy.DEFAULT_INCLUSIVE,
+    end: str | None = None,
+    pool_eu: bool = False,
+) -> str:
+    """One-line source and parameter note for a chart made with each site under its own rules (policy calendar).
+
+    Names the calendar file and the first 12 hex digits of its sha256, the switch month of each site that changed
+    (sites sharing a month are listed together) and the sites that never changed.
+    """
+    cmp = ">=" if inclusive else ">"
+    by_month: dict[str, list[str]] = {}
+    never = []
+    for site in calendar.sites:
+        month = calendar.switch_month(site)
+        if month is None:
+            never.append(site)
+        else:
+            by_month.setdefault(month, []).append(site)
+    switches = "; ".join(f"{'/'.join(sites)} from {month}" for month, sites in sorted(by_month.items()))
+    parts = [
+        f"Source: {data_description}.",
+        f"Each site under its own rules (policy calendar {calendar.source}, sha256 {calendar.sha256[:12]}):",
+        f"three consecutive months, then one month: {switches}"
+        + (f"; {', '.join(never)} unchanged" if never else "")
+        + f"; sales {cmp} threshold; EU pooling {'on' if pool_eu else 'off'}"
+        + (f"; as of {end}." if end else "."),
+    ]
+    return " ".join(parts)
+
+
 def claims_footnote(
     data_description: str,
     *,
@@ -91,6 +125,39 @@ def claims_footnote(
     cmp = "<" if strict else "<="
     st = "all statuses" if statuses is None else "status " + "/".join(statuses)
     return f"Source: {data_description}. Claims {cmp} ${cap:,.0f} (USD), {st}; 95% intervals."
+
+
+def claims_calendar_footnote(
+    data_description: str,
+    calendar: policy.Calendar,
+    *,
+    strict: bool = False,
+    statuses: tuple[str, ...] | None = policy.VALID_CLAIM_STATUSES,
+) -> str:
+    """One-line source and parameter note for a claims chart with each site's own programme (policy calendar).
+
+    Lists each programme (cap, currency, start; sites sharing them together) and the sites without one.
+    """
+    cmp = "<" if strict else "<="
+    st = "all statuses" if statuses is None else "status " + "/".join(statuses)
+    groups: dict[tuple, list[str]] = {}
+    none = []
+    for site in calendar.sites:
+        now = calendar.rule(site).current
+        if now.claims_cap is None:
+            none.append(site)
+        else:
+            key = (now.claims_cap_currency, now.claims_cap, now.claims_start.isoformat())
+            groups.setdefault(key, []).append(site)
+    programmes = "; ".join(
+        f"{'/'.join(sites)} {cur} {cap:,.0f} from {start}" for (cur, cap, start), sites in groups.items()
+    )
+    return (
+        f"Source: {data_description}. Claims {cmp} the cap of their site ({programmes}"
+        + (f"; {', '.join(none)} none" if none else "")
+        + "), caps in USD at IRS 2021 average rates; claims before their site's programme are outside it; "
+        f"{st}; 95% intervals. Policy calendar {calendar.source}, sha256 {calendar.sha256[:12]}."
+    )
 
 
 def present(

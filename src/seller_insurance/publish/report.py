@@ -2,8 +2,8 @@
 
 A run folder holds the executed notebooks, an HTML version of each without code cells (nbconvert
 ``exclude_input``, self-contained: see :func:`export_html`), ``figures/`` (PNG and SVG), ``metrics.json``,
-``slides.pptx``, ``manifest.json`` (parameters, data checksums, package versions, git commit, timings) and
-``index.html`` linking all of them with the headline numbers (:mod:`~seller_insurance.publish.run_index`).
+``slides.pptx``, ``manifest.json`` (parameters, policy calendar, data checksums, package versions, git commit,
+timings) and ``index.html`` linking all of them with the headline numbers (:mod:`~seller_insurance.publish.run_index`).
 
 Decisions:
 
@@ -270,10 +270,13 @@ def run_report(
         if data_dir is not None and data_dir.is_dir()
         else {}
     )
+    metrics_file = staging / "metrics.json"  # the policy calendar the notebooks used (path + sha256), if any
+    calendar = json.loads(metrics_file.read_text())["run"].get("calendar") if metrics_file.exists() else None
     manifest = {
         "run": name,
         "created": info["created"],
         "parameters": dict(params),
+        "policy_calendar": calendar,
         "notebooks": [nb.name for nb in notebooks(notebook_dir)],
         "data": data,
         "data_checksums": data_files,

@@ -6,9 +6,15 @@ number shown to a stakeholder is always the computed one, never typed by hand.
 
 ``metrics.json`` schema::
 
-    {"run": {"name", "created", "data_source", "parameters", "package_version", "git_commit"},
+    {"run": {"name", "created", "data_source", "parameters", "package_version", "git_commit",
+             "calendar": {"source", "sha256", "version", "switch_months"}},
      "metrics": {"<section>.<name>": {"value", "label", "format", "unit"}},
      "slides": [{"figure": "figures/<name>.png", "title", "metric": "<section>.<name>", "notes"}]}
+
+Rule changes are reported per event (:func:`event_metrics`): sections ``event_<year>`` (``event_2021`` for the US
+change of September 2021, ``event_2024`` for CA, UK and the EU stores) with keys ``<site>.<name>`` and
+``total.<name>``; the policy calendar a run used (:func:`calendar_entry`, recorded as the ``calendar`` extra of a
+section) is lifted into ``run.calendar`` by :func:`assemble`.
 
 ``format`` is a Python format spec (``",.0f"``, ``".1%"``) applied to ``value``; a leading ``$`` is written before
 the number (``"$,.0f"`` -> ``$13,668,923``), as the deck (``slides.format_metric``) does.
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +86,105 @@ def record(
     out.write_text(json.dumps(_plain(payload), indent=2, sort_keys=False) + "\n")
 
 
+EVENT_METRICS = (
+    ("sellers", "seller-sites on {where}", ",.0f", "sellers"),
+    ("already_required", "seller-sites on {where} already required before the change", ",.0f", "sellers"),
+    ("newly_affected", "seller-sites on {where} newly required by the {event} change", ",.0f", "sellers"),
+    (
+        "newly_affected_share",
+        "of seller-sites on {where} not already required: newly required",
+        ".1%",
+        "share",
+    ),
+    ("accelerated", "seller-sites on {where} required earlier by the {event} change", ",.0f", "sellers"),
+    (
+        "accelerated_share",
+        "of seller-sites on {where} not already required: required earlier",
+        ".1%",
+        "share",
+    ),
+    ("median_lead_months", "months earlier on {where} (median, accelerated seller-sites)", ".0f", "months"),
+)
+
+
+def event_section(year: int) -> str:
+    """Section name of the rule changes of one year: ``event_2021``, ``event_2024``."""
+    return f"event_{int(year)}"
+
+
+def event_metrics(
+    summary: Iterable[Mapping[str, Any]],
+    totals: Iterable[Mapping[str, Any]],
+    events: Iterable[Mapping[str, Any]],
+) -> dict[str, dict[str, dict]]:
+    """Metrics of each rule-change event, per site and in total, keyed for :func:`record`.
+
+    Parameters
+    ----------
+    summary : iterable of mappings
+        Rows of ``analysis.impact.event_summary`` (e.g. ``df.to_dict(orient="records")``): event, site, sellers,
+        already_required, newly_affected, newly_affected_share, accelerated, accelerated_share,
+        median_lead_months.
+    totals : iterable of mappings
+        Rows of ``analysis.impact.event_totals`` (event and the same counts over the event's sites).
+    events : iterable of mappings
+        ``policy.Calendar.events()``: ``event`` label and ``year``.
+
+    Returns
+    -------
+    dict
+        ``{section: {name: metric}}`` with section ``event_<year>`` and names ``<site>.<metric>`` (US, CA, UK, DE,
+        ...) and ``total.<metric>``, for each metric of :data:`EVENT_METRICS` (counts in seller-sites, shares of
+        those not already required, median lead in months; NaN -> null where a site has no such seller).
+        Sites of the event with no seller-site in the data are listed with zero counts and null shares.
+
+    Raises
+    ------
+    KeyError
+        A summary or totals row whose event is not among ``events``.
+    """
+    year_of = {e["event"]: int(e["year"]) for e in events}
+    out: dict[str, dict[str, dict]] = {event_section(y): {} for y in year_of.values()}
+    rows = [(r, str(r["site"])) for r in summary] + [(r, "total") for r in totals]
+    for row, where in rows:
+        section = event_section(year_of[row["event"]])
+        place = "these sites" if where == "total" else where
+        for name, label, fmt, unit in EVENT_METRICS:
+            text = label.format(where=place, event=row["event"])
+            out[section][f"{where}.{name}"] = metric(row[name], text, fmt, unit)
+    return out
+
+
+def events_in(merged: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rule-change events of an assembled ``metrics.json``, in section order, for summaries.
+
+    Returns
+    -------
+    list of dict
+        One per ``event_<year>`` section recorded with an ``event`` extra (notebook 02 in calendar mode):
+        ``section``, ``event`` (label, e.g. "CA, UK and EU, 2024"), ``sites`` (codes, calendar order) and
+        ``with_sellers`` (the sites with at least one seller-site in the data). Empty when the run used one start
+        for every site.
+    """
+    out = []
+    for section, extra in merged.get("extra", {}).items():
+        if not section.startswith("event_") or "event" not in extra:
+            continue
+        sites = list(extra.get("sites", []))
+        m = merged["metrics"]
+        with_sellers = [s for s in sites if (m.get(f"{section}.{s}.sellers") or {}).get("value")]
+        out.append(
+            {"section": section, "event": extra["event"], "sites": sites, "with_sellers": with_sellers}
+        )
+    return out
+
+
+def calendar_entry(calendar: Any) -> dict[str, Any]:
+    """What a run records about its policy calendar: ``source`` (file path or ``package:...``), ``sha256`` of the
+    file's bytes, ``version`` and each site's ``switch_months`` (``policy.Calendar.manifest()``)."""
+    return _plain(calendar.manifest())
+
+
 def load_sections(run_dir: str | Path) -> dict[str, dict]:
     """Every recorded section of a run, by name, in file-name order."""
     folder = Path(run_dir) / "metrics"
@@ -92,7 +197,8 @@ def assemble(
     """Merge every section into ``<run_dir>/metrics.json`` and return it.
 
     Slides follow ``section_order`` (default: file-name order). A slide naming a metric that no section recorded
-    raises ``KeyError`` (a deck must never show a number that was not computed).
+    raises ``KeyError`` (a deck must never show a number that was not computed). A section's ``calendar`` extra
+    (:func:`calendar_entry`) becomes ``run.calendar``; two sections with different calendars raise ``ValueError``.
     """
     sections = load_sections(run_dir)
     order = section_order or list(sections)
@@ -104,6 +210,15 @@ def assemble(
         merged["slides"].extend(sections[name]["slides"])
         if sections[name].get("extra"):
             merged["extra"][name] = sections[name]["extra"]
+        calendar = (sections[name].get("extra") or {}).get("calendar")
+        if calendar is not None:
+            first = merged["run"].setdefault("calendar", calendar)
+            if first != calendar:
+                raise ValueError(
+                    f"section {name!r} used the policy calendar {calendar.get('source')} (sha256 "
+                    f"{str(calendar.get('sha256'))[:12]}), an earlier section {first.get('source')} (sha256 "
+                    f"{str(first.get('sha256'))[:12]}): one run, one calendar"
+                )
     for s in merged["slides"]:
         if s["metric"] not in merged["metrics"]:
             raise KeyError(f"slide {s['title']!r} names metric {s['metric']!r}, which no notebook recorded")

@@ -2,7 +2,8 @@
 
 The public face of the claims subpackage; semantics and sources are in ``docs/claims.md``. Modules inside:
 ``shares`` (count and value shares with intervals), ``groups`` (grouping keys, derived periods, joins),
-``payers`` (who pays under each rule), ``intervals`` (Wilson, bootstrap, delta method).
+``payers`` (who pays under each rule), ``programme`` (each site's cap and programme start from the
+policy calendar), ``intervals`` (Wilson, bootstrap, delta method).
 
 Besides the analysis functions, the face exports the building blocks another engine needs to compute the same
 table from partial sums (:mod:`seller_insurance.analysis.distributed` on Dask): the grouping keys and codes and the
@@ -17,9 +18,11 @@ from seller_insurance.analysis.claims.groups import (
     normalise_by,
 )
 from seller_insurance.analysis.claims.intervals import ratio_delta_from_moments, z_value
+from seller_insurance.analysis.claims.programme import ClaimTerms, claim_terms, site_caps
 from seller_insurance.analysis.claims.shares import (
     BOOTSTRAP_BELOW,
     PAYERS,
+    PROGRAMME_COLUMNS,
     SHARE_COLUMNS,
     assemble_shares,
     claim_shares,
@@ -34,6 +37,10 @@ from seller_insurance.analysis.claims.shares import (
 
 __all__ = [
     "BOOTSTRAP_BELOW",
+    "PROGRAMME_COLUMNS",
+    "ClaimTerms",
+    "claim_terms",
+    "site_caps",
     "DERIVED_PERIODS",
     "PAYERS",
     "SHARE_COLUMNS",

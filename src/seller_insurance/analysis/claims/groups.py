@@ -111,8 +111,11 @@ def lookup(claims: pd.DataFrame, table: pd.DataFrame, columns: Sequence[str], wh
     return out
 
 
-def under_cap(amount, cap: float = CLAIM_CAP_USD, strict: bool = False) -> np.ndarray:
-    """Boolean array: claim amount (USD) at or below ``cap`` (``strict=True``: strictly below)."""
+def under_cap(amount, cap: float | np.ndarray = CLAIM_CAP_USD, strict: bool = False) -> np.ndarray:
+    """Boolean array: claim amount (USD) at or below ``cap`` (``strict=True``: strictly below).
+
+    ``cap`` is one number (USD) or an array of one cap per claim; a NaN cap (no programme) is never met.
+    """
     a = np.asarray(amount, dtype=float)
     return a < cap if strict else a <= cap
 

@@ -11,7 +11,8 @@ Per claim and rule (``docs/claims.md`` has the sources):
 - Claims policy (Amazon pays small claims, from ``policy.CLAIMS_START`` = 2021-09-01): for a claim filed on or after
   ``claims_start`` (None: every claim), a claim at or under the cap against an insured seller is paid by Amazon with
   no reimbursement; above the cap the insurer pays. Before ``claims_start`` an insured seller's insurer pays every
-  claim. An uninsured seller reimburses (pays) every claim. The same claims policy applies in both rule scenarios,
+  claim. With ``calendar=`` each claim's site has its own cap (in USD at ``policy.FX_PER_USD``) and programme start
+  from the policy calendar (``analysis.claims.programme``); a site without a programme (MX, JP) never has one. An uninsured seller reimburses (pays) every claim. The same claims policy applies in both rule scenarios,
   so old vs new isolates the insurance rule.
 """
 
@@ -35,7 +36,8 @@ from seller_insurance.analysis.claims.groups import (
     under_cap,
     with_marketplace,
 )
-from seller_insurance.policy import CLAIM_CAP_USD, CLAIMS_START, VALID_CLAIM_STATUSES
+from seller_insurance.analysis.claims.programme import claim_terms
+from seller_insurance.policy import CLAIM_CAP_USD, CLAIMS_START, VALID_CLAIM_STATUSES, Calendar
 
 PAYERS = ("amazon", "insurer", "seller")
 RULES = ("old", "new")
@@ -74,7 +76,13 @@ def _payers(
     non_compliant_share: float,
     seed: int,
     claims_start: date | str | None,
+    calendar: Calendar | None = None,
 ) -> dict[str, np.ndarray]:
+    if calendar is not None and (cap != CLAIM_CAP_USD or claims_start != CLAIMS_START):
+        raise ValueError(
+            "pass either cap / claims_start or calendar: with a calendar each site's cap and programme start "
+            "come from the calendar"
+        )
     check_columns(comparison, COMPARISON_COLUMNS, "comparison")
     comparison = with_marketplace(comparison)
     bad = non_compliant(comparison[KEY], non_compliant_share, seed)
@@ -85,12 +93,17 @@ def _payers(
 
     filed = _day(chosen["filed_date"])
     amount = chosen["amount"].to_numpy(dtype=float)
-    small = under_cap(amount, cap, strict)
-    applies = (
-        np.ones(len(chosen), dtype=bool)
-        if claims_start is None
-        else filed >= np.datetime64(pd.Timestamp(claims_start).date(), "D")
-    )
+    if calendar is not None:
+        terms = claim_terms(chosen, calendar)
+        small = under_cap(amount, terms.cap_usd, strict)
+        applies = terms.in_programme
+    else:
+        small = under_cap(amount, cap, strict)
+        applies = (
+            np.ones(len(chosen), dtype=bool)
+            if claims_start is None
+            else filed >= np.datetime64(pd.Timestamp(claims_start).date(), "D")
+        )
     out = {
         "under_cap": small,
         "cap_policy": applies,
@@ -116,6 +129,7 @@ def payer_per_claim(
     seed: int = 0,
     claims_start: date | str | None = CLAIMS_START,
     statuses: Sequence[str] | None = VALID_CLAIM_STATUSES,
+    calendar: Calendar | None = None,
 ) -> pd.DataFrame:
     """Payer of each claim under the old and the new rule (module docstring: the rules).
 
@@ -131,6 +145,10 @@ def payer_per_claim(
     claims_start : date or None
         First filing date of Amazon's claims policy (default 2021-09-01); None applies it to every claim.
     statuses : claim statuses kept (default valid only; None: all).
+    calendar : policy.Calendar or None
+        Each site's own cap and programme start from the calendar (``cap`` and ``claims_start`` must then stay at
+        their defaults, else ``ValueError``); ``comparison`` is then usually ``rules.evaluate_calendar``'s output
+        (old = the three-month rule kept forever, new = the rules as enacted on each site).
 
     Returns
     -------
@@ -141,7 +159,7 @@ def payer_per_claim(
         seller).
     """
     chosen = select_claims(claims, statuses)
-    res = _payers(chosen, comparison, cap, strict, non_compliant_share, seed, claims_start)
+    res = _payers(chosen, comparison, cap, strict, non_compliant_share, seed, claims_start, calendar)
     out = chosen.copy()
     for name, values in res.items():
         if name.startswith("payer_"):
@@ -163,10 +181,11 @@ def payer_split(
     statuses: Sequence[str] | None = VALID_CLAIM_STATUSES,
     by: str | list[str] | None = None,
     sellers: pd.DataFrame | None = None,
+    calendar: Calendar | None = None,
 ) -> pd.DataFrame:
     """Claim dollars and counts by payer, old rule vs new rule, optionally per group.
 
-    Same parameters as ``payer_per_claim``; ``by`` / ``sellers`` group as in ``claim_shares`` (``rule_status``
+    Same parameters as ``payer_per_claim`` (``calendar``: each site's own cap and programme start); ``by`` / ``sellers`` group as in ``claim_shares`` (``rule_status``
     comes from ``comparison``).
 
     Returns
@@ -178,7 +197,7 @@ def payer_split(
     """
     by_cols = normalise_by(by)
     chosen = select_claims(claims, statuses)
-    res = _payers(chosen, comparison, cap, strict, non_compliant_share, seed, claims_start)
+    res = _payers(chosen, comparison, cap, strict, non_compliant_share, seed, claims_start, calendar)
     codes, groups = group_codes(key_frame(chosen, by_cols, sellers=sellers, comparison=comparison))
     groups = plain_periods(groups).reset_index(drop=True)
     n_groups = len(groups)

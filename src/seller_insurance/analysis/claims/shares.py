@@ -38,7 +38,8 @@ from seller_insurance.analysis.claims.payers import (
     payer_shift,
     payer_split,
 )
-from seller_insurance.policy import BOOTSTRAP_BELOW, CLAIM_CAP_USD, VALID_CLAIM_STATUSES
+from seller_insurance.analysis.claims.programme import claim_terms
+from seller_insurance.policy import BOOTSTRAP_BELOW, CLAIM_CAP_USD, VALID_CLAIM_STATUSES, Calendar
 
 SHARE_COLUMNS = [
     "n_claims",
@@ -53,6 +54,7 @@ SHARE_COLUMNS = [
     "amount_share_high",
     "value_interval",
 ]
+PROGRAMME_COLUMNS = ["n_outside_programme", "amount_outside_programme"]
 
 
 def claim_shares(
@@ -68,6 +70,7 @@ def claim_shares(
     n_boot: int = 2000,
     bootstrap_below: int = BOOTSTRAP_BELOW,
     seed: int = 0,
+    calendar: Calendar | None = None,
 ) -> pd.DataFrame:
     """Share of claims under the cap, by count and by value, with confidence intervals, per group.
 
@@ -93,6 +96,13 @@ def claim_shares(
         Value-share interval: groups with ``1 <= n_claims < bootstrap_below`` get a percentile bootstrap of
         ``n_boot`` resamples from ``numpy.random.default_rng(seed)`` (groups taken in output order), the others the
         delta-method interval. ``bootstrap_below=0`` forces the delta method everywhere.
+    calendar : policy.Calendar or None
+        None (default): one ``cap`` for every claim, every claim counts. A calendar: each claim's site has its own
+        cap and programme start (:func:`seller_insurance.analysis.claims.programme.claim_terms`: the calendar's
+        cap converted to USD at ``policy.FX_PER_USD``; US USD 1,000 from 2021-09-01, CA/UK/EU 1,000 local from
+        May 2024, MX and JP none). Claims filed before their site's start, or on a site without a programme, are
+        outside the programme: left out of every share and counted in ``n_outside_programme``. ``cap`` must then
+        stay at its default (``ValueError`` otherwise: the calendar holds the caps).
 
     Returns
     -------
@@ -102,8 +112,13 @@ def claim_shares(
         amount_share (amount_under_cap / amount_total) and its bounds, value_interval ("bootstrap" / "delta").
         Empty groups (a category with no claim when the key is Categorical; a calendar period with no filing
         between the first and last for the derived periods) have n_claims 0, NaN shares and bounds and a missing
-        value_interval.
+        value_interval. With ``calendar``, n_claims and the shares cover the claims inside the programme, and
+        ``PROGRAMME_COLUMNS`` follow: n_outside_programme and amount_outside_programme (USD, cents).
     """
+    if calendar is not None and cap != CLAIM_CAP_USD:
+        raise ValueError(
+            "pass either cap or calendar: with a calendar each site's cap comes from the calendar"
+        )
     by_cols = normalise_by(by)
     chosen = select_claims(claims, statuses)
     keys = key_frame(chosen, by_cols, sellers=sellers, comparison=comparison)
@@ -111,13 +126,24 @@ def claim_shares(
     n_groups = len(groups)
 
     amount = chosen["amount"].to_numpy(dtype=float)
-    under = under_cap(amount, cap, strict)
+    outside = None
+    if calendar is None:
+        under = under_cap(amount, cap, strict)
+    else:
+        terms = claim_terms(chosen, calendar)
+        inside = terms.in_programme
+        outside = (
+            np.bincount(codes[~inside], minlength=n_groups),
+            np.bincount(codes[~inside], weights=amount[~inside], minlength=n_groups),
+        )
+        codes, amount = codes[inside], amount[inside]
+        under = under_cap(amount, terms.cap_usd[inside], strict)
     y = np.where(under, amount, 0.0)
 
     n = np.bincount(codes, minlength=n_groups)
     k = np.bincount(codes, weights=under.astype(float), minlength=n_groups).astype(np.int64)
     ratio, low, high = ratio_delta_interval(codes, y, amount, n_groups, confidence)
-    return assemble_shares(
+    out = assemble_shares(
         groups,
         n,
         k,
@@ -132,6 +158,10 @@ def claim_shares(
         bootstrap_below=bootstrap_below,
         seed=seed,
     )
+    if outside is not None:
+        out["n_outside_programme"] = outside[0].astype(np.int64)
+        out["amount_outside_programme"] = np.round(outside[1], 2)
+    return out
 
 
 def assemble_shares(
@@ -195,6 +225,7 @@ def assemble_shares(
 __all__ = [
     "BOOTSTRAP_BELOW",
     "PAYERS",
+    "PROGRAMME_COLUMNS",
     "SHARE_COLUMNS",
     "assemble_shares",
     "claim_shares",

@@ -89,6 +89,7 @@ def load_monthly_sales(path, *, column_map: dict[str, str] | None = None, kind: 
 
     def run(src: Source) -> LoadResult:
         found = resolve_columns(src.columns, wanted, column_map, src.path)
+        src.id_columns = [found[c] for c in ("seller_id", "order_id") if c in found]
         k = kind
         if k == "auto":
             k = "orders" if ("month" not in found and "order_date" in found) else "monthly"

@@ -10,10 +10,12 @@ in ``Source.malformed`` (file, line, text) instead of stopping the read.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -54,6 +56,9 @@ class Source:
     read_columns: list[str] | None = None  # Parquet: the subset to read (None = all)
     malformed: list[tuple[str, int, str]] = field(default_factory=list)
     has_quotes: bool = True  # CSV: any '"' in the file (else no value can hold a line break: faster parsing)
+    # Parquet: high-cardinality columns (ids) of ``dictionary_columns``, read as dictionary only where the row
+    # groups are sorted by them (see ``sorted_row_groups``); elsewhere plain text hashed once by the loader.
+    id_columns: list[str] = field(default_factory=list)
 
     def batches(self) -> Iterator[Batch]:
         self.malformed = []
@@ -68,9 +73,11 @@ class Source:
             try:
                 pf_cols = pq.read_schema(f).names
                 cols = [c for c in (self.read_columns or pf_cols) if c in pf_cols]
-                table = pq.read_table(
-                    f, columns=cols, read_dictionary=[c for c in self.dictionary_columns if c in cols] or None
-                )
+                as_dict = [c for c in self.dictionary_columns if c in cols]
+                if any(c in self.id_columns for c in as_dict):
+                    meta = pq.read_metadata(f)
+                    as_dict = [c for c in as_dict if c not in self.id_columns or sorted_row_groups(meta, c)]
+                table = pq.read_table(f, columns=cols, read_dictionary=as_dict or None)
             except (OSError, pa.ArrowException) as exc:
                 raise InputError(f"cannot read as Parquet ({exc})", path=f) from None
             yield Batch(table, str(f), None)
@@ -98,7 +105,10 @@ class Source:
         )
         try:
             reader = pcsv.open_csv(
-                str(f), read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
+                pa.input_stream(str(f), compression="gzip" if is_gzip(f) else None),
+                read_options=read_opts,
+                parse_options=parse_opts,
+                convert_options=conv_opts,
             )
         except pa.ArrowInvalid as exc:
             _raise_csv(exc, f)
@@ -137,6 +147,30 @@ class Source:
             recs = np.array([s[0] for s in skipped], dtype=np.int64)
             lines = _lines_of_records(recs, nl_events)
             self.malformed = [(str(f), int(ln), text) for ln, (_, text) in zip(lines, skipped, strict=True)]
+
+
+def sorted_row_groups(meta: pq.FileMetaData, column: str) -> bool:
+    """Whether the row groups' statistics say the file is sorted by ``column`` (each group starts at or after the
+    previous one's maximum); one row group counts as sorted.
+
+    Reading an id column with ``read_dictionary`` is cheap and lets the loader skip hashing when the file is sorted
+    by it (each row group's dictionary then holds only its own ids). In any other order every row group holds
+    most of the ids, Parquet's dictionary pages overflow into plain pages and pyarrow's dictionary read costs
+    4-5x a plain read (1M ids x 36 months: 3.6-4.4 s against 0.7-0.8 s); plain text hashed once is faster.
+    """
+    names = meta.schema.names
+    if column not in names or meta.num_row_groups <= 1:
+        return True
+    i = names.index(column)
+    prev_max = None
+    for k in range(meta.num_row_groups):
+        st = meta.row_group(k).column(i).statistics
+        if st is None or not st.has_min_max:
+            return False
+        if prev_max is not None and st.min < prev_max:
+            return False
+        prev_max = st.max
+    return True
 
 
 def _raise_csv(exc: Exception, f: Path):
@@ -192,9 +226,9 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
             raise InputError("folder holds no Parquet files (*.parquet)", path=p)
         return _parquet_source(p, files, dictionary_columns)
     try:
-        with open(p, "rb") as fh:
+        with open_bytes(p) as fh:
             head = fh.read(_SAMPLE_BYTES)
-    except OSError as exc:
+    except (OSError, EOFError) as exc:
         raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
     if head[:4] == b"PAR1" or p.suffix.lower() in PARQUET_SUFFIXES:
         return _parquet_source(p, [p], dictionary_columns)
@@ -222,11 +256,22 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
     )
 
 
+def is_gzip(path: Path) -> bool:
+    """Whether the file starts with the gzip magic bytes (``.csv.gz`` exports)."""
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it is gzip."""
+    return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+
+
 def _contains(path: Path, needle: bytes, chunk: int = 8 << 20) -> bool:
     """Whether the file contains ``needle`` (C-speed search in 8 MB reads; stops at the first hit). Plain reads,
     not mmap, so the scanned file does not count towards this process's resident memory."""
     tail = b""
-    with open(path, "rb") as fh:
+    with open_bytes(path) as fh:
         while block := fh.read(chunk):
             if needle in tail + block[: len(needle) - 1] or needle in block:
                 return True

@@ -15,7 +15,7 @@ from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
 )
-from seller_insurance.data.loading.sources import NotUtf8, Source, open_source
+from seller_insurance.data.loading.sources import NotUtf8, Source, open_bytes, open_source
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     KNOWN_MARKETPLACES,
@@ -37,12 +37,24 @@ def empty_rows(table: pa.Table) -> np.ndarray:
         return np.zeros(n, dtype=bool)
     out = np.ones(n, dtype=bool)
     for c in table.columns:
-        out &= np.asarray(
-            pc.fill_null(pc.equal(pc.utf8_length(c), 0), True).to_numpy(zero_copy_only=False), dtype=bool
-        )
+        out &= _empty_text(c)
         if not out.any():
             break
     return out
+
+
+def _empty_text(col) -> np.ndarray:
+    """Per row: the text is empty or null. Dictionary chunks are tested on their dictionary, then gathered."""
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    parts = []
+    for ch in chunks:
+        if pa.types.is_dictionary(ch.type):
+            per_value = pc.equal(pc.utf8_length(ch.dictionary), 0)
+            ch = per_value.take(ch.indices)
+        else:
+            ch = pc.equal(pc.utf8_length(ch), 0)
+        parts.append(np.asarray(pc.fill_null(ch, True).to_numpy(zero_copy_only=False), dtype=bool))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
 def dictionary_column(col) -> pa.ChunkedArray:
@@ -67,25 +79,24 @@ def dictionary_column(col) -> pa.ChunkedArray:
 
 
 def to_categorical(col, report_missing: bool = False):
-    """Text column -> Categorical of trimmed values; null, empty and blank values get code -1.
+    """Text or integer column -> Categorical of trimmed text values; null, empty and blank values get code -1.
 
-    Parquet columns read with ``read_dictionary`` convert without making per-row Python strings; trimming and the
-    empty check run on the categories only (in pyarrow). With ``report_missing`` returns ``(categorical,
-    maybe_missing)`` where ``maybe_missing`` False guarantees no code is -1.
+    Parquet columns read with ``read_dictionary`` and sorted by this column convert without hashing any string;
+    anything else is hashed once per row (or once per dictionary value) by pyarrow. Trimming and the empty check
+    run on the categories only. With ``report_missing`` returns ``(categorical, maybe_missing)`` where
+    ``maybe_missing`` False guarantees no code is -1.
     """
-    if not (pa.types.is_dictionary(col.type) and parsing.is_text(col)):
-        if not parsing.is_text(col):
-            col = pc.cast(col, pa.string())
-        col = pc.dictionary_encode(col)
     if isinstance(col, pa.Array):
         col = pa.chunked_array([col])
     nulls = col.null_count
-    if col.num_chunks == 0:
+    if col.num_chunks == 0 or not len(col):
         cat = pd.Categorical([], categories=pd.Index([], dtype="str"))
         return (cat, False) if report_missing else cat
-    cat = _sorted_chunks_categorical(col) if not nulls else None
+    cat = None
+    if pa.types.is_dictionary(col.type) and parsing.is_text(col) and not nulls:
+        cat = _sorted_chunks_categorical(col)
     if cat is None:
-        cat = _unified_categorical(col)
+        cat = _encoded_categorical(col)
     cats_pa = pa.array(cat.categories.array) if len(cat.categories) else pa.array([], pa.string())
     if not parsing.is_text(cats_pa):
         cats_pa = pc.cast(cats_pa, pa.string())
@@ -165,21 +176,70 @@ def _fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
         return pd.CategoricalDtype(cats)
 
 
-def _unified_categorical(col: pa.ChunkedArray) -> pd.Categorical:
-    """Categorical of a chunked dictionary column: pyarrow unifies the dictionaries (unique values, first
-    appearance order), the codes are copied once into one int32 buffer (nulls -> -1)."""
-    u = col.unify_dictionaries()
-    dictionary = u.chunk(0).dictionary
-    if not parsing.is_text(dictionary) or not pa.types.is_string(dictionary.type):
-        dictionary = pc.cast(dictionary, pa.string())
-    codes = np.empty(len(u), dtype=np.int32)
+def _shared_dictionary(enc: pa.ChunkedArray) -> pa.Array | None:
+    """The dictionary every chunk of ``pc.dictionary_encode(chunked)`` carries (one memo table over all chunks),
+    or None if the chunks do not share one (then the caller unifies)."""
+    d = enc.chunk(enc.num_chunks - 1).dictionary
+    if all(ch.dictionary is d or len(ch.dictionary) == len(d) for ch in enc.chunks):
+        return d
+    return None
+
+
+def _codes_of(chunks, mappings=None) -> np.ndarray:
+    """One int32 buffer of the chunks' dictionary indices (nulls -> -1), each mapped through ``mappings[k]``."""
+    codes = np.empty(sum(len(ch) for ch in chunks), dtype=np.int32)
     at = 0
-    for ch in u.chunks:
+    for k, ch in enumerate(chunks):
+        n = len(ch)
         ind = pc.fill_null(ch.indices, -1) if ch.null_count else ch.indices
-        codes[at : at + len(ch)] = ind.to_numpy(zero_copy_only=False)
-        at += len(ch)
+        ind = np.asarray(ind.to_numpy(zero_copy_only=False))
+        if mappings is not None:
+            m = np.append(mappings[k], -1).astype(np.int32)  # index -1 -> the appended -1
+            ind = m[ind]
+        codes[at : at + n] = ind
+        at += n
+    return codes
+
+
+def _encoded_categorical(col: pa.ChunkedArray) -> pd.Categorical:
+    """Categorical of any chunked column through one hash table (values hashed once, never per chunk again).
+
+    Plain columns (text or integer ids) are dictionary-encoded by pyarrow over all chunks at once; every output
+    chunk then carries the same final dictionary, so no ``unify_dictionaries`` (which re-hashes every chunk's
+    dictionary: 18-28 s for a million ids over 172 row groups). Integer ids are encoded as integers and only the
+    distinct values are cast to text. Dictionary columns whose per-chunk dictionaries together are smaller than
+    the column are unified by encoding those dictionaries once; otherwise they are decoded and encoded as plain.
+    """
+    chunks = col.chunks
+    mappings = None
+    if pa.types.is_dictionary(col.type):
+        dicts, which = [], []
+        for ch in chunks:
+            d = ch.dictionary
+            if not dicts or not (d is dicts[-1] or (len(d) == len(dicts[-1]) and d.equals(dicts[-1]))):
+                dicts.append(d)
+            which.append(len(dicts) - 1)
+        if sum(len(d) for d in dicts) <= len(col):
+            enc_d = pc.dictionary_encode(pa.chunked_array(dicts, type=col.type.value_type))
+            dictionary = _shared_dictionary(enc_d)
+            if dictionary is not None:
+                per_dict = [
+                    np.asarray(c.indices.to_numpy(zero_copy_only=False), dtype=np.int32) for c in enc_d.chunks
+                ]
+                mappings = [per_dict[w] for w in which]
+        if mappings is None:
+            col = pa.chunked_array([ch.dictionary_decode() for ch in chunks], type=col.type.value_type)
+    if mappings is None:
+        enc = pc.dictionary_encode(col)
+        dictionary = _shared_dictionary(enc)
+        if dictionary is None:  # pragma: no cover - pyarrow always shares the memo table across chunks
+            enc = enc.unify_dictionaries()
+            dictionary = enc.chunk(0).dictionary
+        chunks = enc.chunks
+    if not pa.types.is_string(dictionary.type):
+        dictionary = pc.cast(dictionary, pa.string())
     cats = pd.Index(dictionary.to_pandas(), dtype="str")
-    return pd.Categorical.from_codes(codes, dtype=_fast_dtype(cats), validate=False)
+    return pd.Categorical.from_codes(_codes_of(chunks, mappings), dtype=_fast_dtype(cats), validate=False)
 
 
 def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
@@ -288,7 +348,7 @@ def _reheader(src: Source) -> list[str]:
     import csv
     import io
 
-    with open(src.path, "rb") as fh:
+    with open_bytes(src.path) as fh:
         head = fh.read(1 << 16)
     text = head.decode("latin-1")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from seller_insurance.data.loading import parsing
 from seller_insurance.data.loading.columns import (
@@ -42,14 +43,52 @@ from seller_insurance.policy import (
 )
 
 
-def _text_values(col, n) -> np.ndarray:
-    """Trimmed text per row as an object array ('' for null), via the dictionary (few distinct values)."""
+def _text_values(col, n: int) -> pd.api.extensions.ExtensionArray:
+    """Trimmed text per row ('' for null) as a pandas ``str`` array, computed in pyarrow (no per-row Python)."""
     if col is None:
-        return np.full(n, "", dtype=object)
-    return dictionary_lookup(dictionary_column(col), lambda v: "" if v is None else v, object, "")
+        return pd.array(np.full(n, "", dtype=object), dtype="str")
+    if isinstance(col, pa.ChunkedArray) and pa.types.is_dictionary(col.type):
+        col = pa.chunked_array([c.dictionary_decode() for c in col.chunks], type=col.type.value_type)
+    if not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
+    return pc.fill_null(pc.utf8_trim_whitespace(col), "").to_pandas().array
 
 
-def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fields, finish) -> LoadResult:
+def _extra_values(col) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """A column beyond the contract, kept as read: text trimmed (``str``), anything else as pandas converts it."""
+    if parsing.is_text(col):
+        return _text_values(col, len(col))
+    return col.to_pandas().array
+
+
+def _concat(values: list) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """Per-batch arrays (numpy or pandas) as one array; a single batch as it is."""
+    if len(values) == 1:
+        return values[0]
+    if all(isinstance(v, np.ndarray) for v in values):
+        return np.concatenate(values)
+    return pd.concat([pd.Series(v, copy=False) for v in values], ignore_index=True).array
+
+
+def _key_codes(cols: dict, key_fields: list[str], n: int) -> np.ndarray:
+    """One int64 code per row for the key columns (equal keys, equal codes), hashed by pyarrow."""
+    out = np.zeros(n, dtype=np.int64)
+    for c in key_fields:
+        enc = pc.dictionary_encode(pa.chunked_array(pa.array(cols[c])) if n else pa.array([], pa.string()))
+        chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+        size = max((len(ch.dictionary) for ch in chunks), default=0)
+        codes = [np.asarray(ch.indices.to_numpy(zero_copy_only=False), dtype=np.int64) for ch in chunks]
+        out = out * max(size, 1) + (np.concatenate(codes) if codes else np.zeros(0, np.int64))
+    return out
+
+
+def _generic_load(
+    path, column_map, wanted, required, what, per_batch_fn, key_fields, finish, keep_extra: bool = False
+) -> LoadResult:
+    """Shared loader of the smaller tables. With ``keep_extra`` the columns beyond the contract are read too and
+    passed to ``finish`` as ``extra:<name>`` (text trimmed), so a user's own columns (a claim category, a region)
+    can be grouped by."""
+
     def dict_cols(columns):
         found = resolve_columns(columns, wanted, column_map, path)
         return list(found.values())
@@ -57,23 +96,30 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
     def run(src: Source) -> LoadResult:
         found = resolve_columns(src.columns, wanted, column_map, src.path)
         require_columns(found, required, src.columns, src.path, what)
-        src.read_columns = list(found.values())
+        src.id_columns = [found[c] for c in ("claim_id", "seller_id") if c in found]
+        extra = [c for c in dict.fromkeys(src.columns) if c not in found.values()] if keep_extra else []
+        src.read_columns = list(found.values()) + extra
         rejects = Rejects(
-            list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in found.values()]
+            list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in src.read_columns]
         )
-        parts, oks, metas, rows_read = iterate_batches(src, rejects, lambda t, n: per_batch_fn(t, found, n))
+
+        def batch(table, n):
+            parsed, checks = per_batch_fn(table, found, n)
+            for c in extra:
+                parsed[f"extra:{c}"] = _extra_values(table.column(c))
+            return parsed, checks
+
+        parts, oks, metas, rows_read = iterate_batches(src, rejects, batch)
         rows_read += rejects.add_malformed(src.malformed, src.delimiter)
         ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
         n = len(ok)
-        cols = {
-            c: np.concatenate([p[c] for p in parts]) if parts else np.zeros(0, dtype=object)
-            for c in (parts[0].keys() if parts else [])
-        }
-        df = pd.DataFrame(cols)
+        cols = {c: _concat([p[c] for p in parts]) for c in (parts[0].keys() if parts else [])}
+        key = _key_codes(cols, key_fields, n)[ok]
+        df = pd.DataFrame(cols, copy=False)
         df["pos"] = np.arange(n, dtype=np.int64)
         df = df[ok]
         value_cols = [c for c in df.columns if c != "pos"]
-        dup_any = df.duplicated(subset=key_fields, keep=False)
+        dup_any = np.bincount(key - key.min(initial=0))[key - key.min(initial=0)] > 1 if len(key) else key > 0
         if dup_any.any():
             d = df[dup_any]
             n_distinct = d.drop_duplicates(subset=value_cols).groupby(key_fields, sort=False).size()
@@ -117,6 +163,12 @@ def _generic_load(path, column_map, wanted, required, what, per_batch_fn, key_fi
     return run_load(path, dict_cols, run)
 
 
+def _names(names: tuple[str, ...], codes: pd.Series) -> pd.api.extensions.ExtensionArray:
+    """``names[code]`` per row as a pandas ``str`` array (gathered in pyarrow)."""
+    taken = pa.array(list(names), pa.string()).take(pa.array(codes.to_numpy(dtype=np.int64)))
+    return taken.to_pandas().array
+
+
 def _marketplace_text(col, n):
     if col is None:
         return np.full(n, DEFAULT_MARKETPLACE, dtype=object), None
@@ -127,7 +179,8 @@ def _marketplace_text(col, n):
 
 def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult:
     """Claims per ``schema.CLAIMS``: claim_id, seller_id, marketplace (if present), filed_date (datetime64[s]),
-    claim_type (one of ``policy.CLAIM_TYPES``), amount (USD, > 0, rounded to cents), status (``CLAIM_STATUSES``).
+    claim_type (one of ``policy.CLAIM_TYPES``), amount (USD, > 0, rounded to cents), status (``CLAIM_STATUSES``),
+    then every other column of the file under its own name (text trimmed; e.g. a ``category`` to group by).
 
     A currency column, if present, must say USD. Duplicate claim ids: exact copies keep one row; rows that disagree
     are all rejected.
@@ -177,28 +230,22 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
     def finish(df: pd.DataFrame) -> pd.DataFrame:
         out = pd.DataFrame(
             {
-                "claim_id": pd.array(df["claim_id"].to_numpy(dtype=object), dtype="str"),
-                "seller_id": pd.array(df["seller_id"].to_numpy(dtype=object), dtype="str"),
+                "claim_id": df["claim_id"].astype("str").array,
+                "seller_id": df["seller_id"].astype("str").array,
                 "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
                 "filed_date": df["filed_date"]
                 .to_numpy(dtype=np.int64)
                 .astype("datetime64[D]")
                 .astype("datetime64[s]"),
-                "claim_type": pd.array(
-                    np.array(CLAIM_TYPES, dtype=object)[df["claim_type"].to_numpy(dtype=np.int64)]
-                    if len(df)
-                    else np.array([], dtype=object),
-                    dtype="str",
-                ),
+                "claim_type": _names(CLAIM_TYPES, df["claim_type"]),
                 "amount": round_cents(df["amount"].to_numpy(dtype=np.float64)),
-                "status": pd.array(
-                    np.array(CLAIM_STATUSES, dtype=object)[df["status"].to_numpy(dtype=np.int64)]
-                    if len(df)
-                    else np.array([], dtype=object),
-                    dtype="str",
-                ),
+                "status": _names(CLAIM_STATUSES, df["status"]),
             }
         )
+        for c in df.columns:  # the file's own columns beyond the contract, under their names
+            name = c.removeprefix("extra:")
+            if c.startswith("extra:") and name not in out.columns:
+                out[name] = df[c].to_numpy() if isinstance(df[c].dtype, np.dtype) else df[c].array
         return out
 
     return _generic_load(
@@ -210,6 +257,7 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
         per_batch,
         ["claim_id"],
         finish,
+        keep_extra=True,
     )
 
 
@@ -284,9 +332,9 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
         from seller_insurance.months import month_index_to_datetime64
 
         out = {
-            "seller_id": pd.array(df["seller_id"].to_numpy(dtype=object), dtype="str"),
+            "seller_id": df["seller_id"].astype("str").array,
             "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
-            "category": pd.array(df["category"].to_numpy(dtype=object), dtype="str"),
+            "category": df["category"].astype("str").array,
             "launch_month": month_index_to_datetime64(df["launch_month"].to_numpy(dtype=np.int64)).astype(
                 "M8[s]"
             ),
@@ -296,7 +344,7 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
         }
         for c in ("fulfilment_channel", "size_band"):
             if c in df.columns:
-                out[c] = pd.array(df[c].to_numpy(dtype=object), dtype="str")
+                out[c] = df[c].astype("str").array
         return pd.DataFrame(out)
 
     return _generic_load(

@@ -122,7 +122,7 @@ class GeneratorParams:
     # --- population and window ---
     n_sellers: int = 100_000
     start_month: str = "2019-01"  # first calendar month of monthly_sales
-    n_months: int = 60
+    n_months: int = 72  # 2019-01..2024-12: both rule changes (US 2021-09; CA, UK and EU 2024) with history
     seed: int = 20210901
     marketplaces: tuple[str, ...] = DEFAULT_MARKETPLACES
     marketplace_weights: tuple[tuple[str, float], ...] = DEFAULT_MARKETPLACE_WEIGHTS

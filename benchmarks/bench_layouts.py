@@ -1,0 +1,220 @@
+"""Benchmark matrix: ``seller-insurance evaluate`` on the layouts users bring, each paired with DuckDB.
+
+Run: ``.venv/bin/python benchmarks/bench_layouts.py [--sellers 100000 1000000] [--runs 3] [--layouts ...]``.
+
+For each size (sellers x 36 months; each seller starts in a random month, so about 22 rows per seller) the script
+writes, once, into ``$TMPDIR/seller_insurance_bench_layouts/``:
+
+- ``str_by_seller``: Parquet, string ids, sorted by seller then month (as the generator writes; the baseline);
+- ``int_by_seller_nomp``: Parquet, integer ids, sorted by seller, no marketplace column;
+- ``str_by_month``: Parquet, string ids, sorted by month then seller (monthly extracts appended);
+- ``shuffled``: Parquet, string ids, rows in random order;
+- ``large_string``: Parquet, every column ``large_string`` (pandas 3 writing a CSV read as text);
+- ``csv``: the baseline as CSV text (``YYYY-MM`` months).
+
+Each layout is timed as a whole process, ``seller-insurance evaluate FILE --out OUT.csv``, against a DuckDB process
+doing the same work on the same file: one query that scans it, applies both rules (first month over the threshold;
+first month ending three consecutive calendar months over it) and writes one row per seller-marketplace to CSV.
+Runs alternate (A B A B ...); the median wall time, the median of the pairwise ratios and the peak resident set of
+each (``ru_maxrss`` of the child, Linux) are printed and written to ``reports/benchmarks/layouts.json``.
+``--runs 1`` is enough on a shared machine for the order of magnitude; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from seller_insurance.paths import REPORTS_DIR
+
+CACHE = Path(tempfile.gettempdir()) / "seller_insurance_bench_layouts"
+N_MONTHS = 36
+LAYOUTS = ("str_by_seller", "int_by_seller_nomp", "str_by_month", "shuffled", "large_string", "csv")
+US_THRESHOLD = 10_000.0
+
+
+def make_table(n_sellers: int, seed: int = 0) -> pa.Table:
+    """Monthly sales sorted by seller then month: string ids ``S0000001``, US site, ``date32`` months.
+
+    Parameters
+    ----------
+    n_sellers : number of sellers; each is active from a random month (0-27) to the last of 36.
+    seed : random seed.
+
+    Returns
+    -------
+    pyarrow Table with seller_id, marketplace, month, gross_sales.
+    """
+    rng = np.random.default_rng(seed)
+    start = rng.integers(0, 28, n_sellers)
+    length = N_MONTHS - start
+    seller = np.repeat(np.arange(n_sellers, dtype=np.int64), length)
+    first = np.repeat(np.cumsum(length) - length, length)
+    offset = np.arange(len(seller)) - first + np.repeat(start, length)
+    month = (np.datetime64("2019-01", "M") + offset).astype("datetime64[D]")
+    gross = np.round(rng.lognormal(8.3, 0.9, len(seller)), 2)
+    width = len(str(n_sellers))
+    ids = np.char.add("S", np.char.zfill(np.arange(n_sellers).astype(str), width))
+    seller_txt = pa.DictionaryArray.from_arrays(pa.array(seller.astype(np.int32)), pa.array(ids)).cast(
+        pa.string()
+    )
+    return pa.table(
+        {
+            "seller_id": seller_txt,
+            "marketplace": pa.array(np.full(len(seller), "US")),
+            "month": pa.array(month, pa.date32()),
+            "gross_sales": gross,
+            "_num": seller + 1,
+        }
+    )
+
+
+def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
+    """Write (once) the files of ``layouts`` at ``n_sellers``; returns layout -> path."""
+    folder = CACHE / str(n_sellers)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {name: folder / (f"{name}.csv" if name == "csv" else f"{name}.parquet") for name in LAYOUTS}
+    missing = [name for name in layouts if not paths[name].exists()]
+    if not missing:
+        return {name: paths[name] for name in layouts}
+    t = make_table(n_sellers)
+    base = t.drop_columns(["_num"])
+    for name in missing:
+        p = paths[name]
+        if name == "str_by_seller":
+            pq.write_table(base, p)
+        elif name == "int_by_seller_nomp":
+            pq.write_table(
+                pa.table({"seller_id": t["_num"], "month": t["month"], "gross_sales": t["gross_sales"]}), p
+            )
+        elif name == "str_by_month":
+            pq.write_table(base.sort_by([("month", "ascending"), ("seller_id", "ascending")]), p)
+        elif name == "shuffled":
+            order = np.random.default_rng(1).permutation(base.num_rows)
+            pq.write_table(base.take(pa.array(order)), p)
+        elif name == "large_string":
+            text = {
+                "seller_id": base["seller_id"],
+                "marketplace": base["marketplace"],
+                "month": base["month"].cast(pa.string()),
+                "gross_sales": base["gross_sales"].cast(pa.string()),
+            }
+            pq.write_table(pa.table({k: v.cast(pa.large_string()) for k, v in text.items()}), p)
+        elif name == "csv":
+            month_txt = pa.compute.strftime(base["month"].cast(pa.timestamp("s")), "%Y-%m")
+            pcsv.write_csv(base.set_column(2, "month", month_txt), p)
+    return {name: paths[name] for name in layouts}
+
+
+def duckdb_sql(path: Path, out: Path) -> str:
+    """One DuckDB statement: scan ``path``, both rules per seller-marketplace, result to ``out`` (CSV)."""
+    csv = path.suffix == ".csv"
+    scan = f"read_csv('{path}', all_varchar=true)" if csv else f"read_parquet('{path}')"
+    return f"""
+COPY (
+WITH src AS (SELECT * FROM {scan}),
+s AS (
+  SELECT CAST(seller_id AS VARCHAR) AS seller_id, 'US' AS mp,
+         date_trunc('month', CAST(CASE WHEN length(CAST(month AS VARCHAR)) = 7
+                                       THEN CAST(month AS VARCHAR) || '-01' ELSE CAST(month AS VARCHAR) END
+                                  AS DATE)) AS m,
+         CAST(gross_sales AS DOUBLE) AS g
+  FROM src),
+ov AS (SELECT seller_id, mp, m, year(m) * 12 + month(m) AS mi FROM s WHERE g > {US_THRESHOLD}),
+r AS (SELECT *, mi - row_number() OVER (PARTITION BY seller_id, mp ORDER BY mi) AS grp FROM ov),
+c AS (SELECT *, row_number() OVER (PARTITION BY seller_id, mp, grp ORDER BY mi) AS k FROM r),
+trig AS (SELECT seller_id, mp, min(m) AS new_trigger, min(m) FILTER (WHERE k >= 3) AS old_trigger
+         FROM c GROUP BY seller_id, mp),
+keys AS (SELECT DISTINCT seller_id, mp FROM s)
+SELECT keys.seller_id, keys.mp AS marketplace, strftime(old_trigger, '%Y-%m') AS old_trigger,
+       strftime(new_trigger, '%Y-%m') AS new_trigger
+FROM keys LEFT JOIN trig USING (seller_id, mp) ORDER BY 1, 2
+) TO '{out}' (HEADER, DELIMITER ',')
+"""
+
+
+def _run(cmd: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak RSS (GB) of one child process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, _, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if proc.stderr is not None:
+        proc.stderr.close()
+    return wall, usage.ru_maxrss / 1e6
+
+
+def commands(path: Path) -> tuple[list[str], list[str]]:
+    """(evaluate command, DuckDB command) for one input file."""
+    out = CACHE / "out"
+    out.mkdir(exist_ok=True)
+    bin_dir = Path(sys.executable).parent
+    ours = [str(bin_dir / "seller-insurance"), "evaluate", str(path), "--out", str(out / "ours.csv")]
+    sql = duckdb_sql(path, out / "duckdb.csv")
+    theirs = [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"]
+    return ours, theirs
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the layouts, time each pair, print the table and write ``reports/benchmarks/layouts.json``."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sellers", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=LAYOUTS)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--make-only", action="store_true", help="write the input files and print their paths")
+    args = ap.parse_args(argv)
+    results = []
+    for n in args.sellers:
+        files = layout_files(n, args.layouts)
+        if args.make_only:
+            for name, p in files.items():
+                print(f"{n}\t{name}\t{p}")
+            continue
+        for name, path in files.items():
+            ours, theirs = commands(path)
+            walls, rss, dwalls, drss = [], [], [], []
+            for _ in range(args.runs):
+                w, r = _run(ours)
+                walls.append(w)
+                rss.append(r)
+                w, r = _run(theirs)
+                dwalls.append(w)
+                drss.append(r)
+            row = {
+                "sellers": n,
+                "layout": name,
+                "evaluate_s": statistics.median(walls),
+                "duckdb_s": statistics.median(dwalls),
+                "ratio": statistics.median(a / b for a, b in zip(walls, dwalls, strict=True)),
+                "evaluate_peak_gb": max(rss),
+                "duckdb_peak_gb": max(drss),
+            }
+            results.append(row)
+            print(
+                f"{n:>9,} {name:<20} evaluate {row['evaluate_s']:6.2f} s {row['evaluate_peak_gb']:5.2f} GB | "
+                f"duckdb {row['duckdb_s']:6.2f} s {row['duckdb_peak_gb']:5.2f} GB | ratio {row['ratio']:5.2f}x",
+                flush=True,
+            )
+    if results:
+        out = REPORTS_DIR / "benchmarks" / "layouts.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+        out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+        print(f"-> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
