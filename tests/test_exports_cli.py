@@ -104,3 +104,12 @@ def test_report_runs_on_the_four_accounts(tmp_path):
     sales = pd.read_csv(out / "input" / "monthly_sales.csv")
     assert round(sales["gross_sales"].sum(), 2) == 10016.61  # 3522.50 + 1820.00 + 1339.55 + 3334.56
     assert len(pd.read_csv(out / "rejects" / "exports.csv")) == 4
+
+
+def test_a_contract_table_in_csv_gz_still_goes_to_the_loading_layer(tmp_path, capsys):
+    import gzip
+
+    path = tmp_path / "monthly_sales.csv.gz"
+    path.write_bytes(gzip.compress(b"seller_id,month,gross_sales\na,2021-01,5\nb,2021-01,7\n"))
+    assert main(["validate", str(path)]) == 0
+    assert "read 2 rows: 2 accepted, 0 rejected" in capsys.readouterr().out

@@ -178,19 +178,27 @@ def _workbook_rows(path: Path, sheet: str | None) -> Rows:
 def looks_like_export(path: Path, sheet: str | None = None) -> bool:
     """Whether ``path`` should be read as a Seller Central export rather than a contract table.
 
-    True for a container the contract loader does not read (``.xlsx``, ``.gz``, ``.zip``, UTF-16 text) and for
-    text whose first 40 lines hold a known export header (only the first 256 KB are read). False for a missing
-    file, a folder, or other text.
+    True for an ``.xlsx`` workbook, a ``.zip`` (neither is read by the contract loader), UTF-16 text, and text
+    (plain or ``.gz``) whose first 40 lines hold a known export header (only the first 256 KB, decompressed, are
+    read). False for a missing file, a folder, other text (such as a ``monthly_sales.csv.gz`` in the contract's
+    columns, which the loading layer reads), and an unreadable gzip stream (the loading layer reports it).
     """
     if not path.is_file():
         return False
     suffix = export_suffix(path)
-    if suffix in (".xlsx", ".zip") or suffix.endswith(".gz"):
+    if suffix in (".xlsx", ".zip"):
         return True
     if not suffix:
         return False
-    with path.open("rb") as fh:
-        head = fh.read(256 * 1024)
+    try:
+        if suffix.endswith(".gz"):
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(256 * 1024)
+        else:
+            with path.open("rb") as fh:
+                head = fh.read(256 * 1024)
+    except (OSError, EOFError):
+        return False
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
