@@ -83,6 +83,7 @@ def test_report_data_step_converts_the_exports(tmp_path):
     assert sellers.loc["UK-BRIT", "category"] == "Toys"
     record = json.loads((run / "dataset.json").read_text())
     assert record["source"] == "seller-central"
+    assert record["exports"]["definition"] == "gross" and "(gross proceeds: gross)" in record["description"]
     assert [f["rows_read"] for f in record["exports"]["files"]] == [11, 3, 2, 3]
     assert pd.read_csv(run / "rejects" / "exports.csv")["source_line"].tolist() == [13, 14, 15, 16]
 
@@ -113,3 +114,14 @@ def test_a_contract_table_in_csv_gz_still_goes_to_the_loading_layer(tmp_path, ca
     path.write_bytes(gzip.compress(b"seller_id,month,gross_sales\na,2021-01,5\nb,2021-01,7\n"))
     assert main(["validate", str(path)]) == 0
     assert "read 2 rows: 2 accepted, 0 rejected" in capsys.readouterr().out
+
+
+def test_report_data_step_nets_refunds_when_asked(tmp_path):
+    data = prepare_run_data(
+        tmp_path / "run", input_dir=str(four_accounts(tmp_path / "in")), gross_proceeds="net"
+    )
+    sales = data.monthly_sales.astype({"seller_id": str, "marketplace": str})
+    total = sales.groupby("seller_id")["gross_sales"].sum().round(2).to_dict()
+    assert total["acme"] == 1765.00  # 1315.00 + (305.00 - 55.00) + 200.00
+    assert total["berlin"] == 1304.99  # (1239.56 - 34.56) + 99.99
+    assert total["shop"] == 3334.56  # Business Report: unchanged
