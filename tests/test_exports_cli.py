@@ -19,6 +19,7 @@ def test_validate_folder_prints_each_file_and_writes_rejects(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "acme.csv: date-range (en-US;" in out and "header on line 5" in out
     assert "read 11 rows: 7 accepted, 4 rejected" in out
+    assert "3 accepted rows not in gross proceeds" in out  # acme: the Refund, the Transfer, the Service Fee
     assert "months 2021-01..2021-03" in out  # acme: Jan, Feb (US), Mar (CA)
     assert "berlin.csv.gz: date-range (de;" in out and "months 2021-01, 2021-03" in out
     assert "brit.xlsx: date-range (en-GB; xlsx" in out and "seller id from mapping" in out
