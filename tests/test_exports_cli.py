@@ -126,3 +126,25 @@ def test_report_data_step_nets_refunds_when_asked(tmp_path):
     assert total["acme"] == 1765.00  # 1315.00 + (305.00 - 55.00) + 200.00
     assert total["berlin"] == 1304.99  # (1239.56 - 34.56) + 99.99
     assert total["shop"] == 3334.56  # Business Report: unchanged
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04 not really a zip", "not a readable zip file"),
+        (b"\xff\xfe" + "Date\tOrdered Product Sales\n".encode("utf-16-le"), "no data rows"),
+    ],
+)
+def test_validate_exports_subprocess_exits_2_without_traceback(tmp_path, content, message):
+    import re
+    import subprocess
+    import sys
+
+    path = tmp_path / ("x.zip" if content.startswith(b"PK") else "x.txt")
+    path.write_bytes(content)
+    proc = subprocess.run(
+        [sys.executable, "-m", "seller_insurance", "validate", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and re.search(message, proc.stdout + proc.stderr)

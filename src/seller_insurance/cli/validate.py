@@ -138,6 +138,8 @@ def _validate_exports(path: Path, args: argparse.Namespace, out: Path) -> int:
     sys.stdout.flush()
     if res.errors:
         raise InputError(f"{len(res.errors)} file(s) unusable: " + "; ".join(res.errors))
+    if res.rows_read == 0:
+        raise InputError("no data rows (the exports have a header and nothing else)", path=path)
     if len(res.monthly) == 0:
         raise InputError("no usable row in the exports (see the rejects file)", path=path)
     return 0
