@@ -82,6 +82,12 @@ def test_report_data_step_converts_the_exports(tmp_path):
     }
     sellers = data.sellers.set_index("seller_id")
     assert sellers.loc["UK-BRIT", "category"] == "Toys"
+    daily = data.claims_daily  # shop.csv: 3 days, one claim granted for $45.00 on 2021-01-31
+    assert len(daily) == 3 and int(daily["claims_granted"].sum()) == 1
+    assert daily.loc[daily["claims_granted"] == 1, ["seller_id", "claims_amount"]].values.tolist() == [
+        ["shop", 45.0]
+    ]
+    assert daily.loc[daily["claims_granted"] == 1, "date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-01-31"]
     record = json.loads((run / "dataset.json").read_text())
     assert record["source"] == "seller-central"
     assert record["exports"]["definition"] == "gross" and "(gross proceeds: gross)" in record["description"]

@@ -44,6 +44,10 @@ class RunData:
     rows_read: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Business Reports' daily claim counts and amounts (Seller Central exports only; empty otherwise): seller_id,
+    # marketplace, date, claims_granted (count), claims_amount (local currency). Aggregates: no per-claim amounts,
+    # so no share of claims under a cap can be computed from them.
+    claims_daily: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def first_month(self) -> str:
@@ -158,7 +162,19 @@ def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
         rows_read={t: int(r.rows_read) for t, r in results.items()},
         rejected={t: int(len(r.rejects)) for t, r in results.items()},
         reject_reasons={t: _reason_counts(r.rejects) for t, r in results.items()},
+        claims_daily=_claims_daily(folder),
     )
+
+
+def _claims_daily(folder: Path) -> pd.DataFrame:
+    """``claims_daily.csv`` of a converted exports folder (see :class:`RunData`), else an empty frame."""
+    path = folder / "claims_daily.csv"
+    if not path.exists() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    daily = pd.read_csv(path, dtype={"seller_id": str, "marketplace": str}, keep_default_na=False)
+    if len(daily):
+        daily["date"] = pd.to_datetime(daily["date"]).astype("datetime64[s]")
+    return daily.drop(columns=["source_line", "source_file"], errors="ignore")
 
 
 def _convert_exports(folder: Path, run_dir: Path, definition: str = "gross") -> Path:
