@@ -112,7 +112,7 @@ def export_files(folder: Path, accounts: Path | None = None) -> list[Path]:
             continue
         if accounts is not None and p.resolve() == accounts.resolve():
             continue
-        if any(name == f"{t}.csv" for t in DATASET_TABLES):
+        if any(name in (f"{t}.csv", f"{t}.csv.gz") for t in DATASET_TABLES):
             continue
         out.append(p)
     return out
@@ -124,7 +124,10 @@ def is_export_folder(folder: str | Path) -> bool:
     folder = Path(folder)
     if not folder.is_dir():
         return False
-    if any((folder / n).exists() for n in ("monthly_sales.parquet", "monthly_sales.csv", "monthly_sales")):
+    if any(
+        (folder / n).exists()
+        for n in ("monthly_sales.parquet", "monthly_sales.csv", "monthly_sales.csv.gz", "monthly_sales")
+    ):
         return False
     return bool(export_files(folder))
 

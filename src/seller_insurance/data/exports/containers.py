@@ -178,10 +178,10 @@ def _workbook_rows(path: Path, sheet: str | None) -> Rows:
 def looks_like_export(path: Path, sheet: str | None = None) -> bool:
     """Whether ``path`` should be read as a Seller Central export rather than a contract table.
 
-    True for an ``.xlsx`` workbook, a ``.zip`` (neither is read by the contract loader), UTF-16 text, and text
-    (plain or ``.gz``) whose first 40 lines hold a known export header (only the first 256 KB, decompressed, are
-    read). False for a missing file, a folder, other text (such as a ``monthly_sales.csv.gz`` in the contract's
-    columns, which the loading layer reads), and an unreadable gzip stream (the loading layer reports it).
+    True for a container the contract loader does not read (``.xlsx``, ``.zip``, UTF-16 text) and for text
+    (plain or gzip-compressed) whose first 40 lines hold a known export header (only the first 256 KB are read).
+    False for a missing file, a folder, or other text: a ``.csv.gz`` with the contract's header is a contract
+    table, read by the fast loader.
     """
     if not path.is_file():
         return False
@@ -190,15 +190,17 @@ def looks_like_export(path: Path, sheet: str | None = None) -> bool:
         return True
     if not suffix:
         return False
-    try:
-        if suffix.endswith(".gz"):
+    if suffix.endswith(".gz"):  # the contract loader reads .csv.gz too: decide by the header inside
+        import gzip
+
+        try:
             with gzip.open(path, "rb") as fh:
                 head = fh.read(256 * 1024)
-        else:
-            with path.open("rb") as fh:
-                head = fh.read(256 * 1024)
-    except (OSError, EOFError):
-        return False
+        except (OSError, EOFError):
+            return True  # not readable as gzip: the exports reader names the problem
+    else:
+        with path.open("rb") as fh:
+            head = fh.read(256 * 1024)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
