@@ -30,6 +30,9 @@
 run_dir = ""  # report folder for figures and metrics; empty: reports/interactive
 dataset_name = "default"  # folder under data/raw/ for the synthetic data (reused if it exists)
 input_dir = ""  # a folder of your own exports; empty: synthetic data
+gross_proceeds = (
+    "gross"  # Seller Central exports in input_dir: "gross" (Order rows) or "net" (refunds netted)
+)
 n_sellers = 100000  # synthetic: number of sellers
 start_month = "2019-01"  # synthetic: first calendar month (YYYY-MM)
 n_months = 72  # synthetic: number of calendar months (2019-01..2024-12: both rule changes)
@@ -51,6 +54,7 @@ data = prepare_run_data(
     RUN,
     dataset_name=dataset_name,
     input_dir=input_dir,
+    gross_proceeds=gross_proceeds,
     n_sellers=n_sellers,
     start_month=start_month,
     n_months=n_months,

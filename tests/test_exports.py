@@ -249,6 +249,14 @@ def test_failure_messages(tmp_path, make, message):
         read_export(make(tmp_path))
 
 
+def test_contract_table_in_a_workbook_is_told_to_save_as_csv(tmp_path):
+    path = write_xlsx(tmp_path / "monthly.xlsx", [["seller_id", "month", "gross_sales"], ["a", "2021-01", 5]])
+    with pytest.raises(
+        InputError, match=r"first line: 'seller_id', 'month', 'gross_sales'; .* saved as UTF-8 CSV"
+    ):
+        read_export(path)
+
+
 def test_zip_with_two_csvs_is_refused(tmp_path):
     path = tmp_path / "two.zip"
     with zipfile.ZipFile(path, "w") as zf:
@@ -293,8 +301,9 @@ def test_business_report_rejects(tmp_path):
 def test_overlapping_files_of_one_account_are_flagged_not_double_counted(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
-    # a.csv: Date Range Report of seller S, Jan 10 and Jan 20; b.csv: Business Report of S, Jan 15-16 (overlaps);
-    # c.csv: another Date Range Report of S, Feb 20 (adjacent range in a month a.csv does not have).
+    # a.csv: Date Range Report of seller S: Jan 10 and Jan 20 (its January span), Feb 3.
+    # b.csv: Business Report of S: Jan 5 (before a's span: counted), Jan 15 and Jan 16 (inside it: rejected).
+    # c.csv: Date Range Report of S: Feb 20 (after a's February span, Feb 3: counted, shared month).
     write_csv(
         folder / "a.csv",
         drr_rows(
@@ -308,7 +317,12 @@ def test_overlapping_files_of_one_account_are_flagged_not_double_counted(tmp_pat
     )
     write_csv(
         folder / "b.csv",
-        [BUSINESS, ["01/15/2021", "$70.00", *[""] * 10], ["01/16/2021", "$30.00", *[""] * 10]],
+        [
+            BUSINESS,
+            ["01/05/2021", "$7.00", *[""] * 10],
+            ["01/15/2021", "$70.00", *[""] * 10],
+            ["01/16/2021", "$30.00", *[""] * 10],
+        ],
     )
     write_csv(
         folder / "c.csv",
@@ -317,15 +331,17 @@ def test_overlapping_files_of_one_account_are_flagged_not_double_counted(tmp_pat
     (folder / "accounts.csv").write_text("file,seller_id\na.csv,S\nb.csv,S\nc.csv,S\n")
     res = read_accounts(folder)
     assert totals(res.monthly) == {
-        ("S", "US", "2021-01"): 150.00,
-        ("S", "US", "2021-02"): 15.00,
-    }  # 100+50; 10+5
+        ("S", "US", "2021-01"): 157.00,  # 100 + 50 (a) + 7 (b, Jan 5); b's 70 + 30 are inside a's dates
+        ("S", "US", "2021-02"): 15.00,  # 10 (a) + 5 (c)
+    }
     overlap = [f for f in res.flags if f.startswith("overlap")]
-    assert len(overlap) == 1 and "a.csv and b.csv" in overlap[0]
-    assert any(f.startswith("shared month: S US 2021-02") for f in res.flags)
+    assert len(overlap) == 1 and "a.csv and b.csv" in overlap[0] and "2 rows of b.csv" in overlap[0]
+    assert any(f.startswith("shared month: S US 2021-01 is in a.csv and b.csv; 1 rows") for f in res.flags)
+    assert any(f.startswith("shared month: S US 2021-02 is in a.csv and c.csv") for f in res.flags)
     b = next(f for f in res.files if f.path.name == "b.csv")
-    assert (b.rows_read, b.accepted, b.rejected) == (2, 0, 2)
-    assert res.rejects["reason"].str.startswith("overlapping_month").sum() == 2
+    assert (b.rows_read, b.accepted, b.rejected) == (3, 1, 2)
+    rejected = res.rejects[res.rejects["reason"].str.startswith("overlapping_month")]
+    assert rejected["source_line"].tolist() == [3, 4]  # b.csv lines of Jan 15 and Jan 16
 
 
 def test_seller_id_column_wins_and_accounts_file_is_checked(tmp_path):

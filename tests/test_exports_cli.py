@@ -19,6 +19,7 @@ def test_validate_folder_prints_each_file_and_writes_rejects(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "acme.csv: date-range (en-US;" in out and "header on line 5" in out
     assert "read 11 rows: 7 accepted, 4 rejected" in out
+    assert "3 accepted rows not in gross proceeds" in out  # acme: the Refund, the Transfer, the Service Fee
     assert "months 2021-01..2021-03" in out  # acme: Jan, Feb (US), Mar (CA)
     assert "berlin.csv.gz: date-range (de;" in out and "months 2021-01, 2021-03" in out
     assert "brit.xlsx: date-range (en-GB; xlsx" in out and "seller id from mapping" in out
@@ -81,8 +82,15 @@ def test_report_data_step_converts_the_exports(tmp_path):
     }
     sellers = data.sellers.set_index("seller_id")
     assert sellers.loc["UK-BRIT", "category"] == "Toys"
+    daily = data.claims_daily  # shop.csv: 3 days, one claim granted for $45.00 on 2021-01-31
+    assert len(daily) == 3 and int(daily["claims_granted"].sum()) == 1
+    assert daily.loc[daily["claims_granted"] == 1, ["seller_id", "claims_amount"]].values.tolist() == [
+        ["shop", 45.0]
+    ]
+    assert daily.loc[daily["claims_granted"] == 1, "date"].dt.strftime("%Y-%m-%d").tolist() == ["2021-01-31"]
     record = json.loads((run / "dataset.json").read_text())
     assert record["source"] == "seller-central"
+    assert record["exports"]["definition"] == "gross" and "(gross proceeds: gross)" in record["description"]
     assert [f["rows_read"] for f in record["exports"]["files"]] == [11, 3, 2, 3]
     assert pd.read_csv(run / "rejects" / "exports.csv")["source_line"].tolist() == [13, 14, 15, 16]
 
@@ -104,3 +112,45 @@ def test_report_runs_on_the_four_accounts(tmp_path):
     sales = pd.read_csv(out / "input" / "monthly_sales.csv")
     assert round(sales["gross_sales"].sum(), 2) == 10016.61  # 3522.50 + 1820.00 + 1339.55 + 3334.56
     assert len(pd.read_csv(out / "rejects" / "exports.csv")) == 4
+
+
+def test_a_contract_table_in_csv_gz_still_goes_to_the_loading_layer(tmp_path, capsys):
+    import gzip
+
+    path = tmp_path / "monthly_sales.csv.gz"
+    path.write_bytes(gzip.compress(b"seller_id,month,gross_sales\na,2021-01,5\nb,2021-01,7\n"))
+    assert main(["validate", str(path)]) == 0
+    assert "read 2 rows: 2 accepted, 0 rejected" in capsys.readouterr().out
+
+
+def test_report_data_step_nets_refunds_when_asked(tmp_path):
+    data = prepare_run_data(
+        tmp_path / "run", input_dir=str(four_accounts(tmp_path / "in")), gross_proceeds="net"
+    )
+    sales = data.monthly_sales.astype({"seller_id": str, "marketplace": str})
+    total = sales.groupby("seller_id")["gross_sales"].sum().round(2).to_dict()
+    assert total["acme"] == 1765.00  # 1315.00 + (305.00 - 55.00) + 200.00
+    assert total["berlin"] == 1304.99  # (1239.56 - 34.56) + 99.99
+    assert total["shop"] == 3334.56  # Business Report: unchanged
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"PK\x03\x04 not really a zip", "not a readable zip file"),
+        (b"\xff\xfe" + "Date\tOrdered Product Sales\n".encode("utf-16-le"), "no data rows"),
+    ],
+)
+def test_validate_exports_subprocess_exits_2_without_traceback(tmp_path, content, message):
+    import re
+    import subprocess
+    import sys
+
+    path = tmp_path / ("x.zip" if content.startswith(b"PK") else "x.txt")
+    path.write_bytes(content)
+    proc = subprocess.run(
+        [sys.executable, "-m", "seller_insurance", "validate", str(path)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and re.search(message, proc.stdout + proc.stderr)

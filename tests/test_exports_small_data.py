@@ -102,3 +102,23 @@ def test_report_completes_on_small_one_sided_folders(tmp_path, case):
     assert "No claims to analyse" in (out / "03_claims.html").read_text()
     assert "No forecast for these data" in (out / "05_watch_list.html").read_text()
     assert "forecast.watch_list_size" not in metrics
+
+
+def test_forecast_with_too_few_crossings_is_an_input_error_not_a_scikit_learn_crash():
+    """Three sellers over 36 months, one crossing: the models cannot be fitted; the message says why."""
+    from seller_insurance.analysis import forecast
+    from seller_insurance.data.run_data import derive_sellers
+    from seller_insurance.errors import InputError
+
+    months = pd.period_range("2019-01", "2021-12", freq="M")
+    sales = pd.DataFrame(
+        [
+            (s, "US", m.to_timestamp(), 20_000.0 if (s, str(m)) == ("a", "2020-10") else 1_000.0)
+            for s in ("a", "b", "c")
+            for m in months
+        ],
+        columns=["seller_id", "marketplace", "month", "gross_sales"],
+    )
+    sellers = derive_sellers(sales)
+    with pytest.raises(InputError, match=r"only 3 seller-month\(s\) of one label .* need at least 5 of each"):
+        forecast.evaluate_by_time(sales, sellers, forecast.ForecastParams(top_k=2))

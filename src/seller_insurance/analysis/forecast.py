@@ -680,11 +680,21 @@ def _subsample(n: int, cap: int | None, seed: int) -> np.ndarray:
     return np.sort(rng.choice(n, size=cap, replace=False))
 
 
+MIN_CLASS_ROWS = 5  # training rows of each label needed to fit (the boosted model's stratified split needs 2)
+
+
 def _fit(models: dict[str, Pipeline], X: pd.DataFrame, y: np.ndarray) -> dict[str, float]:
     if y.min() == y.max():
         raise InputError(
             "training cut-offs have a single label class (nobody, or everybody, triggers): "
             "use more sellers or more cut-offs",
+            path="monthly_sales",
+        )
+    fewest = int(min((y == 0).sum(), (y == 1).sum()))
+    if fewest < MIN_CLASS_ROWS:  # small or one-sided data: say so rather than fail inside scikit-learn
+        raise InputError(
+            f"training cut-offs have only {fewest} seller-month(s) of one label (triggering or not); the models "
+            f"need at least {MIN_CLASS_ROWS} of each: use more sellers or more months",
             path="monthly_sales",
         )
     seconds = {}

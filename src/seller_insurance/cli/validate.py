@@ -103,6 +103,11 @@ def _validate_exports(path: Path, args: argparse.Namespace, out: Path) -> int:
         codes = r.rejects["reason"].str.split(":", n=1).str[0].value_counts() if len(r.rejects) else None
         why = f" ({', '.join(f'{n} {c}' for c, n in codes.items())})" if codes is not None else ""
         extra = f", {f.overlap_rejected} overlapping/negative months" if f.overlap_rejected else ""
+        counted = int(r.rows["month"].notna().sum())
+        if counted < len(r.rows):  # Transfer, Service Fee, ... rows (and Refunds under 'gross') add nothing
+            extra += (
+                f"; {len(r.rows) - counted:,} accepted rows not in gross proceeds (their type is not counted)"
+            )
         print(
             f"  {f.path.name}: {r.format} ({r.language}; {r.container}; header on line {r.header_line}; "
             f"seller id from {r.seller_id_from})\n"
@@ -133,6 +138,8 @@ def _validate_exports(path: Path, args: argparse.Namespace, out: Path) -> int:
     sys.stdout.flush()
     if res.errors:
         raise InputError(f"{len(res.errors)} file(s) unusable: " + "; ".join(res.errors))
+    if res.rows_read == 0:
+        raise InputError("no data rows (the exports have a header and nothing else)", path=path)
     if len(res.monthly) == 0:
         raise InputError("no usable row in the exports (see the rejects file)", path=path)
     return 0

@@ -44,6 +44,10 @@ class RunData:
     rows_read: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
     reject_reasons: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Business Reports' daily claim counts and amounts (Seller Central exports only; empty otherwise): seller_id,
+    # marketplace, date, claims_granted (count), claims_amount (local currency). Aggregates: no per-claim amounts,
+    # so no share of claims under a cap can be computed from them.
+    claims_daily: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def first_month(self) -> str:
@@ -158,20 +162,33 @@ def _load_folder(folder: Path, run_dir: Path, description: str) -> RunData:
         rows_read={t: int(r.rows_read) for t, r in results.items()},
         rejected={t: int(len(r.rejects)) for t, r in results.items()},
         reject_reasons={t: _reason_counts(r.rejects) for t, r in results.items()},
+        claims_daily=_claims_daily(folder),
     )
 
 
-def _convert_exports(folder: Path, run_dir: Path) -> Path:
+def _claims_daily(folder: Path) -> pd.DataFrame:
+    """``claims_daily.csv`` of a converted exports folder (see :class:`RunData`), else an empty frame."""
+    path = folder / "claims_daily.csv"
+    if not path.exists() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    daily = pd.read_csv(path, dtype={"seller_id": str, "marketplace": str}, keep_default_na=False)
+    if len(daily):
+        daily["date"] = pd.to_datetime(daily["date"]).astype("datetime64[s]")
+    return daily.drop(columns=["source_line", "source_file"], errors="ignore")
+
+
+def _convert_exports(folder: Path, run_dir: Path, definition: str = "gross") -> Path:
     """A folder of Seller Central exports -> ``<run_dir>/input/`` (monthly_sales.csv, sellers.csv when the accounts
     file has categories, claims_daily.csv, exports.json) read like any dataset folder afterwards.
 
     The exports' rejects go to ``<run_dir>/rejects/exports.csv`` first; then a file that cannot be read at all, or
-    no usable row, is an ``InputError``. Gross proceeds: the default definition (docs/seller-central.md).
+    no usable row, is an ``InputError``. ``definition``: gross proceeds, ``"gross"`` or ``"net"``
+    (``seller_insurance.data.exports.GROSS_DEFINITIONS``, docs/seller-central.md).
     """
     from seller_insurance.data import exports
     from seller_insurance.safe_export import to_spreadsheet_csv
 
-    result = exports.read_accounts(folder)
+    result = exports.read_accounts(folder, definition=definition)
     (run_dir / "rejects").mkdir(parents=True, exist_ok=True)
     to_spreadsheet_csv(result.rejects, run_dir / "rejects" / "exports.csv")
     if result.errors:
@@ -186,6 +203,7 @@ def prepare_run_data(
     *,
     dataset_name: str = "default",
     input_dir: str = "",
+    gross_proceeds: str = "gross",
     n_sellers: int = 100_000,
     start_month: str = "2019-01",
     n_months: int = 72,
@@ -196,7 +214,8 @@ def prepare_run_data(
 
     ``input_dir`` (a folder of the user's exports) wins over the synthetic parameters. A folder of Seller Central
     exports (no ``monthly_sales`` table, export files instead; ``seller_insurance.data.exports``) is first
-    combined into ``<run_dir>/input/`` (:func:`_convert_exports`) and read from there. Otherwise the synthetic
+    combined into ``<run_dir>/input/`` (:func:`_convert_exports`) and read from there; ``gross_proceeds``
+    (``"gross"`` or ``"net"``) is the definition used for them (ignored for other data). Otherwise the synthetic
     dataset ``data/raw/<dataset_name>`` is generated once with the given parameters and reused afterwards; raw data
     are immutable, so asking for the same name with other parameters is an error (choose another name).
     ``marketplaces``: comma-separated site codes, empty for the generator's default mix.
@@ -211,8 +230,8 @@ def prepare_run_data(
         from seller_insurance.data import exports
 
         if exports.is_export_folder(folder):
-            converted = _convert_exports(folder, run_dir)
-            description = f"your Seller Central exports: {folder}"
+            converted = _convert_exports(folder, run_dir, gross_proceeds)
+            description = f"your Seller Central exports: {folder} (gross proceeds: {gross_proceeds})"
             record = {
                 "source": "seller-central",
                 "path": str(converted),

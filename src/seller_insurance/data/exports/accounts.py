@@ -2,10 +2,11 @@
 
 Seller id of a row: the file's ``seller_id`` column when it has one, else the accounts file's ``seller_id`` for that
 file, else the file name without extension. Files are read in name order. Two files of one account (seller id and
-site) that share a month are compared by the span of their rows in that month (transaction instants; a Business
-Report day spans the whole day): spans that do not intersect are adjacent date ranges and are summed; spans that
-intersect would count the same sales twice, so the later file's rows of that month are rejected
-(``overlapping_month``, naming the file kept) and the overlap is flagged. Months between an account's first and
+site) that share a month are compared by dates: the earlier file (in name order) covers, in that month, the span
+from its first to its last row (a transaction's instant; a Business Report day spans the whole day). Rows of a
+later file inside a span already covered would count the same sales twice: they are rejected
+(``overlapping_month``, naming the file that covers them) and the overlap is flagged. Rows outside it (adjacent
+date ranges, such as two half-month downloads) are summed and the shared month is flagged. Months between an account's first and
 last month that no file covers are flagged as gaps (read as zero sales, the project's convention).
 """
 
@@ -258,48 +259,53 @@ def _combine(reports: list[FileReport], mapping: dict, definition: str) -> Accou
         if counted.empty:
             continue
         counted["file"] = rep.path.name
-        spans = counted.groupby(["seller_id", "marketplace", "month"], sort=True).agg(
-            first=("instant", "min"), last=("instant", "max")
+        # a row covers an instant (Date Range Report) or a whole day (Business Report)
+        counted["until"] = counted["instant"] + (
+            pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+            if rep.result.format == "business"
+            else pd.Timedelta(0)
         )
         drop = pd.Series(False, index=counted.index)
-        for key, span in spans.iterrows():
-            first, last = span["first"], span["last"]
-            if rep.result.format == "business":
-                last = last + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+        for key, grp in counted.groupby(["seller_id", "marketplace", "month"], sort=True):
             month_text = key[2].strftime("%Y-%m")
-            clash = [k for k in kept.get(key, []) if first <= k[2] and k[1] <= last]
-            if clash:
-                other = clash[0][0]
-                sel = (
-                    (counted["seller_id"] == key[0])
-                    & (counted["marketplace"] == key[1])
-                    & (counted["month"] == key[2])
-                )
-                drop |= sel
+            inside = pd.Series(False, index=grp.index)
+            clash: list[str] = []
+            for other, first, last in kept.get(key, []):
+                hit = (grp["instant"] <= last) & (grp["until"] >= first)
+                if hit.any():
+                    clash.append(other)
+                    inside |= hit
+            if inside.any():
+                lines = grp.loc[inside, "source_line"].astype("int64")
+                drop.loc[lines.index] = True
+                others = " and ".join(dict.fromkeys(clash))
                 flags.append(
-                    f"overlap: {key[0]} {key[1]} {month_text} is in {other} and {rep.path.name} with "
-                    f"overlapping dates; {int(sel.sum())} rows of {rep.path.name} rejected (not counted twice)"
+                    f"overlap: {key[0]} {key[1]} {month_text} is in {others} and {rep.path.name} with "
+                    f"overlapping dates; {len(lines)} rows of {rep.path.name} inside the dates of {others} "
+                    "rejected (not counted twice)"
                 )
                 extra_rejects.append(
                     pd.DataFrame(
                         {
                             "source_file": str(rep.path),
-                            "source_line": counted.loc[sel, "source_line"].astype("int64"),
+                            "source_line": lines,
                             "column": "",
                             "reason": f"overlapping_month: {month_text} of {key[0]} on {key[1]} is already "
-                            f"covered by {other} (overlapping dates); not counted twice",
+                            f"covered by {others} at this date; not counted twice",
                             "value": "",
                         }
                     )
                 )
-                rep.overlap_rejected += int(sel.sum())
+                rep.overlap_rejected += len(lines)
+            rest = grp[~inside]
+            if rest.empty:
                 continue
             if kept.get(key):
                 flags.append(
-                    f"shared month: {key[0]} {key[1]} {month_text} is in {kept[key][0][0]} and {rep.path.name} "
-                    "with separate date ranges; summed"
+                    f"shared month: {key[0]} {key[1]} {month_text} is in {kept[key][0][0]} and {rep.path.name}; "
+                    f"{len(rest)} rows of {rep.path.name} outside the other file's dates summed"
                 )
-            kept.setdefault(key, []).append((rep.path.name, first, last))
+            kept.setdefault(key, []).append((rep.path.name, rest["instant"].min(), rest["until"].max()))
         parts.append(counted[~drop])
     cols = ["seller_id", "marketplace", "month", "gross", "source_line", "file"]
     rows = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)

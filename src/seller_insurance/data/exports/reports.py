@@ -186,7 +186,13 @@ def read_export(
         what = "a Seller Central export" if format == "auto" else f"a {format} report"
         raise InputError(
             f"not {what}: no header row in the first 40 lines with the columns {expected_names(format)}; "
-            f"first line: {shown}",
+            f"first line: {shown}"
+            + (
+                ""
+                if rows.container.startswith("text, UTF-8")
+                else "; a table in the project's own columns (seller_id, month, gross_sales, ...) must be saved as "
+                "UTF-8 CSV (docs/your-own-data.md)"
+            ),
             path=path,
         )
     default_id = seller_id if seller_id else stem(path)
