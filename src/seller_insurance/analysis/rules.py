@@ -155,7 +155,8 @@ def _codes(
 ) -> tuple[np.ndarray, pd.Index, bool, np.ndarray | None]:
     """Integer codes, the categories, whether the input was Categorical, and the rank of each code in value order
     (None when the codes are already in value order). Categorical codes are used as they are (no per-row remap);
-    the output is put in value order at the end, on one row per seller-marketplace."""
+    the output is put in value order at the end, on one row per seller-marketplace.
+    """
     rank = None
     if col is None:
         return np.zeros(n_rows, dtype=np.int8), pd.Index([DEFAULT_MARKETPLACE]), False, None
@@ -723,7 +724,8 @@ class CalendarComparison(Comparison):
 
     def lead_months(self) -> tuple[np.ndarray, np.ndarray]:
         """(old trigger - required_from in months; 0 elsewhere) and the mask where it is defined: both exist and the
-        seller-site is not ``already_required`` (its lead is not a change)."""
+        seller-site is not ``already_required`` (its lead is not a change).
+        """
         both = (self.old != mo.NO_MONTH) & (self.required != mo.NO_MONTH) & (self.status != _ALREADY)
         return np.where(both, self.old - np.where(both, self.required, 0), 0), both
 

@@ -310,7 +310,10 @@ def _calendar_option(args: argparse.Namespace):
 
 
 def _month_text(index: np.ndarray, fmt) -> object:
-    """pyarrow string array of formatted month indices ('' for NO_MONTH) via a dictionary of the distinct months."""
+    """The pyarrow string array of formatted month indices ('' for NO_MONTH).
+
+    Built through a dictionary of the distinct months, so ``fmt`` runs once per month, not per row.
+    """
     import pyarrow as pa
 
     from seller_insurance.months import NO_MONTH
