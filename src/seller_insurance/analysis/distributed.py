@@ -193,8 +193,9 @@ def _plain_dates(part: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def _datetime_seconds(s: pd.Series) -> np.ndarray:
-    """``datetime64[s]`` values of a date column; Parquet ``date32`` is cast by pyarrow (pandas' parser: ~1 s per
-    million rows, the cast ~1 ms).
+    """``datetime64[s]`` values of a date column.
+
+    Parquet ``date32`` is cast by pyarrow (pandas' parser: ~1 s per million rows, the cast ~1 ms).
     """
     if isinstance(s.dtype, pd.ArrowDtype):
         import pyarrow as pa

@@ -920,9 +920,10 @@ def watch_list(
 
 
 def write_watch_list(df: pd.DataFrame, out_stem: str | Path) -> tuple[Path, Path]:
-    """Write the watch-list as ``<out_stem>.csv`` (``safe_export.spreadsheet_safe``: text cells starting with
-    = + - @ tab or CR get an apostrophe so a spreadsheet shows them as text) and ``<out_stem>.parquet`` (values
-    as they are).
+    """Write the watch-list as ``<out_stem>.csv`` and ``<out_stem>.parquet``.
+
+    The CSV goes through ``safe_export.spreadsheet_safe`` (text cells starting with = + - @ tab or CR get an
+    apostrophe so a spreadsheet shows them as text); the Parquet file has the values as they are.
 
     Returns ``(csv_path, parquet_path)``; creates the parent folder. Same input -> same bytes.
     """

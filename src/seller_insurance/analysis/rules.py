@@ -153,9 +153,11 @@ def resolve_thresholds(marketplaces: Iterable[str], threshold: Threshold = None)
 def _codes(
     col: pd.Series | None, name: str, n_rows: int
 ) -> tuple[np.ndarray, pd.Index, bool, np.ndarray | None]:
-    """Integer codes, the categories, whether the input was Categorical, and the rank of each code in value order
-    (None when the codes are already in value order). Categorical codes are used as they are (no per-row remap);
-    the output is put in value order at the end, on one row per seller-marketplace.
+    """Integer codes of a key column, its categories, whether it was Categorical, and each code's value rank.
+
+    The rank of each code in value order is None when the codes are already in value order. Categorical codes
+    are used as they are (no per-row remap); the output is put in value order at the end, on one row per
+    seller-marketplace.
     """
     rank = None
     if col is None:
@@ -723,8 +725,10 @@ class CalendarComparison(Comparison):
     required: np.ndarray = None  # type: ignore[assignment]
 
     def lead_months(self) -> tuple[np.ndarray, np.ndarray]:
-        """(old trigger - required_from in months; 0 elsewhere) and the mask where it is defined: both exist and the
-        seller-site is not ``already_required`` (its lead is not a change).
+        """Old trigger minus ``required_from`` in months (0 elsewhere), and the mask where it is defined.
+
+        It is defined where both exist and the seller-site is not ``already_required`` (its lead is not a
+        change).
         """
         both = (self.old != mo.NO_MONTH) & (self.required != mo.NO_MONTH) & (self.status != _ALREADY)
         return np.where(both, self.old - np.where(both, self.required, 0), 0), both

@@ -286,9 +286,10 @@ def _write_outputs(shares, split, out: Path) -> int:
 
 
 def _run_dask(args: argparse.Namespace, out: Path, by: list[str], statuses, claims_start) -> int:
-    """``--scheduler``: every input goes through the loader as without it (same parsing, same rejects files), then
-    the rules and claim shares run on the Dask cluster. The payer split has no Dask version: with ``--sales`` the
-    claims are split in pandas. See docs/loading.md.
+    """``--scheduler``: the rules and claim shares run on the Dask cluster.
+
+    Every input goes through the loader as without it (same parsing, same rejects files). The payer split has
+    no Dask version: with ``--sales`` the claims are split in pandas. See docs/loading.md.
     """
     from seller_insurance.analysis import claims as cl
     from seller_insurance.analysis import distributed

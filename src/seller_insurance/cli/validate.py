@@ -67,9 +67,11 @@ def _read_exports(path: Path, args: argparse.Namespace):
 
 
 def export_sales(path: Path, args: argparse.Namespace, out: Path):
-    """Read Seller Central exports at ``path`` as monthly sales for a command writing ``out``: the rejects go to
-    ``<out without extension>.rejects.csv``, the summary and flags to stderr; a file that cannot be read at all is
-    an ``InputError`` (exit 2) after that. Returns a ``LoadResult`` (call ``ensure_usable`` on it).
+    """Read Seller Central exports at ``path`` as monthly sales for a command writing ``out``.
+
+    The rejects go to ``<out without extension>.rejects.csv``, the summary and flags to stderr; a file that
+    cannot be read at all is an ``InputError`` (exit 2) after that. Returns a ``LoadResult`` (call
+    ``ensure_usable`` on it).
     """
     import tempfile
 

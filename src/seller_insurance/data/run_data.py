@@ -178,8 +178,10 @@ def _claims_daily(folder: Path) -> pd.DataFrame:
 
 
 def _convert_exports(folder: Path, run_dir: Path, definition: str = "gross") -> Path:
-    """A folder of Seller Central exports -> ``<run_dir>/input/`` (monthly_sales.csv, sellers.csv when the accounts
-    file has categories, claims_daily.csv, exports.json) read like any dataset folder afterwards.
+    """A folder of Seller Central exports -> ``<run_dir>/input/``, read like any dataset folder afterwards.
+
+    ``input/`` holds monthly_sales.csv, sellers.csv (when the accounts file has categories), claims_daily.csv
+    and exports.json.
 
     The exports' rejects go to ``<run_dir>/rejects/exports.csv`` first; then a file that cannot be read at all, or
     no usable row, is an ``InputError``. ``definition``: gross proceeds, ``"gross"`` or ``"net"``

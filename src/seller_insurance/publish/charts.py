@@ -176,7 +176,7 @@ _TRAILING_ZEROS = re.compile(r"(\d)\.(\d*?)0+(?!\d)")
 
 
 def _strip_zeros(text: str) -> str:
-    """ "2.00%" -> "2%", "2.50%" -> "2.5%", "$1,000" unchanged: tick labels without meaningless zeros."""
+    """Tick labels without meaningless zeros: "2.00%" -> "2%", "2.50%" -> "2.5%", "$1,000" unchanged."""
     return _TRAILING_ZEROS.sub(lambda m: m.group(1) + (f".{m.group(2)}" if m.group(2) else ""), text)
 
 

@@ -181,8 +181,10 @@ def events_in(merged: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def calendar_entry(calendar: Any) -> dict[str, Any]:
-    """What a run records about its policy calendar: ``source`` (file path or ``package:...``), ``sha256`` of the
-    file's bytes, ``version`` and each site's ``switch_months`` (``policy.Calendar.manifest()``).
+    """What a run records about its policy calendar (``policy.Calendar.manifest()``).
+
+    ``source`` (file path or ``package:...``), ``sha256`` of the file's bytes, ``version`` and each site's
+    ``switch_months``.
     """
     return _plain(calendar.manifest())
 

@@ -362,8 +362,10 @@ def _title_slide(prs: Any, run: Mapping[str, Any]) -> None:
 
 
 def _title_crop(img: Image.Image, slide_title: str) -> float:
-    """Share of the PNG's height to crop off the top: the chart's own title band (recorded by
-    ``charts.save_figure``) when that title is the slide's title (whitespace aside), else 0.
+    """Share of the PNG's height to crop off the top (0 to keep it whole).
+
+    The chart's own title band (recorded by ``charts.save_figure``) when that title is the slide's title
+    (whitespace aside), else 0.
     """
     chart_title = " ".join(str(img.info.get(TITLE_TEXT_KEY, "")).split())
     if not chart_title or chart_title != " ".join(slide_title.split()):

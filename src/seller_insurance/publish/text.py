@@ -1,4 +1,4 @@
-"""Text that renders as written: one escaping helper per output, and the number formats people read.
+r"""Text that renders as written: one escaping helper per output, and the number formats people read.
 
 Why this exists: JupyterLab reads a pair of ``$`` in Markdown *and* in HTML outputs as TeX maths (MathJax), so
 "$29,447,661 of claims ... and $15,778,738" lost its dollars and its spaces; matplotlib reads ``$...$`` as
@@ -9,15 +9,15 @@ How ``$`` is made literal, per target (checked in headless Chromium, ``tests/bro
 
 - ``"markdown"`` (JupyterLab's marked + MathJax 3, nbconvert's mistune, GitHub): ``$`` becomes
   ``<span>&#36;</span>``. JupyterLab first cuts ``$...$`` out of the Markdown source (its ``removeMath``) and later
-  runs MathJax over the rendered DOM; a backslash escape (``\\$``) survives the first step but reaches the DOM as a
+  runs MathJax over the rendered DOM; a backslash escape (``\$``) survives the first step but reaches the DOM as a
   bare ``$`` that MathJax pairs with the next one. The entity hides the character from the source scan, and the
   ``<span>`` puts it in its own text string, which MathJax never pairs with another (it finds maths only within
-  one run of text between tags). The backslash gets the same treatment (``\\(`` opens maths for MathJax).
+  one run of text between tags). The backslash gets the same treatment (``\(`` opens maths for MathJax).
   Markdown punctuation (``* _ ` [ ] ~ | # < > &``) becomes numeric character references, which CommonMark shows
   as the character and never reads as markup.
-- ``"html"``: HTML-escaped (``& < > " '``), and ``$`` and ``\\`` wrapped as above (JupyterLab typesets HTML
+- ``"html"``: HTML-escaped (``& < > " '``), and ``$`` and ``\`` wrapped as above (JupyterLab typesets HTML
   outputs with MathJax too: "$10k-$100k" in a table cell turned italic). Insert the result unescaped.
-- ``"mpl"``: ``$`` becomes ``\\$`` for a matplotlib text with mathtext parsing on (matplotlib's default). The
+- ``"mpl"``: ``$`` becomes ``\$`` for a matplotlib text with mathtext parsing on (matplotlib's default). The
   package's own charts switch parsing off (``text.parse_math: False`` in the style, and
   :func:`seller_insurance.publish.charts` sets it on every text), so their titles and labels take plain text.
 - ``"pptx"`` / ``"plain"``: unchanged except characters XML 1.0 cannot hold (control characters other than tab and
@@ -90,7 +90,7 @@ _WORDS = (
 
 
 def literal(text: object, target: Target) -> str:
-    """``text`` made to render exactly as written in ``target``: no maths, no markup, no injected HTML.
+    r"""``text`` made to render exactly as written in ``target``: no maths, no markup, no injected HTML.
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ def literal(text: object, target: Target) -> str:
     Returns
     -------
     str
-        The escaped text. See the module docstring for what each target does to ``$``, ``\\`` and markup.
+        The escaped text. See the module docstring for what each target does to ``$``, ``\`` and markup.
 
     Raises
     ------
@@ -124,11 +124,11 @@ def literal(text: object, target: Target) -> str:
 
 
 def md(template: str, *args: object, **kwargs: object) -> str:
-    """Markdown from a template whose markup is kept and whose values are shown literally.
+    r"""Markdown from a template whose markup is kept and whose values are shown literally.
 
     ``md("Uninsured sellers pay **{}**", money(29447661))`` -> ``"Uninsured sellers pay **<span>&#36;</span>
     29,447,661**"`` (no space in the real output). The template's own ``*``/``_`` markup stays markup; only its
-    ``$`` and ``\\`` are made literal (the project writes no maths), so ``"range $500-$2,000"`` in a template is
+    ``$`` and ``\`` are made literal (the project writes no maths), so ``"range $500-$2,000"`` in a template is
     safe too. Each value is passed through :func:`literal` with target ``"markdown"`` before :meth:`str.format`.
 
     Parameters

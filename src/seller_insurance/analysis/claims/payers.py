@@ -226,8 +226,10 @@ def payer_split(
 
 
 def payer_shift(split: pd.DataFrame) -> pd.DataFrame:
-    """Old vs new side by side from ``payer_split``: per group and payer, amount_old, amount_new, amount_change
-    (new - old, USD), amount_share_old, amount_share_new, share_change (percentage points as a fraction).
+    """Old vs new side by side from ``payer_split``, per group and payer.
+
+    Columns amount_old, amount_new, amount_change (new - old, USD), amount_share_old, amount_share_new,
+    share_change (percentage points as a fraction).
 
     Shows how much of the money moves from uninsured sellers to insurers and to Amazon.
     """

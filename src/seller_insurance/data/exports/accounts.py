@@ -101,8 +101,10 @@ class AccountsResult:
 
 
 def export_files(folder: Path, accounts: Path | None = None) -> list[Path]:
-    """The export files of ``folder`` (not recursive, name order): known suffixes, not hidden, not a rejects file,
-    not the accounts file and not a dataset table (``monthly_sales.csv`` ...).
+    """The export files of ``folder`` (not recursive, name order).
+
+    Known suffixes, not hidden, not a rejects file, not the accounts file and not a dataset table
+    (``monthly_sales.csv`` ...).
     """
     out = []
     for p in sorted(folder.iterdir()):
@@ -120,7 +122,9 @@ def export_files(folder: Path, accounts: Path | None = None) -> list[Path]:
 
 
 def is_export_folder(folder: str | Path) -> bool:
-    """True if ``folder`` holds no dataset table (``monthly_sales.csv``/``.parquet``/folder) and at least one
+    """Whether ``folder`` is a folder of exports.
+
+    True if ``folder`` holds no dataset table (``monthly_sales.csv``/``.parquet``/folder) and at least one
     export file.
     """
     folder = Path(folder)
@@ -135,8 +139,10 @@ def is_export_folder(folder: str | Path) -> bool:
 
 
 def is_export_input(path: str | Path, sheet: str | None = None) -> bool:
-    """True if ``path`` is an export folder (:func:`is_export_folder`) or an export file (a container the contract
-    loader does not read, or a known Seller Central header in its first lines).
+    """Whether ``path`` is Seller Central export input, a folder or a file.
+
+    True if ``path`` is an export folder (:func:`is_export_folder`) or an export file (a container the
+    contract loader does not read, or a known Seller Central header in its first lines).
     """
     path = Path(path)
     return is_export_folder(path) if path.is_dir() else looks_like_export(path, sheet)
@@ -401,10 +407,12 @@ def months_text(months: list[str]) -> str:
 
 
 def write_dataset(result: AccountsResult, out: str | Path, source: str | Path) -> Path:
-    """Write a combined folder as a dataset folder the loading layer reads: ``monthly_sales.csv``, ``sellers.csv``
-    (when the accounts file has categories: seller_id, marketplace, category, launch_month = first month with
-    sales), ``claims_daily.csv`` (Business Report claim counts and amounts), ``exports.rejects.csv`` and
-    ``exports.json`` (files, formats, counts, flags, definition). Returns ``out``.
+    """Write a combined folder as a dataset folder the loading layer reads; returns ``out``.
+
+    The files: ``monthly_sales.csv``, ``sellers.csv`` (when the accounts file has categories: seller_id,
+    marketplace, category, launch_month = first month with sales), ``claims_daily.csv`` (Business Report claim
+    counts and amounts), ``exports.rejects.csv`` and ``exports.json`` (files, formats, counts, flags,
+    definition).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -445,9 +453,11 @@ def write_dataset(result: AccountsResult, out: str | Path, source: str | Path) -
 
 
 def as_load_result(result: AccountsResult, workdir: str | Path, source: str | Path) -> LoadResult:
-    """The combined monthly sales as the loading layer's :class:`LoadResult` (typed exactly as every loaded sales
-    table, through ``load_monthly_sales`` on the written ``monthly_sales.csv`` in ``workdir``), with the exports'
-    rejects and counts: ``rows_read`` = data rows of every file, ``rows_accepted`` = rows not rejected.
+    """The combined monthly sales as a :class:`LoadResult`, with the exports' rejects and counts.
+
+    Typed exactly as every sales table the loading layer loads, through ``load_monthly_sales`` on the written
+    ``monthly_sales.csv`` in ``workdir``. Counts: ``rows_read`` = data rows of every file, ``rows_accepted`` =
+    rows not rejected.
     """
     folder = write_dataset(result, workdir, source)
     loaded = load_monthly_sales(folder / "monthly_sales.csv")

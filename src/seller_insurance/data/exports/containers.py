@@ -1,5 +1,6 @@
-"""Getting rows out of an export file: CSV/TSV text (UTF-8, UTF-16 with a BOM, Windows-1252), ``.gz``, ``.zip``
-with one CSV inside, and ``.xlsx`` workbooks.
+"""Getting rows out of an export file: CSV/TSV text, ``.gz``, ``.zip`` and ``.xlsx`` workbooks.
+
+Text is UTF-8, UTF-16 with a BOM, or Windows-1252; a ``.zip`` has one CSV inside.
 
 The result is every physical record of the file as a list of cells plus its line number (1-based, the line where
 the record starts; for a workbook, the sheet's row number), so that note lines above the header, the header and

@@ -174,9 +174,10 @@ MARKETPLACE_SITES: dict[str, str] = {
 
 
 def site_of(value: object) -> str | None:
-    """Site code of a ``marketplace`` cell (``amazon.co.uk`` -> ``UK``; ``www.`` and case ignored; a site code
-    such as ``DE`` is accepted too), None if it is not an Amazon store this project knows (e.g. a webstore or a
-    non-Amazon fulfilment channel).
+    """Site code of a ``marketplace`` cell, None if it is not an Amazon store this project knows.
+
+    ``amazon.co.uk`` -> ``UK``; ``www.`` and case ignored; a site code such as ``DE`` is accepted too. None
+    e.g. for a webstore or a non-Amazon fulfilment channel.
     """
     key = normalise(value).removeprefix("www.")
     if key in MARKETPLACE_SITES:
@@ -196,8 +197,9 @@ class Detected:
 
 
 def detect(rows: list[list[object]], forced: str = "auto") -> Detected | None:
-    """Find the header among the first rows: the first row matching a header set (of format ``forced`` unless
-    ``"auto"``). None if no row matches.
+    """Find the header among the first rows; None if no row matches.
+
+    The header is the first row matching a header set (of format ``forced`` unless ``"auto"``).
     """
     sets = [h for h in HEADER_SETS if forced in ("auto", h.format)]
     for i, row in enumerate(rows[:HEADER_SEARCH_LINES]):

@@ -125,8 +125,10 @@ _ZONE = re.compile(r"(?:(?:UTC|GMT)\s*)?([+-])(\d{1,2})(?::?(\d{2}))?$")
 
 
 def _ymd(text: str) -> tuple[int, int, int] | None:
-    """Year, month, day of a date written as ``2021-01-03``, ``01/03/2021`` (US), ``03.01.2021``, ``Jan 3, 2021``,
-    ``3 Jan 2021``, ``3 janv. 2021``, ``03-Jan-2021``.
+    """Year, month, day of a date written in one of the forms below.
+
+    ``2021-01-03``, ``01/03/2021`` (US), ``03.01.2021``, ``Jan 3, 2021``, ``3 Jan 2021``, ``3 janv. 2021``,
+    ``03-Jan-2021``.
     """
     t = text.strip().rstrip(",")
     m = _NUMERIC_DATE.fullmatch(t)
@@ -167,9 +169,10 @@ def _valid(y: int, m: int, d: int) -> bool:
 
 
 def day(value: object) -> date | None:
-    """A calendar day (Business Report ``Date``): ``2021-01-03``, ``1/3/2021`` (a slash is US month/day/year),
-    ``03.01.2021`` (day.month.year), ``Jan 3, 2021``, ``3 Jan 2021``, or an Excel date cell. ``None`` if not a
-    valid date.
+    """A calendar day (Business Report ``Date``), ``None`` if not a valid date.
+
+    Written as ``2021-01-03``, ``1/3/2021`` (a slash is US month/day/year), ``03.01.2021`` (day.month.year),
+    ``Jan 3, 2021``, ``3 Jan 2021``, or an Excel date cell.
     """
     if isinstance(value, datetime):
         return value.date()
