@@ -56,6 +56,7 @@ def check_notebook(path: str | Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Check the notebooks in ``argv`` (default ``sys.argv[1:]``), print each problem; 1 if any, else 0."""
     paths = argv if argv is not None else sys.argv[1:]
     problems = [p for path in paths for p in check_notebook(path)]
     for p in problems:

@@ -20,6 +20,22 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class Column:
+    """One column of the data contract (a row of ``docs/data-dictionary.md``).
+
+    Attributes
+    ----------
+    name : str
+        Column name.
+    dtype : str
+        Logical type: string, month, date, money, int or category.
+    unit : str
+        Unit as people read it (``-`` when none).
+    description : str
+        What the column holds.
+    required : bool
+        Whether the table must have the column (:func:`required_columns`).
+    """
+
     name: str
     dtype: str  # logical type: string, month, date, money, int, category
     unit: str
@@ -116,10 +132,12 @@ def size_band(annual_sales_usd) -> pd.Categorical:
 
 
 def column_names(table: str) -> list[str]:
+    """Column names of ``table`` (``"sellers"``, ``"monthly_sales"`` or ``"claims"``), in contract order."""
     return [c.name for c in TABLES[table]]
 
 
 def required_columns(table: str) -> list[str]:
+    """The columns of ``table`` that must be present, in contract order."""
     return [c.name for c in TABLES[table] if c.required]
 
 

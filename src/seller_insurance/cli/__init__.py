@@ -21,6 +21,7 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``seller-insurance`` argument parser, with every command module's ``register`` applied."""
     parser = argparse.ArgumentParser(
         prog="seller-insurance",
         description=(
@@ -42,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); returns the exit status.
+
+    0 success; 1 a run failed (``RunError``); 2 unusable input (``InputError``) or no command (the help is
+    printed); 130 interrupted. Errors are printed to stderr without a traceback; bad arguments make argparse
+    exit with status 2.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):

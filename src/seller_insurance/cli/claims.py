@@ -28,6 +28,7 @@ OUTPUT_SUFFIXES = (".csv", ".parquet")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``claims`` command (claim shares under the cap; who pays); exit status 0, or 2 on bad input."""
     p = sub.add_parser(
         "claims",
         help="share of claims at or under the $1,000 cap per group (count and value, 95%% intervals); who pays",

@@ -55,6 +55,7 @@ CALENDAR_COLUMNS = (*OUTPUT_COLUMNS, "switch_month", "required_from")
 
 
 def register(subparsers) -> None:
+    """Add the ``evaluate`` command (old vs new rule per seller-marketplace); it runs :func:`run`."""
     p = subparsers.add_parser(
         "evaluate",
         help="trigger months of the old (3-month) and new (1-month) insurance rules per seller-marketplace",
@@ -192,6 +193,7 @@ def _month_option(text: str | None, name: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``evaluate``: compare the rules on SALES, write OUT; returns 0 (bad input: InputError, exit 2)."""
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise InputError(f"--out must end in .csv or .parquet, got {str(out)!r}")

@@ -26,6 +26,7 @@ def _positive_int(text: str) -> int:
 
 
 def register(subparsers) -> None:
+    """Add the ``generate`` command (a synthetic dataset into ``OUT/NAME/``); it runs :func:`run`."""
     p = subparsers.add_parser(
         "generate",
         help="generate a synthetic dataset (sellers, monthly sales, claims) into data/raw/<name>/",
@@ -146,6 +147,7 @@ def params_from_args(args: argparse.Namespace) -> tuple[GeneratorParams, str | N
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``generate``: write (or reuse) the dataset and print its row counts; returns 0."""
     from seller_insurance.data.synthetic import ensure_dataset, read_manifest
 
     params, name = params_from_args(args)

@@ -9,6 +9,7 @@ from seller_insurance.paths import REPORTS_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``report`` command (every notebook into ``reports/<run>/``); exit status 1 if one fails."""
     p = sub.add_parser(
         "report",
         help="run every notebook with one set of parameters into reports/<run>/ (the main job)",

@@ -9,6 +9,7 @@ from seller_insurance.errors import InputError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``slides`` command (``slides.pptx`` of a report run); it runs :func:`run`."""
     parser = subparsers.add_parser(
         "slides",
         help="Build slides.pptx for a report run from its metrics.json and figures",
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``slides``: write the deck of RUN_DIR; returns 0 (run folder missing: ``InputError``, exit 2)."""
     from seller_insurance.publish.slides import build_deck  # python-pptx imported only when the command runs
 
     if not args.run_dir.is_dir():

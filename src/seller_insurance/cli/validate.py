@@ -149,6 +149,7 @@ def _validate_exports(path: Path, args: argparse.Namespace, out: Path) -> int:
 
 
 def register(subparsers) -> None:
+    """Add the ``validate`` command (check a file against the data contract); it runs :func:`run`."""
     p = subparsers.add_parser(
         "validate",
         help="check an export (CSV/Parquet) against the data contract and write its rejects file",
@@ -201,6 +202,7 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``validate``: print counts, write the rejects; returns 0 (no usable row: InputError, exit 2)."""
     from seller_insurance.data import loading
 
     cmap = column_map(args.map)

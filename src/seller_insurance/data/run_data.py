@@ -51,10 +51,12 @@ class RunData:
 
     @property
     def first_month(self) -> str:
+        """Earliest month of ``monthly_sales``, as ``YYYY-MM``."""
         return str(mo.format_month([mo.to_month_index(self.monthly_sales["month"]).min()])[0])
 
     @property
     def last_month(self) -> str:
+        """Latest month of ``monthly_sales``, as ``YYYY-MM``."""
         return str(mo.format_month([mo.to_month_index(self.monthly_sales["month"]).max()])[0])
 
 

@@ -194,9 +194,11 @@ class PercentTicks(Formatter):
     """
 
     def __call__(self, x: float, pos: int | None = None) -> str:
+        """The label of one tick ``x`` (``pos`` unused), formatted on its own."""
         return self.format_ticks([x])[0]
 
     def format_ticks(self, values: Sequence[float]) -> list[str]:
+        """Labels of all ``values``, each with the fewest decimals (0 to 3) that show every tick exactly."""
         pcts = [float(v) * 100 for v in values]
         for decimals in range(4):
             if all(abs(round(p, decimals) - p) < 1e-9 * max(1.0, abs(p)) for p in pcts):

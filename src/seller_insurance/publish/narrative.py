@@ -52,6 +52,11 @@ def display_name(code: Any) -> str:
 
 
 def threshold_text(threshold: float | Mapping[str, float] | None) -> str:
+    """The sales threshold of a rule chart's footnote, in words.
+
+    ``None`` -> the site defaults (the US value shown), a mapping -> ``site value`` pairs, a number -> that
+    value "on every site"; values have thousands separators and no decimals.
+    """
     if threshold is None:
         return f"site defaults (US ${policy.DEFAULT_THRESHOLDS['US']:,.0f})"
     if isinstance(threshold, Mapping):

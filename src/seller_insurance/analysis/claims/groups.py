@@ -31,6 +31,7 @@ def normalise_by(by: str | Sequence[str] | None) -> list[str]:
 
 
 def check_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    """Raise ``ValueError`` naming ``what`` and its columns if ``frame`` lacks any of ``columns``."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{what} is missing column(s) {missing}; it has {list(frame.columns)}")

@@ -49,14 +49,17 @@ class FileReport:
 
     @property
     def rows_read(self) -> int:
+        """Data rows read from the file (0 if it could not be read)."""
         return self.result.rows_read if self.result else 0
 
     @property
     def rejected(self) -> int:
+        """Rows rejected: the file's own rejects plus its rows rejected as overlaps with other files."""
         return (len(self.result.rejects) if self.result else 0) + self.overlap_rejected
 
     @property
     def accepted(self) -> int:
+        """Rows read and not rejected."""
         return self.rows_read - self.rejected
 
 
@@ -93,10 +96,12 @@ class AccountsResult:
 
     @property
     def rows_read(self) -> int:
+        """Data rows read, over every file."""
         return sum(f.rows_read for f in self.files)
 
     @property
     def errors(self) -> list[str]:
+        """``"<path>: <error>"`` for each file that could not be read."""
         return [f"{f.path}: {f.error}" for f in self.files if f.error]
 
 

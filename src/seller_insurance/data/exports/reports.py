@@ -104,6 +104,7 @@ class ExportResult:
 
     @property
     def rows_accepted(self) -> int:
+        """Number of accepted data rows (the rows of ``rows``)."""
         return len(self.rows)
 
     def months(self) -> list[str]:

@@ -57,6 +57,13 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
 # Annual sales scale: spliced distribution with exact band shares
 @dataclass(frozen=True)
 class ScaleModel:
+    """A seller's latent annual sales scale (USD): a spliced distribution with exact band shares.
+
+    Shares ``p_body`` below ``lo``, ``p_mid`` in [``lo``, ``hi``) and ``p_tail`` from ``hi`` on
+    (:func:`scale_model` uses $100k and $500k): a lognormal (``mu``, ``sigma`` of the log) truncated to
+    (0, ``lo``), log-uniform on [``lo``, ``hi``), and a Pareto tail of index ``alpha`` truncated at ``cap``.
+    """
+
     p_body: float  # share below lo
     p_mid: float  # share in [lo, hi)
     p_tail: float  # share >= hi
@@ -88,6 +95,7 @@ class ScaleModel:
         return out
 
     def mean(self) -> float:
+        """Mean annual scale (USD) of the spliced distribution."""
         return _spliced_mean(
             self.p_body, self.p_mid, self.p_tail, self.lo, self.hi, self.mu, self.sigma, self.alpha, self.cap
         )
@@ -141,6 +149,7 @@ def scale_model(
 
 
 def params_scale_model(p: GeneratorParams) -> ScaleModel:
+    """The :func:`scale_model` of the generator parameters ``p`` (cached)."""
     return scale_model(
         p.share_above_100k,
         p.share_above_500k,
@@ -155,6 +164,12 @@ def params_scale_model(p: GeneratorParams) -> ScaleModel:
 # Claim severity: lognormal body + Lomax tail truncated at the maximum
 @dataclass(frozen=True)
 class SeverityModel:
+    """Claim severity (USD): a lognormal body mixed with a Lomax (Pareto II) tail truncated at ``cap``.
+
+    ``tail_weight`` is the tail's mixture weight, ``mu`` and ``sigma`` the body's log mean and log standard
+    deviation, ``scale`` (USD) and ``alpha`` the Lomax scale and shape. Built by :func:`severity_model`.
+    """
+
     tail_weight: float
     mu: float
     sigma: float
@@ -163,6 +178,7 @@ class SeverityModel:
     cap: float
 
     def lomax_cdf(self, x: float) -> float:
+        """P(tail amount <= x) of the Lomax tail before truncation at ``cap``."""
         return 1 - (1 + x / self.scale) ** (-self.alpha)
 
     def cdf(self, x: float) -> float:
@@ -171,6 +187,11 @@ class SeverityModel:
         return (1 - self.tail_weight) * body + self.tail_weight * self.lomax_cdf(x) / self.lomax_cdf(self.cap)
 
     def sample(self, u_mix: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Claim amounts (USD) from two arrays of uniforms in [0, 1).
+
+        ``u_mix`` picks the part (the tail where ``u_mix < tail_weight``), ``u`` the amount by inverse CDF.
+        Amounts are clipped to [0.01, ``cap``] and not rounded to cents.
+        """
         tail = u_mix < self.tail_weight
         out = np.empty_like(u)
         out[~tail] = np.exp(self.mu + self.sigma * ndtri(np.clip(u[~tail], 1e-300, None)))
@@ -203,6 +224,7 @@ def severity_model(
 
 
 def params_severity_model(p: GeneratorParams) -> SeverityModel:
+    """The :func:`severity_model` of the generator parameters ``p`` at the policy cap (cached)."""
     return severity_model(
         p.claim_share_le_cap,
         policy.CLAIM_CAP_USD,
@@ -245,6 +267,8 @@ def _month_days(month_index: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Chunk:
+    """One chunk's Arrow tables: ``sellers``, ``monthly_sales`` and ``claims``."""
+
     sellers: pa.Table
     monthly_sales: pa.Table
     claims: pa.Table
@@ -395,4 +419,5 @@ def renumber_claims(chunk: Chunk, offset: int) -> Chunk:
 
 
 def n_chunks(p: GeneratorParams) -> int:
+    """Number of chunks of ``p.chunk_size`` sellers covering ``p.n_sellers`` (the last may be smaller)."""
     return -(-p.n_sellers // p.chunk_size)

@@ -313,6 +313,7 @@ class GeneratorParams:
 
     @classmethod
     def field_names(cls) -> list[str]:
+        """Names of the parameters: the dataclass fields set by ``__init__``."""
         return [f.name for f in dataclasses.fields(cls) if f.init]
 
     @classmethod
@@ -332,6 +333,7 @@ class GeneratorParams:
         return cls(**{k: v for k, v in d.items() if k in names})
 
     def replace(self, **changes: Any) -> GeneratorParams:
+        """A copy with the fields in ``changes`` replaced (``dataclasses.replace``)."""
         return dataclasses.replace(self, **changes)
 
     def digest(self) -> str:
