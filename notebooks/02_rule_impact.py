@@ -55,7 +55,7 @@ from IPython.display import Markdown, display
 from seller_insurance import policy
 from seller_insurance.analysis import distributed, impact, rules
 from seller_insurance.data.run_data import load_run_data, resolve_run_dir
-from seller_insurance.publish import charts, run_metrics
+from seller_insurance.publish import charts, run_metrics, text
 from seller_insurance.publish import narrative as say
 
 RUN = resolve_run_dir(run_dir)
@@ -64,6 +64,9 @@ charts.use_style()
 data = load_run_data(RUN)
 end = end_month or None
 cal = None if str(calendar).strip().lower() == "none" else policy.load_calendar(calendar or None)
+NEW_RULE, OLD_RULE = say.rule_names(
+    cal, old_months, new_months
+)  # "the single-month rule", from the parameters
 rule_kw = {
     "old_months": old_months,
     "new_months": new_months,
@@ -102,21 +105,7 @@ overall = impact.impact_table(comparison).iloc[0]
 # ## Headline
 
 # %%
-display(
-    Markdown(
-        (
-            "Each site under its own rules (policy calendar; the two events are separated below). "
-            if cal is not None
-            else ""
-        )
-        + f"Of **{say.n(overall.population)}** seller-marketplaces not already required when the new rule started "
-        f"({say.n(overall.already_required)} already were), the single-month rule **newly requires "
-        f"{say.n(overall.newly_affected)}** ({say.pct(overall.newly_affected_share)}) that the three-month rule never "
-        f"would have, and requires **{say.n(overall.accelerated)}** more ({say.pct(overall.accelerated_share)}) "
-        f"earlier than the old rule would have: a median of **{say.n(overall.median_lead_months)} months** earlier "
-        f"(mean {overall.mean_lead_months:.1f})."
-    )
-)
+display(Markdown(say.impact_headline(overall, NEW_RULE, OLD_RULE, calendar_mode=cal is not None)))
 
 # %% [markdown]
 # ## Each change on its own: the US in September 2021, CA, UK and the EU stores in 2024
@@ -138,8 +127,12 @@ if cal is not None:
                 + (f" to {ev.last_switch_month}" if ev.last_switch_month != ev.first_switch_month else "")
                 + f"): of {say.n(ev.population)} seller-sites not already required, the change **newly requires "
                 f"{say.n(ev.newly_affected)}** ({say.pct(ev.newly_affected_share)}) and requires "
-                f"**{say.n(ev.accelerated)}** earlier ({say.pct(ev.accelerated_share)}), a median of "
-                f"{say.n(ev.median_lead_months)} months earlier."
+                f"**{say.n(ev.accelerated)}** earlier ({say.pct(ev.accelerated_share)})"
+                + (
+                    f", a median of {text.plural(ev.median_lead_months, 'month')} earlier."
+                    if ev.accelerated
+                    else "."
+                )
             ),
             say.present(
                 events.loc[events["event"] == ev.event, EVENT_COLS],
@@ -248,7 +241,7 @@ fig = charts.grouped_bar_chart(
     by_band,
     "size_band",
     {"Newly required": "newly_affected", "Required earlier": "accelerated"},
-    title=f"The single-month rule newly requires {say.n(overall.newly_affected)} sellers, "
+    title=f"{NEW_RULE.capitalize()} newly requires {text.plural(overall.newly_affected, 'seller')}, "
     f"most in the {top_band['size_band']} band",
     value_label="sellers",
     footnote=note,
@@ -281,7 +274,7 @@ fig = charts.bar_chart(
     "month_name",
     "sellers",
     horizontal=False,
-    title=f"{say.pct(q4, 0)} of first single-month triggers fall in Oct-Dec; {peak['month_name']} peaks",
+    title=f"{say.pct(q4, 0)} of first triggers under {NEW_RULE} fall in Oct-Dec; {peak['month_name']} peaks",
     value_label="sellers first over the threshold",
     footnote=note,
     highlight=[peak["month_name"]],
@@ -289,7 +282,7 @@ fig = charts.bar_chart(
 charts.publish(fig, "rules_trigger_month", FIG)
 display(
     Markdown(
-        f"{say.pct(q4)} of first single-month triggers fall in October-December (a quarter of the year would be 25%); "
+        f"{say.pct(q4)} of first triggers under {NEW_RULE} fall in October-December (a quarter of the year would be 25%); "
         f"the peak month is **{peak['month_name']}** with {say.n(peak['sellers'])} sellers."
     )
 )
@@ -299,7 +292,7 @@ display(
 # Cumulative: once required, always required.
 
 # %%
-RULES_NOW = "each site's rules as enacted" if cal is not None else "the single-month rule"
+RULES_NOW = "each site's rules as enacted" if cal is not None else NEW_RULE
 over_time = rules.required_over_time(
     comparison.assign(new_trigger=comparison["required_from"]) if cal is not None else comparison,
     (data.first_month, data.last_month),  # every month of the data, zeros where nobody is required
@@ -334,8 +327,8 @@ fig = charts.bar_chart(
     "lead_months",
     "sellers",
     horizontal=False,
-    category_label="months earlier under the single-month rule",
-    title=f"Accelerated sellers are required a median {say.n(overall.median_lead_months)} months earlier",
+    category_label=f"months earlier under {NEW_RULE}",
+    title=f"Accelerated sellers are required a median {text.plural(overall.median_lead_months, 'month')} earlier",
     value_label="sellers",
     footnote=note + " Lead = old trigger month - new trigger month.",
 )
@@ -421,7 +414,7 @@ run_metrics.record(
             overall.already_required, "sellers already required before the start", ",.0f", "sellers"
         ),
         "newly_affected": run_metrics.metric(
-            overall.newly_affected, "sellers newly required by the single-month rule", ",.0f", "sellers"
+            overall.newly_affected, f"sellers newly required by {NEW_RULE}", ",.0f", "sellers"
         ),
         "newly_affected_share": run_metrics.metric(
             overall.newly_affected_share, "of sellers newly required", ".1%", "share"
@@ -435,10 +428,10 @@ run_metrics.record(
         ),
         "q4_trigger_share": run_metrics.metric(q4, "of first triggers in Oct-Dec", ".0%", "share"),
         "required_new_last": run_metrics.metric(
-            last["n_required_new"], "sellers required, single-month rule", ",.0f", "sellers"
+            last["n_required_new"], f"sellers required, {NEW_RULE.removeprefix('the ')}", ",.0f", "sellers"
         ),
         "required_old_last": run_metrics.metric(
-            last["n_required_old"], "sellers required, three-month rule", ",.0f", "sellers"
+            last["n_required_old"], f"sellers required, {OLD_RULE.removeprefix('the ')}", ",.0f", "sellers"
         ),
         "median_premium_share": run_metrics.metric(
             median_burden, "of a year's sales goes to the premium (median)", ".2%", "share"
@@ -450,14 +443,14 @@ run_metrics.record(
             (
                 f"Across both changes, one month over newly requires {say.n(overall.newly_affected)} sellers"
                 if cal is not None
-                else f"The single-month rule newly requires {say.n(overall.newly_affected)} sellers"
+                else f"{NEW_RULE.capitalize()} newly requires {text.plural(overall.newly_affected, 'seller')}"
             ),
             "rules.newly_affected",
         ),
         run_metrics.slide(
             "figures/rules_lead_months.png",
-            f"{say.n(overall.accelerated)} more are required a median "
-            f"{say.n(overall.median_lead_months)} months earlier",
+            f"{text.plural(overall.accelerated, 'more seller')} required a median "
+            f"{text.plural(overall.median_lead_months, 'month')} earlier",
             "rules.median_lead_months",
         ),
         run_metrics.slide(

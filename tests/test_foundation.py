@@ -76,3 +76,17 @@ def test_cli_help_and_usage_exit_codes():
         [sys.executable, "-m", "seller_insurance", "no-such-command"], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "wanted"),
+    [(None, True), ("", True), ("0", True), ("false", True), ("1", False), ("true", False)],
+)
+def test_progress_bars_follow_tqdm_disable(monkeypatch, value, wanted):
+    from seller_insurance.data.run_data import progress_wanted
+
+    if value is None:
+        monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    else:
+        monkeypatch.setenv("TQDM_DISABLE", value)
+    assert progress_wanted() is wanted

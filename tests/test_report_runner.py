@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -33,8 +34,9 @@ def nb_dir(tmp_path):
     _notebook(
         d / "01_first.ipynb",
         'run_dir = ""  # where to write\nvalue = 1  # a number',
-        "import pathlib, json\n"
+        "import pathlib, json, os\n"
         "pathlib.Path(run_dir, 'first.json').write_text(json.dumps({'value': value}))\n"
+        "pathlib.Path(run_dir, 'env.json').write_text(json.dumps({'tqdm': os.environ.get('TQDM_DISABLE')}))\n"
         "print('<b>escaped</b>')",
     )
     _notebook(
@@ -67,6 +69,9 @@ def test_run_writes_outputs_and_replaces_atomically(nb_dir, tmp_path):
     )
     assert out == reports / "demo"
     assert json.loads((out / "first.json").read_text()) == {"value": 7}
+    # the kernels run without progress bars; the caller's environment is left as it was
+    assert json.loads((out / "env.json").read_text()) == {"tqdm": "1"}
+    assert "TQDM_DISABLE" not in os.environ
     html = (out / "01_first.html").read_text()
     assert "pathlib.Path(run_dir" not in html  # no code cells
     assert "&lt;b&gt;escaped&lt;/b&gt;" in html and "<b>escaped</b>" not in html
@@ -95,6 +100,9 @@ def test_run_writes_outputs_and_replaces_atomically(nb_dir, tmp_path):
     msg = str(err.value)
     assert "02_second.ipynb" in msg and "ValueError" in msg and "demo.failed" in msg
     assert json.loads((out / "first.json").read_text()) == {"value": 7}
+    # the kernels run without progress bars; the caller's environment is left as it was
+    assert json.loads((out / "env.json").read_text()) == {"tqdm": "1"}
+    assert "TQDM_DISABLE" not in os.environ
     assert (reports / "demo.failed" / "02_second.ipynb").exists()
     assert not (reports / ".demo.partial").exists()
 

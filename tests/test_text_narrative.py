@@ -75,3 +75,38 @@ def test_calibration_table_for_people_shows_each_figure_in_its_unit():
     assert shown.iloc[3].tolist()[1:6] == ["1.10", "1.31", "0.05", "within ± tolerance", "no"]
     html = present_calibration(raw).to_html()
     assert "mathjax_ignore" in html and "<th" in html and ">0<" not in html.split("<tbody>")[1][:200]
+
+
+def test_rule_names_follow_the_parameters_and_the_calendar():
+    from seller_insurance import policy
+    from seller_insurance.publish.narrative import rule_names
+
+    assert rule_names(None, 3, 2) == ("the two-month rule", "the three-month rule")
+    assert rule_names(None, 4, 1) == ("the single-month rule", "the four-month rule")
+    assert rule_names(policy.DEFAULT_CALENDAR) == ("the single-month rule", "the three-month rule")
+
+
+def test_impact_headline_counts_in_the_right_number_and_says_nobody_earlier_without_nan():
+    import pandas as pd
+
+    from seller_insurance.publish.narrative import impact_headline
+
+    row = pd.Series(
+        {
+            "population": 1200,
+            "already_required": 30,
+            "newly_affected": 1,
+            "newly_affected_share": 1 / 1200,
+            "accelerated": 0,
+            "accelerated_share": 0.0,
+            "median_lead_months": float("nan"),
+            "mean_lead_months": float("nan"),
+        }
+    )
+    s = impact_headline(row, "the two-month rule", "the three-month rule")
+    assert "the two-month rule **newly requires 1 seller** (0.1%) that the three-month rule never" in s
+    assert "requires **0 sellers** (0.0%) earlier" in s and "nan" not in s and "median" not in s
+    row["accelerated"], row["median_lead_months"], row["mean_lead_months"] = 2, 1.0, 1.0
+    s = impact_headline(row, "the two-month rule", "the three-month rule", calendar_mode=True)
+    assert s.startswith("Each site under its own rules")
+    assert "a median of **1 month** earlier (mean 1.0)" in s and "**2 sellers**" in s

@@ -15,6 +15,7 @@ banded the same way.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,16 @@ class RunData:
     def last_month(self) -> str:
         """Latest month of ``monthly_sales``, as ``YYYY-MM``."""
         return str(mo.format_month([mo.to_month_index(self.monthly_sales["month"]).max()])[0])
+
+
+def progress_wanted() -> bool:
+    """Whether long steps show a progress bar: yes, unless ``TQDM_DISABLE`` is set (``1``/``true``).
+
+    The bars use ``tqdm.auto``: a widget in JupyterLab (ipywidgets is in the environment), text in a terminal.
+    ``seller-insurance report`` sets ``TQDM_DISABLE=1`` for the notebooks it runs, so the HTML reports carry no
+    progress output.
+    """
+    return os.environ.get("TQDM_DISABLE", "").strip().lower() in ("", "0", "false", "no")
 
 
 def resolve_run_dir(run_dir: str | Path | None) -> Path:
@@ -254,7 +265,9 @@ def prepare_run_data(
         if marketplaces:
             kwargs["marketplaces"] = tuple(m.strip() for m in marketplaces.split(",") if m.strip())
         params = GeneratorParams.from_mapping(kwargs)
-        folder = Path(ensure_dataset(params, name=dataset_name, root=RAW_DATA_DIR))
+        folder = Path(
+            ensure_dataset(params, name=dataset_name, root=RAW_DATA_DIR, progress=progress_wanted())
+        )
         description = (
             f"synthetic: data/raw/{folder.name} ({int(n_sellers):,} sellers, {start_month}, "
             f"{int(n_months)} months, seed {int(seed)})"

@@ -328,3 +328,70 @@ def whatif_headline(result: Any) -> str:
     if acc and median == median and median is not None:
         sentence += f", a median of {_text.plural(median, 'month')} earlier"
     return text(sentence + f". Recomputed in {result.seconds:.2f} s.")
+
+
+def rule_names(calendar: Any = None, old_months: int = 3, new_months: int = 1) -> tuple[str, str]:
+    """The new and the old rule as a sentence names them, from the parameters: ``("the two-month rule", ...)``.
+
+    Parameters
+    ----------
+    calendar : seller_insurance.policy.Calendar, optional
+        In calendar mode the windows come from the calendar: the sites that changed share one new window (the
+        "single-month rule" today) and the old window of every site; sites that differ give "each site's new
+        rule" / "each site's old rule".
+    old_months, new_months : int
+        The windows of one-start mode (``calendar`` None), in consecutive calendar months.
+
+    Returns
+    -------
+    tuple of str
+        ``(new, old)``, each starting with "the" or "each", lower case (capitalise at the start of a sentence).
+    """
+    if calendar is None:
+        return f"the {_text.rule_name(int(new_months))}", f"the {_text.rule_name(int(old_months))}"
+    rules = [calendar.rule(site) for site in calendar.sites]
+    new = {r.new_window for r in rules if r.new is not None}
+    old = {r.old.window_months for r in rules}
+    new_name = f"the {_text.rule_name(new.pop())}" if len(new) == 1 else "each site's new rule"
+    old_name = f"the {_text.rule_name(old.pop())}" if len(old) == 1 else "each site's old rule"
+    return new_name, old_name
+
+
+def impact_headline(overall: Any, new_rule: str, old_rule: str, *, calendar_mode: bool = False) -> str:
+    """Notebook 02's headline in Markdown (literal text, counts in the right number), from ``impact_table``'s row.
+
+    Parameters
+    ----------
+    overall : pandas.Series or namedtuple
+        ``impact.impact_table(comparison).iloc[0]``: population, already_required, newly_affected(_share),
+        accelerated(_share), median_lead_months, mean_lead_months.
+    new_rule, old_rule : str
+        From :func:`rule_names`.
+    calendar_mode : bool
+        Each site under its own rules: the sentence says so.
+
+    Returns
+    -------
+    str
+        Without accelerated sellers the lead clause says nobody is required earlier (no "mean nan").
+    """
+    lead = ""
+    if overall.accelerated and overall.median_lead_months == overall.median_lead_months:
+        lead = (
+            f": a median of **{_text.plural(overall.median_lead_months, 'month')}** earlier (mean "
+            f"{overall.mean_lead_months:.1f})"
+        )
+    intro = "Each site under its own rules (policy calendar; the two events are separated below). "
+    return text_md(
+        (intro if calendar_mode else "")
+        + f"Of **{n(overall.population)}** seller-sites not already required when the new rule started "
+        f"({n(overall.already_required)} already were), {new_rule} **newly requires "
+        f"{_text.plural(overall.newly_affected, 'seller')}** ({pct(overall.newly_affected_share)}) that "
+        f"{old_rule} never would have, and requires **{_text.plural(overall.accelerated, 'seller')}** "
+        f"({pct(overall.accelerated_share)}) earlier than {old_rule} would have{lead}."
+    )
+
+
+def text_md(sentence: str) -> str:
+    """A sentence with ``**bold**`` markup kept and ``$`` made literal for Markdown (JupyterLab, HTML reports)."""
+    return "**".join(text(part) for part in sentence.split("**"))

@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import yaml
 
@@ -221,33 +222,36 @@ def run_report(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     env_backend = os.environ.setdefault("MPLBACKEND", "agg")
-    for nb in notebooks(notebook_dir):
-        nb_params = {k: v for k, v in params.items() if k in declared[nb.name]}
-        if "run_dir" in declared[nb.name]:
-            nb_params["run_dir"] = str(staging.resolve())
-        if "run_name" in declared[nb.name]:
-            nb_params["run_name"] = name
-        out_nb = staging / nb.name
-        t0 = time.perf_counter()
-        try:
-            pm.execute_notebook(
-                str(nb),
-                str(out_nb),
-                parameters=nb_params,
-                kernel_name=kernel_name,
-                progress_bar=progress_bar,
-                cwd=str(notebook_dir),
-            )
-        except PapermillExecutionError as exc:
-            shutil.rmtree(failed, ignore_errors=True)
-            staging.rename(failed)
-            raise RunError(
-                f"notebook {nb.name} failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue}); the partly "
-                f"executed notebook is {failed / nb.name}; earlier results in {final} are unchanged"
-            ) from None
-        timings[nb.name] = round(time.perf_counter() - t0, 2)
-        log(f"  {nb.name:<28} {timings[nb.name]:7.1f} s")
-        export_html(out_nb, out_nb.with_suffix(".html"))
+    # The kernels inherit the environment: no progress bars in the executed notebooks and their HTML
+    # (data.run_data.progress_wanted); restored afterwards for the caller's own progress bars.
+    with mock.patch.dict(os.environ, {"TQDM_DISABLE": "1"}):
+        for nb in notebooks(notebook_dir):
+            nb_params = {k: v for k, v in params.items() if k in declared[nb.name]}
+            if "run_dir" in declared[nb.name]:
+                nb_params["run_dir"] = str(staging.resolve())
+            if "run_name" in declared[nb.name]:
+                nb_params["run_name"] = name
+            out_nb = staging / nb.name
+            t0 = time.perf_counter()
+            try:
+                pm.execute_notebook(
+                    str(nb),
+                    str(out_nb),
+                    parameters=nb_params,
+                    kernel_name=kernel_name,
+                    progress_bar=progress_bar,
+                    cwd=str(notebook_dir),
+                )
+            except PapermillExecutionError as exc:
+                shutil.rmtree(failed, ignore_errors=True)
+                staging.rename(failed)
+                raise RunError(
+                    f"notebook {nb.name} failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue}); the partly "
+                    f"executed notebook is {failed / nb.name}; earlier results in {final} are unchanged"
+                ) from None
+            timings[nb.name] = round(time.perf_counter() - t0, 2)
+            log(f"  {nb.name:<28} {timings[nb.name]:7.1f} s")
+            export_html(out_nb, out_nb.with_suffix(".html"))
 
     info = run_info(staging, name, params)
     metrics_path = staging / "metrics.json"
