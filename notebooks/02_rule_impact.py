@@ -64,9 +64,8 @@ charts.use_style()
 data = load_run_data(RUN)
 end = end_month or None
 cal = None if str(calendar).strip().lower() == "none" else policy.load_calendar(calendar or None)
-NEW_RULE, OLD_RULE = say.rule_names(
-    cal, old_months, new_months
-)  # "the single-month rule", from the parameters
+# the rules as sentences name them ("the single-month rule"), from the parameters or the calendar
+NEW_RULE, OLD_RULE = say.rule_names(cal, old_months, new_months)
 rule_kw = {
     "old_months": old_months,
     "new_months": new_months,
