@@ -74,9 +74,8 @@ rule_kw = {
     "start": rule_start,
     "end": end,
 }
-if (
-    cal is not None
-):  # each site under its own rules, as of the last month of the data (a later switch: not yet)
+# each site under its own rules, as of the last month of the data (a later switch: not yet)
+if cal is not None:
     end = end or data.last_month
     comparison = rules.evaluate_calendar(
         data.monthly_sales, cal, inclusive=inclusive, end=end, pool_eu=pool_eu
