@@ -53,7 +53,7 @@ scheduler = ""  # calendar "none" only (calendar mode runs in-process): rule eng
 from IPython.display import Markdown, display
 
 from seller_insurance import policy
-from seller_insurance.analysis import distributed, impact, rules
+from seller_insurance.analysis import impact
 from seller_insurance.data.run_data import load_run_data, resolve_run_dir
 from seller_insurance.publish import charts, run_metrics, text
 from seller_insurance.publish import narrative as say
@@ -66,28 +66,27 @@ end = end_month or None
 cal = None if str(calendar).strip().lower() == "none" else policy.load_calendar(calendar or None)
 # the rules as sentences name them ("the single-month rule"), from the parameters or the calendar
 NEW_RULE, OLD_RULE = say.rule_names(cal, old_months, new_months)
-rule_kw = {
-    "old_months": old_months,
-    "new_months": new_months,
-    "threshold": threshold,
-    "inclusive": inclusive,
-    "start": rule_start,
-    "end": end,
-}
-# each site under its own rules, as of the last month of the data (a later switch: not yet)
+# calendar mode: each site under its own rules, as of the last month of the data (a later switch: not yet);
+# calendar "none": one rule_start for every site, on Dask when a scheduler is given
+found = impact.findings(
+    data.monthly_sales,
+    data.sellers,
+    cal,
+    old_months=old_months,
+    new_months=new_months,
+    threshold=threshold,
+    inclusive=inclusive,
+    start=rule_start,
+    end=end,
+    pool_eu=pool_eu,
+    scheduler=scheduler,  # calendar mode ignores it (in-process)
+    annual_premium_usd=annual_premium_usd,
+    rule_names=(NEW_RULE, OLD_RULE),
+)
 if cal is not None:
     end = end or data.last_month
-    comparison = rules.evaluate_calendar(
-        data.monthly_sales, cal, inclusive=inclusive, end=end, pool_eu=pool_eu
-    )
     note = say.calendar_footnote(data.description, cal, inclusive=inclusive, end=end, pool_eu=pool_eu)
 else:
-    with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
-        comparison = (
-            distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
-            if client
-            else rules.compare_rules(data.monthly_sales, **rule_kw)
-        )
     note = say.rule_footnote(
         data.description,
         threshold=threshold,
@@ -97,7 +96,7 @@ else:
         inclusive=inclusive,
         end=end,
     )
-overall = impact.impact_table(comparison).iloc[0]
+overall = found.overall
 
 # %% [markdown]
 # ## Headline
@@ -114,8 +113,7 @@ display(Markdown(say.impact_headline(overall, NEW_RULE, OLD_RULE, calendar_mode=
 
 # %%
 if cal is not None:
-    events = impact.event_summary(comparison, cal)
-    event_totals = impact.event_totals(comparison, cal)
+    events, event_totals = found.events, found.event_totals
     EVENT_COLS = ["site", "switch_month", "sellers", "already_required", "newly_affected", "accelerated"]
     EVENT_COLS += ["newly_affected_share", "accelerated_share", "median_lead_months", "threshold", "currency"]
     for ev in event_totals.itertuples(index=False):
@@ -133,7 +131,7 @@ if cal is not None:
                 )
             ),
             say.present(
-                events.loc[events["event"] == ev.event, EVENT_COLS],
+                found.event_sites(ev.event)[EVENT_COLS],
                 integer=("sellers", "already_required", "newly_affected", "accelerated", "threshold"),
                 percent=("newly_affected_share", "accelerated_share"),
                 decimals={"median_lead_months": 0},
@@ -153,29 +151,25 @@ else:
     display(Markdown('One `rule_start` for every site (`calendar = "none"`): no per-site events.'))
 
 # %%
-if cal is not None:
-    by_site = impact.required_over_time_by_site(comparison, cal, months_range=(data.first_month, end))
-    for (event, site), part in by_site.groupby(["event", "marketplace"], sort=False):
-        row = events[(events["event"] == event) & (events["site"] == site)].iloc[0]
-        switch = part["switch_month"].iloc[0]
-        fig = charts.line_chart(
-            part,
-            "month",
-            {"As enacted": "n_required_enacted", "Three-month rule kept": "n_required_old"},
-            title=f"{site}: the change of {switch} newly requires {say.n(row['newly_affected'])} seller-sites "
-            f"and {say.n(row['accelerated'])} earlier",
-            ylabel="seller-sites required (cumulative)",
-            footnote=note,
-            vline=(switch, "switch"),
-        )
-        charts.publish(fig, f"rules_site_{site.lower()}_over_time", FIG)
+for panel in found.site_series:  # calendar mode: one chart per site with seller-sites
+    fig = charts.line_chart(
+        panel["series"],
+        "month",
+        {"As enacted": "n_required_enacted", "Three-month rule kept": "n_required_old"},
+        title=f"{panel['site']}: the change of {panel['switch_month']} newly requires "
+        f"{say.n(panel['newly_affected'])} seller-sites and {say.n(panel['accelerated'])} earlier",
+        ylabel="seller-sites required (cumulative)",
+        footnote=note,
+        vline=(panel["switch_month"], "switch"),
+    )
+    charts.publish(fig, f"rules_site_{panel['site'].lower()}_over_time", FIG)
 
 # %%
 event_figures = {}  # event -> figure of its slide: the site's chart (one site) or the per-site bars (several)
 if cal is not None:
     for ev in cal.events():
-        total = event_totals[event_totals["event"] == ev["event"]].iloc[0]
-        sites = events[(events["event"] == ev["event"]) & (events["sellers"] > 0)]
+        total = found.event_total(ev["event"])
+        sites = found.event_sites(ev["event"], with_sellers=True)
         if len(ev["sites"]) == 1:
             name = f"rules_site_{ev['sites'][0].lower()}_over_time"
         elif len(sites):
@@ -200,10 +194,8 @@ if cal is not None:
 # Size band: annualised gross sales in USD (see `seller_insurance.data.run_data.observed_size_band`).
 
 # %%
-by_band = impact.impact_table(comparison, by="size_band", sellers=data.sellers)
-by_category = impact.impact_table(comparison, by="category", sellers=data.sellers)
-by_category["category"] = by_category["category"].map(say.display_name)
-by_marketplace = impact.impact_table(comparison, by="marketplace")
+by_band, by_marketplace = found.by_band, found.by_marketplace
+by_category = found.by_category.assign(category=found.by_category["category"].map(say.display_name))
 COUNTS = ("population", "already_required", "newly_affected", "accelerated", "unaffected")
 SHARES = ("newly_affected_share", "accelerated_share", "changed_share")
 HEADERS = {
@@ -234,13 +226,12 @@ def table(df, key):
 display(table(by_band, "size_band"), table(by_category, "category"), table(by_marketplace, "marketplace"))
 
 # %%
-top_band = by_band.loc[by_band["newly_affected"].idxmax()]
 fig = charts.grouped_bar_chart(
     by_band,
     "size_band",
     {"Newly required": "newly_affected", "Required earlier": "accelerated"},
     title=f"{NEW_RULE.capitalize()} newly requires {text.plural(overall.newly_affected, 'seller')}, "
-    f"most in the {top_band['size_band']} band",
+    f"most in the {found.top_band} band",
     value_label="sellers",
     footnote=note,
 )
@@ -251,8 +242,8 @@ fig = charts.bar_chart(
     by_category.sort_values("changed_share"),
     "category",
     "changed_share",
-    title=f"Across categories, {say.pct(by_category['changed_share'].min(), 0)} to "
-    f"{say.pct(by_category['changed_share'].max(), 0)} of sellers are required sooner or newly",
+    title=f"Across categories, {say.pct(found.category_changed_range[0], 0)} to "
+    f"{say.pct(found.category_changed_range[1], 0)} of sellers are required sooner or newly",
     value_label="share of sellers newly required or required earlier",
     footnote=note,
     value_format="{:.1%}",
@@ -264,24 +255,22 @@ charts.publish(fig, "rules_by_category", FIG)
 # Calendar month of the first single-month trigger of every newly affected or accelerated seller.
 
 # %%
-profile = impact.trigger_month_profile(comparison)
-q4 = profile.loc[profile["month_of_year"] >= 10, "share"].sum()
-peak = profile.loc[profile["sellers"].idxmax()]
+q4 = found.q4_share
 fig = charts.bar_chart(
-    profile,
+    found.profile,
     "month_name",
     "sellers",
     horizontal=False,
-    title=f"{say.pct(q4, 0)} of first triggers under {NEW_RULE} fall in Oct-Dec; {peak['month_name']} peaks",
+    title=f"{say.pct(q4, 0)} of first triggers under {NEW_RULE} fall in Oct-Dec; {found.peak_month} peaks",
     value_label="sellers first over the threshold",
     footnote=note,
-    highlight=[peak["month_name"]],
+    highlight=[found.peak_month],
 )
 charts.publish(fig, "rules_trigger_month", FIG)
 display(
     Markdown(
         f"{say.pct(q4)} of first triggers under {NEW_RULE} fall in October-December (a quarter of the year would be 25%); "
-        f"the peak month is **{peak['month_name']}** with {say.n(peak['sellers'])} sellers."
+        f"the peak month is **{found.peak_month}** with {say.n(found.peak_sellers)} sellers."
     )
 )
 
@@ -291,21 +280,16 @@ display(
 
 # %%
 RULES_NOW = "each site's rules as enacted" if cal is not None else NEW_RULE
-over_time = rules.required_over_time(
-    comparison.assign(new_trigger=comparison["required_from"]) if cal is not None else comparison,
-    (data.first_month, data.last_month),  # every month of the data, zeros where nobody is required
-)
-last = over_time.iloc[-1]
 fig = charts.line_chart(
-    over_time,
+    found.over_time,
     "month",
     {
         ("As enacted (each site)" if cal is not None else "Single-month rule"): "n_required_new",
         "Three-month rule": "n_required_old",
     },
-    title=f"By {over_time['month'].iloc[-1]:%b %Y}, {say.n(last['n_required_new'])} sellers are required under "
+    title=f"By {found.last_month:%b %Y}, {say.n(found.required_new_last)} sellers are required under "
     f"{RULES_NOW} vs "
-    f"{say.n(last['n_required_old'])} under the old rule",
+    f"{say.n(found.required_old_last)} under the old rule",
     ylabel="sellers required (cumulative)",
     footnote=note,
     vline=(policy.NEW_RULE_START, "US change") if cal is not None else (rule_start, "new rule"),
@@ -319,9 +303,8 @@ charts.publish(fig, "rules_required_over_time", FIG)
 # the streak that triggers the old rule starts at least two months after it, so the lead is at least 4.
 
 # %%
-leads = impact.lead_distribution(comparison)
 fig = charts.bar_chart(
-    leads.head(24).astype({"lead_months": str}),
+    found.leads.head(24).astype({"lead_months": str}),
     "lead_months",
     "sellers",
     horizontal=False,
@@ -338,11 +321,7 @@ charts.publish(fig, "rules_lead_months", FIG)
 # month.
 
 # %%
-burden = impact.premium_burden(
-    comparison, data.monthly_sales, data.sellers, annual_premium_usd=annual_premium_usd
-)
-burden_by_band = impact.premium_burden_by(burden, "size_band")
-median_burden = float(burden["premium_share"].median()) if len(burden) else float("nan")
+burden_by_band, median_burden = found.burden_by_band, found.median_burden
 fig = charts.bar_chart(
     burden_by_band,
     "size_band",
@@ -375,7 +354,7 @@ if cal is not None:  # one metrics section per event (event_2021, event_2024), e
     )
     for ev in cal.events():
         section = run_metrics.event_section(ev["year"])
-        total = event_totals[event_totals["event"] == ev["event"]].iloc[0]
+        total = found.event_total(ev["event"])
         where = f"{ev['sites'][0]}." if len(ev["sites"]) == 1 else "total."
         slides = []
         if ev["event"] in event_figures:
@@ -396,7 +375,7 @@ if cal is not None:  # one metrics section per event (event_2021, event_2024), e
                 "event": ev["event"],
                 "sites": list(ev["sites"]),
                 "calendar": calendar_used,
-                "by_site": events[events["event"] == ev["event"]].to_dict(orient="records"),
+                "by_site": found.event_sites(ev["event"]).to_dict(orient="records"),
             },
         )
 
@@ -404,37 +383,7 @@ if cal is not None:  # one metrics section per event (event_2021, event_2024), e
 run_metrics.record(
     RUN,
     "rules",
-    {
-        "population": run_metrics.metric(
-            overall.population, "sellers not already required at the start", ",.0f", "sellers"
-        ),
-        "already_required": run_metrics.metric(
-            overall.already_required, "sellers already required before the start", ",.0f", "sellers"
-        ),
-        "newly_affected": run_metrics.metric(
-            overall.newly_affected, f"sellers newly required by {NEW_RULE}", ",.0f", "sellers"
-        ),
-        "newly_affected_share": run_metrics.metric(
-            overall.newly_affected_share, "of sellers newly required", ".1%", "share"
-        ),
-        "accelerated": run_metrics.metric(overall.accelerated, "sellers required earlier", ",.0f", "sellers"),
-        "accelerated_share": run_metrics.metric(
-            overall.accelerated_share, "of sellers required earlier", ".1%", "share"
-        ),
-        "median_lead_months": run_metrics.metric(
-            overall.median_lead_months, "months earlier (median)", ".0f", "months"
-        ),
-        "q4_trigger_share": run_metrics.metric(q4, "of first triggers in Oct-Dec", ".0%", "share"),
-        "required_new_last": run_metrics.metric(
-            last["n_required_new"], f"sellers required, {NEW_RULE.removeprefix('the ')}", ",.0f", "sellers"
-        ),
-        "required_old_last": run_metrics.metric(
-            last["n_required_old"], f"sellers required, {OLD_RULE.removeprefix('the ')}", ",.0f", "sellers"
-        ),
-        "median_premium_share": run_metrics.metric(
-            median_burden, "of a year's sales goes to the premium (median)", ".2%", "share"
-        ),
-    },
+    found.metrics,
     slides=[
         run_metrics.slide(
             "figures/rules_by_size_band.png",

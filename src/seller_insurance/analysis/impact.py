@@ -18,12 +18,14 @@ old_trigger, new_trigger, status, lead_months). Definitions used in every table 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
 from seller_insurance import months as mo
 from seller_insurance import policy
-from seller_insurance.analysis import rules
+from seller_insurance.analysis import distributed, rules
 
 KEYS = ["seller_id", "marketplace"]
 CHANGED = ("newly_affected", "accelerated")
@@ -351,3 +353,325 @@ def required_over_time_by_site(
     if not parts:
         return pd.DataFrame(columns=cols)
     return pd.concat(parts, ignore_index=True)[cols]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Notebook 02's findings: every number, table and verdict it shows, in one call
+# ---------------------------------------------------------------------------------------------------------------
+Q4_FIRST_MONTH = 10  # October: the fourth quarter is months 10-12
+
+
+def compare(
+    sales: pd.DataFrame,
+    calendar: policy.Calendar | None = None,
+    *,
+    old_months: int = policy.OLD_RULE_MONTHS,
+    new_months: int = 1,
+    threshold: float | dict | None = None,
+    inclusive: bool = policy.DEFAULT_INCLUSIVE,
+    start: str | None = policy.NEW_RULE_START,
+    end: str | None = None,
+    pool_eu: bool = False,
+    scheduler: str | None = None,
+) -> pd.DataFrame:
+    """The rule comparison of notebooks 02 and 03: each site under its own rules, or one start for every site.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        Monthly sales (seller_id, marketplace, month, gross_sales in the site's currency).
+    calendar : policy.Calendar or None
+        Calendar mode (:func:`seller_insurance.analysis.rules.evaluate_calendar`, in-process) with this calendar;
+        None: one-start mode (:func:`seller_insurance.analysis.rules.compare_rules` with ``start`` on every site).
+    old_months, new_months, threshold, start
+        One-start mode only: the windows (months), the threshold (None: each site's default; a number: every
+        site, in the site's currency) and the month the new rule took effect ('YYYY-MM').
+    inclusive : bool
+        False: sales must exceed the threshold; True: reach it.
+    end : 'YYYY-MM' or None
+        Last month considered. None: in calendar mode the last month of ``sales``, in one-start mode every month.
+    pool_eu : bool
+        Calendar mode only: EU pooling (see ``evaluate_calendar``).
+    scheduler : str or None
+        One-start mode only: run the rule engine on Dask (``"local"`` or ``tcp://host:8786``, see
+        :func:`seller_insurance.analysis.distributed.client_for`); None or "": plain pandas.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per seller-marketplace with old_trigger, new_trigger, status and lead_months (and, in calendar
+        mode, required_from and the site's switch month).
+    """
+    if calendar is not None:
+        end = end or _month_bounds(sales)[1]
+        return rules.evaluate_calendar(sales, calendar, inclusive=inclusive, end=end, pool_eu=pool_eu)
+    kw = {
+        "old_months": old_months,
+        "new_months": new_months,
+        "threshold": threshold,
+        "inclusive": inclusive,
+        "start": start,
+        "end": end,
+    }
+    with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
+        return distributed.compare_rules_dask(sales, **kw) if client else rules.compare_rules(sales, **kw)
+
+
+def _month_bounds(sales: pd.DataFrame) -> tuple[str, str]:
+    """First and last month of the sales rows, as 'YYYY-MM'."""
+    index = mo.to_month_index(sales["month"])
+    first, last = mo.format_month([index.min(), index.max()])
+    return str(first), str(last)
+
+
+@dataclass
+class ImpactFindings:
+    """Everything notebook 02 shows and records (:func:`findings`).
+
+    Counts are of seller-marketplaces ("sellers"; "seller-sites" in calendar mode), shares are of those not already
+    required (0..1; NaN when there are none), leads are in months.
+
+    Attributes
+    ----------
+    comparison : pandas.DataFrame
+        The rule comparison (:func:`compare`).
+    calendar_mode : bool
+        True when each site is under its own rules from the calendar.
+    overall : pandas.Series
+        The one row of :func:`impact_table` over everyone (population, status counts, shares, lead statistics).
+    events, event_totals : pandas.DataFrame or None
+        Calendar mode: :func:`event_summary` (one row per event and site) and :func:`event_totals` (one row per
+        event); None in one-start mode.
+    site_series : list of dict
+        Calendar mode: one entry per (event, site) with seller-sites, in event and calendar order: ``event``,
+        ``site``, ``switch_month`` ('YYYY-MM'), ``newly_affected`` and ``accelerated`` (from ``events``) and
+        ``series`` (:func:`required_over_time_by_site` for that site, from the first month of the data to the end
+        month). Empty in one-start mode.
+    by_band, by_category, by_marketplace : pandas.DataFrame
+        :func:`impact_table` by size band, category (raw category codes) and marketplace.
+    top_band : str or None
+        The size band with the most newly affected sellers (the first such band on a tie; None without bands).
+    category_changed_range : tuple of float
+        Lowest and highest ``changed_share`` over the categories (NaN, NaN without categories).
+    profile : pandas.DataFrame
+        :func:`trigger_month_profile` of the newly affected and accelerated.
+    q4_share : float
+        Share of those first triggers in October-December (0.0 when nobody was newly affected or accelerated).
+    peak_month, peak_sellers
+        The calendar month ("Jan".."Dec") with the most first triggers and their number (January, 0 when none).
+    over_time : pandas.DataFrame
+        :func:`seller_insurance.analysis.rules.required_over_time` over every month of the data (calendar mode:
+        the new rule is each site's rules as enacted, ``required_from``).
+    last_month : pandas.Timestamp
+        The last month of ``over_time``.
+    required_new_last, required_old_last : int
+        Sellers required in that month under the new rule (or as enacted) and under the old rule.
+    leads : pandas.DataFrame
+        :func:`lead_distribution` (empty when nobody is accelerated).
+    burden, burden_by_band : pandas.DataFrame
+        :func:`premium_burden` of the newly affected and :func:`premium_burden_by` size band.
+    median_burden : float
+        Median premium as a share of a year's sales over the newly affected (NaN when nobody is newly affected).
+    metrics : dict
+        ``metrics.json`` entries (``value``, ``label``, ``format``, ``unit``) of the ``rules`` section.
+    """
+
+    comparison: pd.DataFrame
+    calendar_mode: bool
+    overall: pd.Series
+    events: pd.DataFrame | None
+    event_totals: pd.DataFrame | None
+    site_series: list[dict]
+    by_band: pd.DataFrame
+    by_category: pd.DataFrame
+    by_marketplace: pd.DataFrame
+    top_band: str | None
+    category_changed_range: tuple[float, float]
+    profile: pd.DataFrame
+    q4_share: float
+    peak_month: str
+    peak_sellers: int
+    over_time: pd.DataFrame
+    last_month: pd.Timestamp
+    required_new_last: int
+    required_old_last: int
+    leads: pd.DataFrame
+    burden: pd.DataFrame
+    burden_by_band: pd.DataFrame
+    median_burden: float
+    metrics: dict[str, dict] = field(default_factory=dict)
+
+    def event_total(self, event: str) -> pd.Series:
+        """The :func:`event_totals` row of one event (calendar mode; ``KeyError`` for an unknown event)."""
+        rows = (
+            self.event_totals[self.event_totals["event"] == event] if self.event_totals is not None else None
+        )
+        if rows is None or rows.empty:
+            raise KeyError(event)
+        return rows.iloc[0]
+
+    def event_sites(self, event: str, *, with_sellers: bool = False) -> pd.DataFrame:
+        """The :func:`event_summary` rows of one event; only sites with seller-sites when ``with_sellers``.
+
+        Empty in one-start mode or for an unknown event.
+        """
+        if self.events is None:
+            return pd.DataFrame()
+        keep = self.events["event"] == event
+        if with_sellers:
+            keep &= self.events["sellers"] > 0
+        return self.events[keep]
+
+
+def _entry(value: object, label: str, fmt: str, unit: str) -> dict:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        value = None
+    return {"value": value, "label": label, "format": fmt, "unit": unit}
+
+
+def findings(
+    sales: pd.DataFrame,
+    sellers: pd.DataFrame,
+    calendar: policy.Calendar | None = None,
+    *,
+    old_months: int = policy.OLD_RULE_MONTHS,
+    new_months: int = 1,
+    threshold: float | dict | None = None,
+    inclusive: bool = policy.DEFAULT_INCLUSIVE,
+    start: str | None = policy.NEW_RULE_START,
+    end: str | None = None,
+    pool_eu: bool = False,
+    scheduler: str | None = None,
+    annual_premium_usd: float = policy.ANNUAL_PREMIUM_USD,
+    rule_names: tuple[str, str] = ("the new rule", "the old rule"),
+) -> ImpactFindings:
+    """Notebook 02's numbers, tables and verdicts in one call (the notebook only displays them).
+
+    Parameters
+    ----------
+    sales, sellers : pandas.DataFrame
+        The run's monthly sales and sellers (size_band and category per seller-marketplace).
+    calendar : policy.Calendar or None
+        Each site under its own rules from this calendar; None: one ``start`` for every site.
+    old_months, new_months, threshold, inclusive, start, end, pool_eu, scheduler
+        As in :func:`compare` (``end`` None in calendar mode: the last month of ``sales``).
+    annual_premium_usd : float
+        Annual premium in USD for the burden (:func:`premium_burden`).
+    rule_names : tuple of str
+        The new and the old rule as the metric labels name them ("the single-month rule", ...); text only.
+
+    Returns
+    -------
+    ImpactFindings
+        Empty tables, zero counts and NaN shares where nobody is in a group (no accelerated seller: empty
+        ``leads`` and NaN median lead; no newly affected seller: empty ``burden`` and NaN ``median_burden``).
+    """
+    first, last = _month_bounds(sales)
+    if calendar is not None:
+        end = end or last
+    comparison = compare(
+        sales,
+        calendar,
+        old_months=old_months,
+        new_months=new_months,
+        threshold=threshold,
+        inclusive=inclusive,
+        start=start,
+        end=end,
+        pool_eu=pool_eu,
+        scheduler=scheduler,
+    )
+    overall = impact_table(comparison).iloc[0]
+    events = totals = None
+    site_series: list[dict] = []
+    if calendar is not None:
+        events = event_summary(comparison, calendar)
+        totals = event_totals(comparison, calendar)
+        by_site = required_over_time_by_site(comparison, calendar, months_range=(first, end))
+        for (event, site), part in by_site.groupby(["event", "marketplace"], sort=False):
+            row = events[(events["event"] == event) & (events["site"] == site)].iloc[0]
+            site_series.append(
+                {
+                    "event": event,
+                    "site": site,
+                    "switch_month": part["switch_month"].iloc[0],
+                    "newly_affected": int(row["newly_affected"]),
+                    "accelerated": int(row["accelerated"]),
+                    "series": part,
+                }
+            )
+    by_band = impact_table(comparison, by="size_band", sellers=sellers)
+    by_category = impact_table(comparison, by="category", sellers=sellers)
+    by_marketplace = impact_table(comparison, by="marketplace")
+    top_band = str(by_band.loc[by_band["newly_affected"].idxmax(), "size_band"]) if len(by_band) else None
+    changed = by_category["changed_share"]
+    profile = trigger_month_profile(comparison)
+    q4 = float(profile.loc[profile["month_of_year"] >= Q4_FIRST_MONTH, "share"].sum())
+    peak = profile.loc[profile["sellers"].idxmax()]
+    over_time = rules.required_over_time(
+        comparison.assign(new_trigger=comparison["required_from"]) if calendar is not None else comparison,
+        (first, last),  # every month of the data, zeros where nobody is required
+    )
+    final = over_time.iloc[-1]
+    leads = lead_distribution(comparison)
+    burden = premium_burden(comparison, sales, sellers, annual_premium_usd=annual_premium_usd)
+    burden_by_band = premium_burden_by(burden, "size_band")
+    median_burden = float(burden["premium_share"].median()) if len(burden) else float("nan")
+    new_rule, old_rule = rule_names
+    metrics = {
+        "population": _entry(
+            overall.population, "sellers not already required at the start", ",.0f", "sellers"
+        ),
+        "already_required": _entry(
+            overall.already_required, "sellers already required before the start", ",.0f", "sellers"
+        ),
+        "newly_affected": _entry(
+            overall.newly_affected, f"sellers newly required by {new_rule}", ",.0f", "sellers"
+        ),
+        "newly_affected_share": _entry(
+            overall.newly_affected_share, "of sellers newly required", ".1%", "share"
+        ),
+        "accelerated": _entry(overall.accelerated, "sellers required earlier", ",.0f", "sellers"),
+        "accelerated_share": _entry(overall.accelerated_share, "of sellers required earlier", ".1%", "share"),
+        "median_lead_months": _entry(overall.median_lead_months, "months earlier (median)", ".0f", "months"),
+        "q4_trigger_share": _entry(q4, "of first triggers in Oct-Dec", ".0%", "share"),
+        "required_new_last": _entry(
+            final["n_required_new"], f"sellers required, {new_rule.removeprefix('the ')}", ",.0f", "sellers"
+        ),
+        "required_old_last": _entry(
+            final["n_required_old"], f"sellers required, {old_rule.removeprefix('the ')}", ",.0f", "sellers"
+        ),
+        "median_premium_share": _entry(
+            median_burden, "of a year's sales goes to the premium (median)", ".2%", "share"
+        ),
+    }
+    return ImpactFindings(
+        comparison=comparison,
+        calendar_mode=calendar is not None,
+        overall=overall,
+        events=events,
+        event_totals=totals,
+        site_series=site_series,
+        by_band=by_band,
+        by_category=by_category,
+        by_marketplace=by_marketplace,
+        top_band=top_band,
+        category_changed_range=(float(changed.min()), float(changed.max()))
+        if len(changed)
+        else (np.nan, np.nan),
+        profile=profile,
+        q4_share=q4,
+        peak_month=str(peak["month_name"]),
+        peak_sellers=int(peak["sellers"]),
+        over_time=over_time,
+        last_month=pd.Timestamp(over_time["month"].iloc[-1]),
+        required_new_last=int(final["n_required_new"]),
+        required_old_last=int(final["n_required_old"]),
+        leads=leads,
+        burden=burden,
+        burden_by_band=burden_by_band,
+        median_burden=median_burden,
+        metrics=metrics,
+    )
