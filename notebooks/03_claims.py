@@ -54,7 +54,7 @@ scheduler = ""  # calendar "none" only: rule engine on Dask: tcp://host:8786, or
 from IPython.display import Markdown, display
 
 from seller_insurance import policy
-from seller_insurance.analysis import claims, distributed, rules
+from seller_insurance.analysis import claims, impact
 from seller_insurance.data.run_data import load_run_data, resolve_run_dir
 from seller_insurance.publish import charts, run_metrics
 from seller_insurance.publish import narrative as say
@@ -67,15 +67,36 @@ statuses = None if all_statuses else ("valid",)
 cal = None if str(calendar).strip().lower() == "none" else policy.load_calendar(calendar or None)
 if cal is not None:
     note = say.claims_calendar_footnote(data.description, cal, strict=strict_cap, statuses=statuses)
-    kw = {"calendar": cal, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
     cap_text = "the cap of their site"
 else:
     note = say.claims_footnote(data.description, cap=cap, strict=strict_cap, statuses=statuses)
-    kw = {"cap": cap, "strict": strict_cap, "statuses": statuses, "seed": bootstrap_seed}
     cap_text = say.usd(cap)
-overall = claims.claim_shares(data.claims, **kw).iloc[0]
-outside = int(overall.get("n_outside_programme", 0))
-has_claims = bool(overall.n_claims)  # no claims (or none counted): the sections below are skipped
+found = claims.findings(
+    data.claims,
+    data.sellers,
+    # the sellers' rule status, computed only when some claim counts: with the calendar each site under its own
+    # rules as of the last month of the data (in-process); calendar "none": one rule_start, on Dask with a scheduler
+    lambda: impact.compare(
+        data.monthly_sales,
+        cal,
+        old_months=old_months,
+        new_months=new_months,
+        threshold=threshold,
+        inclusive=inclusive,
+        start=rule_start,
+        pool_eu=pool_eu,
+        scheduler=scheduler,
+    ),
+    calendar=cal,
+    cap=cap,  # calendar "none" only: with the calendar each site's cap
+    strict=strict_cap,
+    statuses=statuses,
+    non_compliant_share=non_compliant_share,
+    seed=bootstrap_seed,
+    cap_text=cap_text,
+)
+overall, outside = found.overall, found.n_outside
+has_claims = found.has_claims  # no claims (or none counted): the sections below are skipped
 
 # %%
 if not has_claims:
@@ -111,9 +132,8 @@ else:
 # Cap in the site's currency and in USD (documented rates), programme start, and the claims inside and outside it.
 
 # %%
-if cal is not None and (has_claims or outside):
-    by_site = claims.claim_shares(data.claims, by="marketplace", **kw)
-    by_site = claims.site_caps(cal).merge(by_site, left_on="site", right_on="marketplace", how="inner")
+if found.by_site is not None:
+    by_site = found.by_site.copy()
     by_site["cap"] = [  # the cap as the site states it: "CAD 1,000"; "none" without a programme
         "none" if cur is None else f"{cur} {value:,.0f}"
         for cur, value in zip(by_site["claims_cap_currency"], by_site["claims_cap"], strict=True)
@@ -154,11 +174,8 @@ if cal is not None and (has_claims or outside):
 
 # %%
 if has_claims:
-    by_category = claims.claim_shares(data.claims, by="category", sellers=data.sellers, **kw)
-    by_category["category"] = by_category["category"].map(say.display_name)
-    by_type = claims.claim_shares(data.claims, by="claim_type", **kw)
-    by_year = claims.claim_shares(data.claims, by="filed_year", **kw)
-    by_quarter = claims.claim_shares(data.claims, by="filed_quarter", **kw)
+    by_category = found.by_category.assign(category=found.by_category["category"].map(say.display_name))
+    by_type, by_year = found.by_type, found.by_year
     SHARE_COLS = (
         "count_share",
         "count_share_low",
@@ -203,7 +220,7 @@ if has_claims:
         "count_share_high",
         title=f"{say.pct(overall.count_share, 0)} of claims are {'under' if strict_cap else 'at or under'} "
         f"{cap_text}; every category is within "
-        f"{say.pct(ordered['count_share'].min(), 0)}-{say.pct(ordered['count_share'].max(), 0)}",
+        f"{say.pct(found.category_count_range[0], 0)}-{say.pct(found.category_count_range[1], 0)}",
         value_label="share of claims by count",
         footnote=note,
         reference=(0.80, "Amazon: more than 80%"),
@@ -246,41 +263,14 @@ if has_claims:
 
 # %%
 if has_claims:
-    rule_kw = {
-        "old_months": old_months,
-        "new_months": new_months,
-        "threshold": threshold,
-        "inclusive": inclusive,
-        "start": rule_start,
-    }
-    if cal is not None:  # each site under its own rules, as of the last month of the data
-        comparison = rules.evaluate_calendar(
-            data.monthly_sales, cal, inclusive=inclusive, end=data.last_month, pool_eu=pool_eu
-        )
-    else:
-        with distributed.client_for(scheduler or None) as client:  # None: plain pandas, no cluster
-            comparison = (
-                distributed.compare_rules_dask(data.monthly_sales, **rule_kw)
-                if client
-                else rules.compare_rules(data.monthly_sales, **rule_kw)
-            )
-    by_status = claims.claim_shares(data.claims, by="rule_status", comparison=comparison, **kw)
-    table(by_status, "rule_status")
+    table(found.by_status, "rule_status")
 
 # %% [markdown]
 # ## Who pays, old rule vs new rule
 
 # %%
 if has_claims:
-    payers = claims.payer_split(
-        data.claims,
-        comparison,
-        **({"calendar": cal} if cal is not None else {"cap": cap}),
-        strict=strict_cap,
-        statuses=statuses,
-        non_compliant_share=non_compliant_share,
-        seed=bootstrap_seed,
-    )
+    payers = found.payers
     say.present(
         payers[["rule", "payer", "n_claims", "amount", "amount_share"]],
         integer=("n_claims",),
@@ -291,13 +281,10 @@ if has_claims:
 
 # %%
 if has_claims:
-    wide = payers.pivot_table(index="rule", columns="payer", values="amount_share", aggfunc="sum").fillna(0.0)
-    wide = wide.reindex(["old", "new"]).rename(index={"old": "Three-month rule", "new": "Single-month rule"})
-    wide = wide.reset_index()
-    amounts = payers.pivot_table(index="rule", columns="payer", values="amount", aggfunc="sum").fillna(0.0)
-    seller_old = float(amounts.loc["old"].get("seller", 0.0))
-    seller_new = float(amounts.loc["new"].get("seller", 0.0))
-    moved = seller_old - seller_new
+    wide = found.payer_shares.rename(
+        index={"old": "Three-month rule", "new": "Single-month rule"}
+    ).reset_index()
+    seller_old, seller_new, moved = found.seller_paid_old, found.seller_paid_new, found.moved_from_sellers
     fig = charts.stacked_share_chart(
         wide,
         "rule",
@@ -320,37 +307,7 @@ if has_claims:
     run_metrics.record(
         RUN,
         "claims",
-        {
-            "n_claims": run_metrics.metric(overall.n_claims, "claims counted", ",.0f", "claims"),
-            "count_share_under_cap": run_metrics.metric(
-                overall.count_share, f"of claims at or under {cap_text}", ".1%", "share"
-            ),
-            "n_outside_programme": run_metrics.metric(
-                outside, "claims filed outside their site's programme", ",.0f", "claims"
-            ),
-            "count_share_low": run_metrics.metric(overall.count_share_low, "lower 95% bound", ".1%", "share"),
-            "count_share_high": run_metrics.metric(
-                overall.count_share_high, "upper 95% bound", ".1%", "share"
-            ),
-            "value_share_under_cap": run_metrics.metric(
-                overall.amount_share, "of claimed dollars under the cap", ".1%", "share"
-            ),
-            "value_share_low": run_metrics.metric(
-                overall.amount_share_low, "lower 95% bound", ".1%", "share"
-            ),
-            "value_share_high": run_metrics.metric(
-                overall.amount_share_high, "upper 95% bound", ".1%", "share"
-            ),
-            "seller_paid_old": run_metrics.metric(
-                seller_old, "paid by uninsured sellers, three-month rule", "$,.0f", "USD"
-            ),
-            "seller_paid_new": run_metrics.metric(
-                seller_new, "paid by uninsured sellers, single-month rule", "$,.0f", "USD"
-            ),
-            "moved_from_sellers": run_metrics.metric(
-                moved, "of claims moved off uninsured sellers", "$,.0f", "USD"
-            ),
-        },
+        found.metrics,
         slides=[
             run_metrics.slide(
                 "figures/claims_share_by_category.png",
@@ -374,13 +331,4 @@ if has_claims:
         },
     )
 else:
-    run_metrics.record(
-        RUN,
-        "claims",
-        {
-            "n_claims": run_metrics.metric(0, "claims counted", ",.0f", "claims"),
-            "n_outside_programme": run_metrics.metric(
-                outside, "claims filed outside their site's programme", ",.0f", "claims"
-            ),
-        },
-    )
+    run_metrics.record(RUN, "claims", found.metrics)

@@ -2,7 +2,7 @@
 
 The public face of the claims subpackage; semantics and sources are in ``docs/claims.md``. Modules inside:
 ``shares`` (count and value shares with intervals), ``groups`` (grouping keys, derived periods, joins),
-``payers`` (who pays under each rule), ``programme`` (each site's cap and programme start from the
+``payers`` (who pays under each rule), ``findings`` (notebook 03's numbers in one call), ``programme`` (each site's cap and programme start from the
 policy calendar), ``intervals`` (Wilson, bootstrap, delta method).
 
 Besides the analysis functions, the face exports the building blocks another engine needs to compute the same
@@ -10,6 +10,7 @@ table from partial sums (:mod:`seller_insurance.analysis.distributed` on Dask): 
 delta-method interval from moments.
 """
 
+from seller_insurance.analysis.claims.findings import ClaimsFindings, findings
 from seller_insurance.analysis.claims.groups import (
     DERIVED_PERIODS,
     check_columns,
@@ -39,6 +40,7 @@ __all__ = [
     "BOOTSTRAP_BELOW",
     "PROGRAMME_COLUMNS",
     "ClaimTerms",
+    "ClaimsFindings",
     "claim_terms",
     "site_caps",
     "DERIVED_PERIODS",
@@ -47,6 +49,7 @@ __all__ = [
     "assemble_shares",
     "check_columns",
     "claim_shares",
+    "findings",
     "group_codes",
     "key_frame",
     "non_compliant",
