@@ -223,15 +223,11 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     )
     levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
     if len(month_g) and not strictly_increasing(levels):
-        # key = (seller code, marketplace, month start); the constant offset of month starts does not change order
-        # or equality, so no subtraction pass. Month starts are seconds; if the product could overflow int64, use
-        # days instead.
+        # key = (seller code, marketplace, month start day); the constant offset of month starts does not change
+        # order or equality, so no subtraction pass.
         n_mp = len(KNOWN_MARKETPLACES) if has_mp else 1
-        t = month_g
+        t = month_g // 86_400  # month starts as days: a narrow key range sorts in fewer radix passes
         span = int(t.max()) - int(t.min()) + 1
-        if (int(codes_g.max(initial=0)) + 1) * n_mp * span >= 2**62:
-            t = month_g // 86_400
-            span = int(t.max()) - int(t.min()) + 1
         key = np.multiply(codes_g, span * n_mp, dtype=np.int64)
         if has_mp:
             key += mp_g.astype(np.int64) * span
@@ -254,8 +250,11 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
 
     codes_f = fin(codes_g)
     n_out = len(codes_f)
-    if take is None and good is None:
-        seller_out = seller  # untouched: no copy, no re-validation of a million categories
+    if good is None and (take is None or len(take) == len(codes_g)):
+        # every category still used: no re-validation of a million categories (and no copy when not reordered)
+        seller_out = (
+            seller if take is None else pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
+        )
     else:
         seller_out = drop_unused_categories(
             pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
