@@ -110,7 +110,7 @@ class Source:
                 parse_options=parse_opts,
                 convert_options=conv_opts,
             )
-        except pa.ArrowInvalid as exc:
+        except (pa.ArrowInvalid, OSError) as exc:
             _raise_csv(exc, f)
         rows_before = 0
         nl_events: list[tuple[int, int]] = []  # (record number, line breaks inside it), only records with any
@@ -120,7 +120,7 @@ class Source:
                 rb = reader.read_next_batch()
             except StopIteration:
                 break
-            except pa.ArrowInvalid as exc:
+            except (pa.ArrowInvalid, OSError) as exc:
                 _raise_csv(exc, f)
             table = pa.Table.from_batches([rb])
             n = table.num_rows
@@ -230,8 +230,8 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
     try:
         with open_bytes(p) as fh:
             head = fh.read(_SAMPLE_BYTES)
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot read file ({exc.strerror or exc})", path=p) from None
+    except (OSError, EOFError) as exc:  # EOFError: a truncated .gz
+        raise InputError(f"cannot read file ({getattr(exc, 'strerror', None) or exc})", path=p) from None
     if head[:4] == b"PAR1" or p.suffix.lower() in PARQUET_SUFFIXES:
         return _parquet_source(p, [p], dictionary_columns)
     if head[:4] == b"PK\x03\x04":
@@ -253,9 +253,11 @@ def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
         raise InputError(f"cannot read the header row ({exc})", path=p) from None
     if not header or not any(h.strip() for h in header):
         raise InputError("file has no header row", path=p)
-    return Source(
-        p, [p], "csv", header, encoding=encoding, delimiter=delimiter, has_quotes=_contains(p, b'"')
-    )
+    try:
+        has_quotes = _contains(p, b'"')
+    except (OSError, EOFError) as exc:  # a damaged or truncated .gz
+        raise InputError(f"cannot read file ({exc})", path=p) from None
+    return Source(p, [p], "csv", header, encoding=encoding, delimiter=delimiter, has_quotes=has_quotes)
 
 
 def is_gzip(path: Path) -> bool:
