@@ -244,6 +244,10 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
         take = order[keep] if not keep.all() else order
     elif not keep.all():
         take = np.flatnonzero(keep)
+    # Past this point the read tables (kept for late rejects), the key and the unsorted columns are not needed:
+    # release them before the gathers below, each of which drops its source (peak memory of unsorted files).
+    metas = parts = oks = key = order = None
+    codes = month = gross = mp = cur = counts = None
 
     def fin(a):
         return a if (a is None or take is None) else a[take]
@@ -262,11 +266,16 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     mp_f = (
         fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
     )
+    codes_g = mp_g = None
+    month_f = fin(month_g)
+    month_g = None
+    gross_f = fin(gross_g)  # rounded to cents when parsed
+    gross_g = None
     data = {
         "seller_id": seller_out,
         "marketplace": pd.Categorical.from_codes(mp_f, dtype=MARKETPLACE_DTYPE, validate=False),
-        "month": fin(month_g).view("datetime64[s]"),
-        "gross_sales": fin(gross_g),  # rounded to cents when parsed
+        "month": month_f.view("datetime64[s]"),
+        "gross_sales": gross_f,
     }
     if cur_g is not None:
         data["currency"] = pd.Categorical.from_codes(fin(cur_g), categories=list(CURRENCIES), validate=False)
