@@ -1,6 +1,8 @@
 """Benchmark matrix: ``seller-insurance evaluate`` on the layouts users bring, each paired with DuckDB.
 
-Run: ``.venv/bin/python benchmarks/bench_layouts.py [--sellers 100000 1000000] [--runs 3] [--layouts ...]``.
+Run: ``.venv/bin/python benchmarks/bench_layouts.py [--sellers 100000 1000000] [--claims 1000000 10000000]
+[--runs 3] [--layouts ...]``; ``--duckdb PATH`` runs only the DuckDB side for one input (to pair it with another
+timer); ``--make-only`` writes the inputs and prints their paths.
 
 For each size (sellers x 36 months; each seller starts in a random month, so about 22 rows per seller) the script
 writes, once, into ``$TMPDIR/seller_insurance_bench_layouts/``:
@@ -15,6 +17,9 @@ writes, once, into ``$TMPDIR/seller_insurance_bench_layouts/``:
 Each layout is timed as a whole process, ``seller-insurance evaluate FILE --out OUT.csv``, against a DuckDB process
 doing the same work on the same file: one query that scans it, applies both rules (first month over the threshold;
 first month ending three consecutive calendar months over it) and writes one row per seller-marketplace to CSV.
+Claims (``--claims``, 1M and 10M by default): a Parquet file not written by the generator, ``seller-insurance claims
+FILE --by filed_quarter`` against DuckDB computing the count and value shares under the cap per quarter.
+
 Runs alternate (A B A B ...); the median wall time, the median of the pairwise ratios and the peak resident set of
 each (``ru_maxrss`` of the child, Linux) are printed and written to ``reports/benchmarks/layouts.json``.
 ``--runs 1`` is enough on a shared machine for the order of magnitude; nothing is asserted.
@@ -32,20 +37,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
-
-from seller_insurance.paths import REPORTS_DIR
-
 CACHE = Path(tempfile.gettempdir()) / "seller_insurance_bench_layouts"
 N_MONTHS = 36
 LAYOUTS = ("str_by_seller", "int_by_seller_nomp", "str_by_month", "shuffled", "large_string", "csv")
 US_THRESHOLD = 10_000.0
 
 
-def make_table(n_sellers: int, seed: int = 0) -> pa.Table:
+def make_table(n_sellers: int, seed: int = 0):
     """Monthly sales sorted by seller then month: string ids ``S0000001``, US site, ``date32`` months.
 
     Parameters
@@ -57,6 +55,9 @@ def make_table(n_sellers: int, seed: int = 0) -> pa.Table:
     -------
     pyarrow Table with seller_id, marketplace, month, gross_sales.
     """
+    import numpy as np
+    import pyarrow as pa
+
     rng = np.random.default_rng(seed)
     start = rng.integers(0, 28, n_sellers)
     length = N_MONTHS - start
@@ -83,6 +84,12 @@ def make_table(n_sellers: int, seed: int = 0) -> pa.Table:
 
 def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
     """Write (once) the files of ``layouts`` at ``n_sellers``; returns layout -> path."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
     folder = CACHE / str(n_sellers)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {name: folder / (f"{name}.csv" if name == "csv" else f"{name}.parquet") for name in LAYOUTS}
@@ -113,9 +120,58 @@ def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
             }
             pq.write_table(pa.table({k: v.cast(pa.large_string()) for k, v in text.items()}), p)
         elif name == "csv":
-            month_txt = pa.compute.strftime(base["month"].cast(pa.timestamp("s")), "%Y-%m")
+            month_txt = pc.strftime(base["month"].cast(pa.timestamp("s")), "%Y-%m")
             pcsv.write_csv(base.set_column(2, "month", month_txt), p)
     return {name: paths[name] for name in layouts}
+
+
+def claims_file(n_claims: int, seed: int = 0) -> Path:
+    """A claims Parquet not written by the generator (once): string claim and seller ids, ``date32`` filing
+    dates over four years, two claim types, three statuses, ten categories, log-normal amounts."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    path = CACHE / "claims" / f"claims_{n_claims}.parquet"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    n = n_claims
+
+    def ids(prefix, values):
+        return pc.binary_join_element_wise(prefix, pc.cast(pa.array(values), pa.string()), "")
+
+    day = (np.datetime64("2019-01-01") + rng.integers(0, 1461, n)).astype("datetime64[D]")
+    table = pa.table(
+        {
+            "claim_id": ids("C", rng.permutation(n)),
+            "seller_id": ids("S", rng.integers(0, max(n // 10, 1), n)),
+            "marketplace": pa.array(np.full(n, "US")),
+            "filed_date": pa.array(day, pa.date32()),
+            "claim_type": pa.array(np.array(["property_damage", "personal_injury"])[rng.integers(0, 2, n)]),
+            "amount": np.round(rng.lognormal(6.3, 1.2, n), 2),
+            "status": pa.array(np.array(["valid", "rejected", "pending"])[rng.integers(0, 3, n)]),
+            "category": pa.array([f"category_{i}" for i in range(10)]).take(pa.array(rng.integers(0, 10, n))),
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+def duckdb_claims_sql(path: Path, out: Path) -> str:
+    """One DuckDB statement: valid claims per filing quarter, count and value share under the $1,000 cap."""
+    return f"""
+COPY (
+SELECT year(filed_date) || '-Q' || quarter(filed_date) AS filed_quarter,
+       count(*) AS n_claims, count(*) FILTER (WHERE amount <= 1000) AS n_under_cap,
+       n_under_cap / n_claims AS count_share,
+       sum(amount) AS amount_total, sum(amount) FILTER (WHERE amount <= 1000) AS amount_under_cap,
+       amount_under_cap / amount_total AS amount_share
+FROM read_parquet('{path}') WHERE status = 'valid' GROUP BY 1 ORDER BY 1
+) TO '{out}' (HEADER, DELIMITER ',')
+"""
 
 
 def duckdb_sql(path: Path, out: Path) -> str:
@@ -156,61 +212,101 @@ def _run(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1e6
 
 
-def commands(path: Path) -> tuple[list[str], list[str]]:
-    """(evaluate command, DuckDB command) for one input file."""
+def commands(path: Path, claims: bool = False) -> tuple[list[str], list[str]]:
+    """(our command, the paired DuckDB command) for one input file."""
     out = CACHE / "out"
-    out.mkdir(exist_ok=True)
-    bin_dir = Path(sys.executable).parent
-    ours = [str(bin_dir / "seller-insurance"), "evaluate", str(path), "--out", str(out / "ours.csv")]
-    sql = duckdb_sql(path, out / "duckdb.csv")
-    theirs = [sys.executable, "-c", f"import duckdb; duckdb.sql({sql!r})"]
+    out.mkdir(parents=True, exist_ok=True)
+    exe = str(Path(sys.executable).parent / "seller-insurance")
+    if claims:
+        ours = [exe, "claims", str(path), "--by", "filed_quarter", "--out", str(out / "ours_claims.csv")]
+    else:
+        ours = [exe, "evaluate", str(path), "--out", str(out / "ours.csv")]
+    theirs = [sys.executable, str(Path(__file__).resolve()), "--duckdb", str(path)]
     return ours, theirs
 
 
+def run_duckdb(path: Path) -> None:
+    """The DuckDB side of a pair (``--duckdb PATH``): the rules query for sales, the shares query for claims."""
+    import duckdb
+
+    out = CACHE / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    if path.name.startswith("claims_"):
+        duckdb.sql(duckdb_claims_sql(path, out / "duckdb_claims.csv"))
+    else:
+        duckdb.sql(duckdb_sql(path, out / "duckdb.csv"))
+
+
+def _pair(ours: list[str], theirs: list[str], runs: int) -> dict:
+    walls, rss, dwalls, drss = [], [], [], []
+    for _ in range(runs):
+        w, r = _run(ours)
+        walls.append(w)
+        rss.append(r)
+        w, r = _run(theirs)
+        dwalls.append(w)
+        drss.append(r)
+    return {
+        "ours_s": statistics.median(walls),
+        "duckdb_s": statistics.median(dwalls),
+        "ratio": statistics.median(a / b for a, b in zip(walls, dwalls, strict=True)),
+        "ours_peak_gb": max(rss),
+        "duckdb_peak_gb": max(drss),
+    }
+
+
+def _print(row: dict) -> None:
+    print(
+        f"{row['size']:>11,} {row['layout']:<20} ours {row['ours_s']:6.2f} s {row['ours_peak_gb']:5.2f} GB | "
+        f"duckdb {row['duckdb_s']:6.2f} s {row['duckdb_peak_gb']:5.2f} GB | ratio {row['ratio']:5.2f}x",
+        flush=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Build the layouts, time each pair, print the table and write ``reports/benchmarks/layouts.json``."""
+    """Build the inputs, time each pair, print the table and write ``reports/benchmarks/layouts.json``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sellers", type=int, nargs="+", default=[100_000, 1_000_000])
+    ap.add_argument("--sellers", type=int, nargs="*", default=[100_000, 1_000_000])
     ap.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=LAYOUTS)
+    ap.add_argument("--claims", type=int, nargs="*", default=[1_000_000, 10_000_000])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--make-only", action="store_true", help="write the input files and print their paths")
+    ap.add_argument("--duckdb", metavar="PATH", help="run only the DuckDB side of the pair for PATH")
     args = ap.parse_args(argv)
+    if args.duckdb:
+        run_duckdb(Path(args.duckdb))
+        return 0
+    if (
+        not args.make_only
+    ):  # inputs written by a child: this parent stays small (a child's peak RSS starts at ours)
+        make = [sys.executable, str(Path(__file__).resolve()), "--make-only", "--runs", "1"]
+        make += ["--sellers", *map(str, args.sellers), "--claims", *map(str, args.claims)]
+        subprocess.run([*make, "--layouts", *args.layouts], check=True, stdout=subprocess.DEVNULL)
     results = []
     for n in args.sellers:
         files = layout_files(n, args.layouts)
-        if args.make_only:
-            for name, p in files.items():
-                print(f"{n}\t{name}\t{p}")
-            continue
         for name, path in files.items():
-            ours, theirs = commands(path)
-            walls, rss, dwalls, drss = [], [], [], []
-            for _ in range(args.runs):
-                w, r = _run(ours)
-                walls.append(w)
-                rss.append(r)
-                w, r = _run(theirs)
-                dwalls.append(w)
-                drss.append(r)
-            row = {
-                "sellers": n,
-                "layout": name,
-                "evaluate_s": statistics.median(walls),
-                "duckdb_s": statistics.median(dwalls),
-                "ratio": statistics.median(a / b for a, b in zip(walls, dwalls, strict=True)),
-                "evaluate_peak_gb": max(rss),
-                "duckdb_peak_gb": max(drss),
-            }
+            if args.make_only:
+                print(f"{n}\t{name}\t{path}")
+                continue
+            row = {"size": n, "layout": name, **_pair(*commands(path), args.runs)}
             results.append(row)
-            print(
-                f"{n:>9,} {name:<20} evaluate {row['evaluate_s']:6.2f} s {row['evaluate_peak_gb']:5.2f} GB | "
-                f"duckdb {row['duckdb_s']:6.2f} s {row['duckdb_peak_gb']:5.2f} GB | ratio {row['ratio']:5.2f}x",
-                flush=True,
-            )
+            _print(row)
+    for n in args.claims:
+        path = claims_file(n)
+        if args.make_only:
+            print(f"{n}\tclaims\t{path}")
+            continue
+        row = {"size": n, "layout": "claims_by_quarter", **_pair(*commands(path, claims=True), args.runs)}
+        results.append(row)
+        _print(row)
     if results:
+        from seller_insurance.paths import REPORTS_DIR
+
         out = REPORTS_DIR / "benchmarks" / "layouts.json"
         out.parent.mkdir(parents=True, exist_ok=True)
-        machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        machine = f"{os.cpu_count()} cores, {memory:.0f} GiB, {time.strftime('%Y-%m-%d')}"
         out.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
         print(f"-> {out}")
     return 0

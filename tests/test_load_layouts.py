@@ -303,3 +303,14 @@ def test_claims_by_a_column_only_the_claims_file_has(fmt, tmp_path):
     assert got.loc["Garden", "amount_under_cap"] == pytest.approx(500.0)
     assert got.loc["Toys", "amount_total"] == pytest.approx(2000.0)
     assert got.loc["Toys", "amount_under_cap"] == pytest.approx(500.0)
+
+
+@pytest.mark.parametrize("keep", [2, 0.5])
+def test_a_damaged_gzip_is_an_input_error_not_a_traceback(keep, tmp_path, capsys):
+    """A .csv.gz cut short (after its magic bytes, or half-way) exits 2 with one ``error:`` line."""
+    path, _ = write_layout("csv_gz", tmp_path)
+    data = path.read_bytes()
+    path.write_bytes(data[: keep if isinstance(keep, int) else len(data) // 2])
+    assert main(["evaluate", str(path), "--out", str(tmp_path / "out.csv")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ")

@@ -109,7 +109,24 @@ def dictionary_codes(arr: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[
 
 
 def map_distinct(arr: pa.ChunkedArray | pa.Array, fn, fill, dtype) -> np.ndarray:
-    """Apply ``fn`` to each distinct text value once and map the results back to rows (nulls -> ``fill``)."""
+    """Apply ``fn`` to each distinct text value once and map the results back to rows (nulls -> ``fill``).
+
+    Plain text is dictionary-encoded over all chunks at once (one shared dictionary: ``fn`` runs once per distinct
+    value, not once per value and row group); dictionary columns use their per-chunk dictionaries.
+    """
+    if not pa.types.is_dictionary(arr.type):
+        enc = pc.dictionary_encode(arr)
+        chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+        if chunks and all(len(c.dictionary) == len(chunks[-1].dictionary) for c in chunks):
+            values = chunks[-1].dictionary.to_pylist()
+            table = np.array([fn(v) for v in values] + [fill], dtype=dtype)
+            out = np.empty(len(arr), dtype=dtype)
+            at = 0
+            for c in chunks:
+                ind = pc.fill_null(c.indices, len(values)) if c.null_count else c.indices
+                out[at : at + len(c)] = table[np.asarray(ind.to_numpy(zero_copy_only=False))]
+                at += len(c)
+            return out
     indices, dicts = dictionary_codes(arr)
     flat = [v for d in dicts for v in d]
     table = np.array([fn(v) for v in flat] + [fill], dtype=dtype)

@@ -223,15 +223,11 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     )
     levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
     if len(month_g) and not strictly_increasing(levels):
-        # key = (seller code, marketplace, month start); the constant offset of month starts does not change order
-        # or equality, so no subtraction pass. Month starts are seconds; if the product could overflow int64, use
-        # days instead.
+        # key = (seller code, marketplace, month start day); the constant offset of month starts does not change
+        # order or equality, so no subtraction pass.
         n_mp = len(KNOWN_MARKETPLACES) if has_mp else 1
-        t = month_g
+        t = month_g // 86_400  # month starts as days: a narrow key range sorts in fewer radix passes
         span = int(t.max()) - int(t.min()) + 1
-        if (int(codes_g.max(initial=0)) + 1) * n_mp * span >= 2**62:
-            t = month_g // 86_400
-            span = int(t.max()) - int(t.min()) + 1
         key = np.multiply(codes_g, span * n_mp, dtype=np.int64)
         if has_mp:
             key += mp_g.astype(np.int64) * span
@@ -248,14 +244,21 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
         take = order[keep] if not keep.all() else order
     elif not keep.all():
         take = np.flatnonzero(keep)
+    # Past this point the read tables (kept for late rejects), the key and the unsorted columns are not needed:
+    # release them before the gathers below, each of which drops its source (peak memory of unsorted files).
+    metas = parts = oks = key = order = None
+    codes = month = gross = mp = cur = counts = None
 
     def fin(a):
         return a if (a is None or take is None) else a[take]
 
     codes_f = fin(codes_g)
     n_out = len(codes_f)
-    if take is None and good is None:
-        seller_out = seller  # untouched: no copy, no re-validation of a million categories
+    if good is None and (take is None or len(take) == len(codes_g)):
+        # every category still used: no re-validation of a million categories (and no copy when not reordered)
+        seller_out = (
+            seller if take is None else pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
+        )
     else:
         seller_out = drop_unused_categories(
             pd.Categorical.from_codes(codes_f, dtype=seller.dtype, validate=False)
@@ -263,11 +266,16 @@ def _load_monthly(src: Source, use: dict[str, str]) -> LoadResult:
     mp_f = (
         fin(mp_g) if has_mp else np.full(n_out, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
     )
+    codes_g = mp_g = None
+    month_f = fin(month_g)
+    month_g = None
+    gross_f = fin(gross_g)  # rounded to cents when parsed
+    gross_g = None
     data = {
         "seller_id": seller_out,
         "marketplace": pd.Categorical.from_codes(mp_f, dtype=MARKETPLACE_DTYPE, validate=False),
-        "month": fin(month_g).view("datetime64[s]"),
-        "gross_sales": fin(gross_g),  # rounded to cents when parsed
+        "month": month_f.view("datetime64[s]"),
+        "gross_sales": gross_f,
     }
     if cur_g is not None:
         data["currency"] = pd.Categorical.from_codes(fin(cur_g), categories=list(CURRENCIES), validate=False)

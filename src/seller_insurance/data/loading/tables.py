@@ -169,12 +169,16 @@ def _names(names: tuple[str, ...], codes: pd.Series) -> pd.api.extensions.Extens
     return taken.to_pandas().array
 
 
-def _marketplace_text(col, n):
+def _marketplace_codes(col, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Index into ``KNOWN_MARKETPLACES`` per row (``len(KNOWN_MARKETPLACES)`` for an unknown site) and the bad
+    mask; no column means the default site."""
     if col is None:
-        return np.full(n, DEFAULT_MARKETPLACE, dtype=object), None
+        return np.full(n, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8), None
     code = dictionary_lookup(dictionary_column(col), parsing.marketplace_code, np.int8, -1)
-    names = np.array(list(KNOWN_MARKETPLACES) + [""], dtype=object)
-    return names[np.where(code < 0, len(KNOWN_MARKETPLACES), code)], code < 0
+    return np.where(code < 0, len(KNOWN_MARKETPLACES), code).astype(np.int8), code < 0
+
+
+MARKETPLACE_NAMES = (*KNOWN_MARKETPLACES, "")
 
 
 def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult:
@@ -195,7 +199,7 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
         c = {f: column_or_none(table, found.get(f), []) for f in wanted}
         claim_id = _text_values(c["claim_id"], n)
         seller = _text_values(c["seller_id"], n)
-        mp, bad_mp = _marketplace_text(c["marketplace"], n)
+        mp, bad_mp = _marketplace_codes(c["marketplace"], n)
         day = parsing.parse_days(c["filed_date"])
         amount, ok_amount = parsing.parse_money(c["amount"])
         ctype = parsing.parse_enum(c["claim_type"], CLAIM_TYPES)
@@ -232,7 +236,7 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
             {
                 "claim_id": df["claim_id"].astype("str").array,
                 "seller_id": df["seller_id"].astype("str").array,
-                "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
+                "marketplace": _names(MARKETPLACE_NAMES, df["marketplace"]),
                 "filed_date": df["filed_date"]
                 .to_numpy(dtype=np.int64)
                 .astype("datetime64[D]")
@@ -283,7 +287,7 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
     def per_batch(table, found, n):
         c = {f: column_or_none(table, found.get(f), []) for f in wanted}
         seller = _text_values(c["seller_id"], n)
-        mp, bad_mp = _marketplace_text(c["marketplace"], n)
+        mp, bad_mp = _marketplace_codes(c["marketplace"], n)
         category = _text_values(c["category"], n)
         launch = parsing.parse_months(c["launch_month"])
         bad_churn = None
@@ -333,7 +337,7 @@ def load_sellers(path, *, column_map: dict[str, str] | None = None) -> LoadResul
 
         out = {
             "seller_id": df["seller_id"].astype("str").array,
-            "marketplace": pd.array(df["marketplace"].to_numpy(dtype=object), dtype="str"),
+            "marketplace": _names(MARKETPLACE_NAMES, df["marketplace"]),
             "category": df["category"].astype("str").array,
             "launch_month": month_index_to_datetime64(df["launch_month"].to_numpy(dtype=np.int64)).astype(
                 "M8[s]"
