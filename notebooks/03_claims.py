@@ -56,7 +56,7 @@ from IPython.display import Markdown, display
 from seller_insurance import policy
 from seller_insurance.analysis import claims, impact
 from seller_insurance.data.run_data import load_run_data, resolve_run_dir
-from seller_insurance.publish import charts, run_metrics
+from seller_insurance.publish import charts, run_metrics, text
 from seller_insurance.publish import narrative as say
 
 RUN = resolve_run_dir(run_dir)
@@ -289,7 +289,7 @@ if has_claims:
         wide,
         "rule",
         {"Amazon": "amazon", "Insurer": "insurer", "Seller (uninsured)": "seller"},
-        title=f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
+        title=f"The single-month rule moves {text.money(moved, 'USD', 'short')} of claims off uninsured sellers",
         value_label="share of claim dollars",
         footnote=note + f" Non-compliant share {say.pct(non_compliant_share)}.",
     )
@@ -321,7 +321,7 @@ if has_claims:
             ),
             run_metrics.slide(
                 "figures/claims_who_pays.png",
-                f"The single-month rule moves {say.usd(moved)} of claims off uninsured sellers",
+                f"The single-month rule moves {text.money(moved, 'USD', 'short')} of claims off uninsured sellers",
                 "claims.moved_from_sellers",
             ),
         ],

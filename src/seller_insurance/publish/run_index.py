@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from seller_insurance.publish import text
-from seller_insurance.publish.slides import format_metric, slide_number
+from seller_insurance.publish.run_metrics import key_numbers
+from seller_insurance.publish.slides import slide_number
 
 INDEX_NAME = "index.html"
 
@@ -25,7 +26,7 @@ h1 { font-size: 1.7rem; margin-bottom: .2rem; } h2 { font-size: 1.25rem; margin-
 .meta { color: #57606a; margin-top: 0; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .35rem .6rem;
        border-bottom: 1px solid #d0d7de; vertical-align: top; } td.num { text-align: right; white-space: nowrap; }
-th { background: #f6f8fa; } code { font-size: .9em; }
+th { background: #f6f8fa; } code { font-size: .9em; } td:last-child { white-space: nowrap; }
 .figures { display: grid; grid-template-columns: repeat(auto-fill, minmax(240px, 1fr)); gap: 1rem; }
 .figures figure { margin: 0; } .figures img { width: 100%; border: 1px solid #d0d7de; }
 .figures figcaption { font-size: .85rem; color: #57606a; word-break: break-all; }
@@ -45,16 +46,18 @@ def _notebook_title(html_file: Path) -> str:
     return html_file.stem.replace("_", " ")
 
 
-def _metrics_rows(metrics: dict[str, Any]) -> list[str]:
+def _metrics_rows(doc: dict[str, Any]) -> list[str]:
+    """One table row per key number (:func:`run_metrics.key_numbers`): rounded as on a slide, exact, interval."""
+    if not doc.get("metrics"):
+        return []
+    metrics = doc["metrics"]
     rows = []
-    for key, metric in metrics.items():
-        if not isinstance(metric, dict) or "value" not in metric:
-            continue
+    for r in key_numbers(doc, with_keys=True).itertuples(index=False):
+        key = r[-1]
         rows.append(
-            f"<tr><td>{_h(metric.get('label', key))}</td>"
-            f'<td class="num">{_h(slide_number(metric, key=key))}</td>'
-            f'<td class="num">{_h(format_metric(metric, key=key))}</td>'
-            f"<td><code>{_h(key)}</code></td></tr>"
+            f"<tr><td>{_h(r[0])}</td>"
+            f'<td class="num">{_h(slide_number(metrics[key], key=key))}</td>'
+            f'<td class="num">{_h(r[1])}</td><td class="num">{_h(r[2])}</td><td>{_h(r[3])}</td></tr>'
         )
     return rows
 
@@ -87,16 +90,6 @@ def write_index(run_dir: str | Path) -> Path:
     meta = [run.get("created", ""), run.get("data_source", "")]
     parts.append(f'<p class="meta">{_h(" | ".join(m for m in meta if m))}</p>')
 
-    rows = _metrics_rows(doc.get("metrics", {}))
-    if rows:
-        parts += [
-            "<h2>Headline numbers</h2>",
-            "<table><thead><tr><th>What</th><th>Rounded</th><th>Exact</th><th>Metric key</th></tr></thead>",
-            "<tbody>",
-            *rows,
-            "</tbody></table>",
-        ]
-
     notebooks = sorted(p for p in run_dir.glob("[0-9][0-9]_*.html"))
     parts.append("<h2>Reports</h2><ul>")
     parts += [f"<li>{_link(p.name, _notebook_title(p))}</li>" for p in notebooks]
@@ -114,6 +107,18 @@ def write_index(run_dir: str | Path) -> Path:
         if (run_dir / fname).exists()
     ]
     parts.append("</ul>")
+
+    rows = _metrics_rows(doc)
+    if rows:
+        parts += [
+            "<h2>Key numbers</h2>",
+            "<p>Rounded as on the slides, exact as in the notebooks; per-site figures of each rule change are in the "
+            "rule-impact report and <code>metrics.json</code>.</p>",
+            "<table><thead><tr><th>What</th><th>Rounded</th><th>Exact</th><th>95% interval</th><th>From</th></tr>"
+            "</thead><tbody>",
+            *rows,
+            "</tbody></table>",
+        ]
 
     figures = run_dir / "figures"
     pngs = (

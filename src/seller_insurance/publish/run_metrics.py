@@ -107,6 +107,17 @@ EVENT_METRICS = (
     ("median_lead_months", "months earlier on {where} (median, accelerated seller-sites)", ".0f", "months"),
 )
 
+#: Labels of an event's totals: the event's name leads ("CA, UK and EU, 2024: seller-sites newly required").
+EVENT_TOTAL_LABELS = {
+    "sellers": "{event}: seller-sites on its sites",
+    "already_required": "{event}: seller-sites already required before the change",
+    "newly_affected": "{event}: seller-sites newly required",
+    "newly_affected_share": "{event}: newly required, share of seller-sites not already required",
+    "accelerated": "{event}: seller-sites required earlier",
+    "accelerated_share": "{event}: required earlier, share of seller-sites not already required",
+    "median_lead_months": "{event}: months earlier (median, accelerated seller-sites)",
+}
+
 
 def event_section(year: int) -> str:
     """Section name of the rule changes of one year: ``event_2021``, ``event_2024``."""
@@ -149,9 +160,9 @@ def event_metrics(
     rows = [(r, str(r["site"])) for r in summary] + [(r, "total") for r in totals]
     for row, where in rows:
         section = event_section(year_of[row["event"]])
-        place = "these sites" if where == "total" else where
         for name, label, fmt, unit in EVENT_METRICS:
-            text = label.format(where=place, event=row["event"])
+            template = EVENT_TOTAL_LABELS[name] if where == "total" else label
+            text = template.format(where=where, event=row["event"])
             out[section][f"{where}.{name}"] = metric(row[name], text, fmt, unit)
     return out
 
@@ -256,13 +267,15 @@ def _interval_base(key: str, metrics: Mapping[str, Any]) -> tuple[str, str] | No
     return None
 
 
-def key_numbers(merged: Mapping[str, Any]) -> pd.DataFrame:
+def key_numbers(merged: Mapping[str, Any], *, with_keys: bool = False) -> pd.DataFrame:
     """The summary's table of key numbers: label, value, 95% interval and the notebook it comes from.
 
     Parameters
     ----------
     merged : mapping
         An assembled ``metrics.json`` (:func:`assemble`).
+    with_keys : bool, default False
+        Add a ``Metric key`` column (the ``metrics.json`` key of each row), for pages that link or round them.
 
     Returns
     -------
@@ -293,6 +306,8 @@ def key_numbers(merged: Mapping[str, Any]) -> pd.DataFrame:
                 "Value": format_metric(entry),
                 "95% interval": f"{b['low']} to {b['high']}" if {"low", "high"} <= b.keys() else "",
                 "From": SECTION_NOTEBOOKS.get(section.split("_")[0], section),
+                "Metric key": key,
             }
         )
-    return pd.DataFrame(rows, columns=["Key number", "Value", "95% interval", "From"])
+    columns = ["Key number", "Value", "95% interval", "From"] + (["Metric key"] if with_keys else [])
+    return pd.DataFrame(rows, columns=[*columns, "Metric key"])[columns]
