@@ -126,7 +126,7 @@ rows_read = dataset.get("rows_read", {})
 display(
     Markdown(
         "\n".join(
-            f"- `{say.text(t)}`: {say.n(rows_read.get(t, 0))} rows read, {say.n(n_rej)} rejected"
+            f"- `{t}`: {say.n(rows_read.get(t, 0))} rows read, {say.n(n_rej)} rejected"  # table names: plain code
             + (
                 f" ({', '.join(f'{say.text(r)}: {c}' for r, c in dataset['reject_reasons'][t].items())})"
                 if dataset.get("reject_reasons", {}).get(t)

@@ -236,6 +236,10 @@ def table(df, *, hide_index: bool = False):
         df.style.format(escape="html").format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     )
     styler = styler.set_uuid(uuid).set_table_attributes('class="mathjax_ignore dataframe"')
+    # words read from the left, numbers from the right: a column mostly of words is left-aligned
+    wordy = [c for c in df.columns if df[c].astype(str).str.contains(r"[A-Za-z]{2}", regex=True).mean() > 0.5]
+    if wordy:
+        styler = styler.set_properties(subset=wordy, **{"text-align": "left"})
     return styler.hide(axis="index") if hide_index else styler
 
 
