@@ -99,6 +99,8 @@ overall, outside = found.overall, found.n_outside
 has_claims = found.has_claims  # no claims (or none counted): the sections below are skipped
 
 # %%
+# Business Reports: daily claim totals, no single claim amounts
+daily_totals, daily_claims, daily_months = claims.business_report_claims(data.claims_daily)
 if not has_claims:
     display(
         Markdown(
@@ -108,6 +110,28 @@ if not has_claims:
             + "): the sections below are left empty."
         )
     )
+    if len(daily_totals):
+        display(
+            Markdown(
+                f"The Business Reports count **{say.n(daily_claims)}** A-to-z claims "
+                f"granted over {text.plural(daily_months, 'month')} (by month and site below, amounts "
+                "in each site's currency). They are daily totals, not single claims: a day's total may be one "
+                "claim or several, so **no share of claims at or under the cap can be computed from them**. For "
+                "that, export the claims one by one (a `claims` table with one amount per claim)."
+            ),
+            say.present(
+                daily_totals,
+                integer=("days", "claims_granted"),
+                decimals={"claims_amount": 2},
+                rename={
+                    "month": "Month",
+                    "marketplace": "Site",
+                    "days": "Report days",
+                    "claims_granted": "A-to-z claims granted",
+                    "claims_amount": "Claims amount (local currency)",
+                },
+            ),
+        )
 else:
     display(
         Markdown(

@@ -166,3 +166,26 @@ def test_calendar_only_claims_outside_the_programme():
     assert not f.has_claims and f.n_outside == 4
     assert f.by_site.set_index("site").loc["US", "n_outside_programme"] == 4
     assert {k: e["value"] for k, e in f.metrics.items()} == {"n_claims": 0, "n_outside_programme": 4}
+
+
+def test_business_report_claims_are_totals_per_month_and_site_never_shares():
+    """Three report days: two in 2021-01 on US (1 + 2 claims, 300.50 + 1,800.00), one in 2021-02 on UK."""
+    from seller_insurance.analysis.claims import business_report_claims
+
+    daily = pd.DataFrame(
+        {
+            "seller_id": ["a", "b", "a"],
+            "marketplace": ["US", "US", "UK"],
+            "date": pd.to_datetime(["2021-01-03", "2021-01-20", "2021-02-01"]),
+            "claims_granted": [1, 2, 0],
+            "claims_amount": [300.5, 1800.0, 0.0],
+        }
+    )
+    monthly, n_claims, n_months = business_report_claims(daily)
+    assert monthly.to_dict(orient="records") == [
+        {"month": "2021-01", "marketplace": "US", "days": 2, "claims_granted": 3, "claims_amount": 2100.5},
+        {"month": "2021-02", "marketplace": "UK", "days": 1, "claims_granted": 0, "claims_amount": 0.0},
+    ]
+    assert (n_claims, n_months) == (3, 2)
+    empty, n0, m0 = business_report_claims(pd.DataFrame())
+    assert empty.empty and (n0, m0) == (0, 0)

@@ -112,6 +112,10 @@ def test_report_runs_on_the_four_accounts(tmp_path):
     sales = pd.read_csv(out / "input" / "monthly_sales.csv")
     assert round(sales["gross_sales"].sum(), 2) == 10016.61  # 3522.50 + 1820.00 + 1339.55 + 3334.56
     assert len(pd.read_csv(out / "rejects" / "exports.csv")) == 4
+    # no per-claim file: the Business Report's one claim (2021-01-31, $45.00) is shown as a total, without a share
+    page = (out / "03_claims.html").read_text()
+    assert "A-to-z claims granted" in page and "no share of claims at or under the cap" in page
+    assert "45.00" in page
 
 
 def test_a_contract_table_in_csv_gz_still_goes_to_the_loading_layer(tmp_path, capsys):

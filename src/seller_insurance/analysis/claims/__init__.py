@@ -2,7 +2,7 @@
 
 The public face of the claims subpackage; semantics and sources are in ``docs/claims.md``. Modules inside:
 ``shares`` (count and value shares with intervals), ``groups`` (grouping keys, derived periods, joins),
-``payers`` (who pays under each rule), ``findings`` (notebook 03's numbers in one call), ``programme`` (each site's cap and programme start from the
+``payers`` (who pays under each rule), ``aggregates`` (Business Reports' daily claim totals, which give no share), ``findings`` (notebook 03's numbers in one call), ``programme`` (each site's cap and programme start from the
 policy calendar), ``intervals`` (Wilson, bootstrap, delta method).
 
 Besides the analysis functions, the face exports the building blocks another engine needs to compute the same
@@ -10,6 +10,7 @@ table from partial sums (:mod:`seller_insurance.analysis.distributed` on Dask): 
 delta-method interval from moments.
 """
 
+from seller_insurance.analysis.claims.aggregates import business_report_claims, monthly_claim_totals
 from seller_insurance.analysis.claims.findings import ClaimsFindings, findings
 from seller_insurance.analysis.claims.groups import (
     DERIVED_PERIODS,
@@ -47,11 +48,13 @@ __all__ = [
     "PAYERS",
     "SHARE_COLUMNS",
     "assemble_shares",
+    "business_report_claims",
     "check_columns",
     "claim_shares",
     "findings",
     "group_codes",
     "key_frame",
+    "monthly_claim_totals",
     "non_compliant",
     "normalise_by",
     "payer_per_claim",
