@@ -198,7 +198,7 @@ def looks_like_export(path: Path, sheet: str | None = None) -> bool:
             with gzip.open(path, "rb") as fh:
                 head = fh.read(256 * 1024)
         except (OSError, EOFError):
-            return True  # not readable as gzip: the exports reader names the problem
+            return False  # not readable as gzip: the loader names the problem in one line (exit 2)
     else:
         with path.open("rb") as fh:
             head = fh.read(256 * 1024)
