@@ -124,7 +124,9 @@ def lab(tmp_path_factory):
     shutil.rmtree(root / "workspaces", ignore_errors=True)
 
 
-def _run_in_lab(browser, lab, name: str) -> tuple[dict, list[str], list[str], list[str]]:
+def _run_in_lab(browser, lab, name: str, interact=None) -> tuple[dict, list[str], list[str], list[str]]:
+    """Open ``name`` in the lab, run all cells, collect what the tests check; ``interact(page)`` runs before the
+    kernel is shut down (its result goes into ``state["interaction"]``)."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     outside = outside_requests(page)
     # a workspace of its own, reset: no tab restored from an earlier test
@@ -150,6 +152,8 @@ def _run_in_lab(browser, lab, name: str) -> tuple[dict, list[str], list[str], li
         "els => els.map(e => (e.closest('.jp-OutputArea-output, .jp-MarkdownOutput') || e).innerText.slice(0, 160))",
     )
     broken = page.evaluate(BROKEN_IMAGES_JS)
+    if interact is not None:
+        state["interaction"] = interact(page)
     page.evaluate(f"async () => {{ await ({PANEL_JS})({name!r}).sessionContext.shutdown(); }}")
     page.close()
     return state, maths, broken, outside
@@ -168,3 +172,21 @@ def test_notebook_runs_clean_in_jupyterlab(browser, lab, name):
 def test_control_an_unescaped_dollar_pair_is_caught(browser, lab):
     state, maths, _, _ = _run_in_lab(browser, lab, "zz_control_unescaped_dollars.ipynb")
     assert state["problems"] == [] and len(maths) >= 1
+
+
+def test_what_if_controls_render_and_recompute_in_jupyterlab(browser, lab):
+    """The what-if panel is a live widget in the lab (not its no-frontend text), and a control recomputes."""
+
+    def flip_to_reach(page):
+        widget_shown = page.locator(".jp-Notebook .widget-toggle-button").count() > 0
+        fallback_shown = "Interactive what-if controls: open" in page.inner_text(".jp-Notebook")
+        page.locator(".widget-toggle-button", has_text="reaches").first.click()
+        page.wait_for_function(
+            "() => document.querySelector('.jp-Notebook').innerText.includes('sales must reach it')",
+            timeout=60_000,
+        )
+        return widget_shown, fallback_shown
+
+    state, maths, broken, outside = _run_in_lab(browser, lab, "07_what_if.ipynb", interact=flip_to_reach)
+    assert state["problems"] == [] and maths == [] and broken == [] and outside == []
+    assert state["interaction"] == (True, False)
