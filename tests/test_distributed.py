@@ -375,3 +375,27 @@ def test_fsspec_url_and_input_errors(client, dataset, tables, tmp_path):
     tables["sales"].drop(columns="gross_sales").to_parquet(tmp_path / "x.parquet")
     with pytest.raises(InputError, match="missing column.*gross_sales"):
         sd.read_sales(tmp_path / "x.parquet")
+
+
+def test_text_months_of_mixed_precision_read_by_the_workers(client, tmp_path):
+    """Parquet months written "2020-02-29" and "2021-07" in one text column: read by the workers, the same
+    triggers as by hand (A over the threshold 2021-05..07 -> old rule 2021-07, new 2021-05); text that is not an
+    ISO date is an InputError, not a worker traceback."""
+    rows = {
+        "seller_id": ["A", "A", "A", "B"],
+        "marketplace": ["US", "US", "US", "US"],
+        "month": ["2021-05-31", "2021-06", "2021-07-01", "2020-02-29"],
+        "gross_sales": [20_000.0, 20_000.0, 20_000.0, 5.0],
+    }
+    pq.write_table(pa.table(rows), tmp_path / "mixed.parquet")
+    got = sd.compare_rules_dask(tmp_path / "mixed.parquet")
+    assert list(got["seller_id"]) == ["A", "B"]
+    assert list(got["old_trigger"]) == [pd.Timestamp("2021-07-01"), pd.NaT]
+    assert list(got["new_trigger"]) == [pd.Timestamp("2021-05-01"), pd.NaT]
+
+    from seller_insurance.errors import InputError
+
+    rows["month"][1] = "June 2021"
+    pq.write_table(pa.table(rows), tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match="not an ISO date"):
+        sd.compare_rules_dask(tmp_path / "bad.parquet")

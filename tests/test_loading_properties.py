@@ -12,6 +12,7 @@ import csv
 import io
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -194,3 +195,35 @@ def test_fast_and_slow_money_paths_agree(texts):
     the shared values must parse the same either way (scientific notation included)."""
     got, ok = parsing.parse_money(pa.array(texts))
     assert ok.all() and got[:3].tolist() == [1.0, 2.5, 1000.0]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", " c", "d ", "", "17"])), max_size=6),
+        max_size=5,
+    ),
+    st.sampled_from(["plain", "dictionary", "large", "int"]),
+)
+def test_to_categorical_of_any_chunking_is_the_trimmed_values(chunks, kind):
+    """Values per row (trimmed, blank and null as missing) whatever the chunks: empty, all-null, dictionary-encoded
+    one by one, large_string or integer; the reference is a plain Python list comprehension."""
+    from seller_insurance.data.loading.stream import to_categorical
+
+    if kind == "int":
+        chunks = [
+            [None if v is None or not v.strip() or not v.strip().isdigit() else v for v in c] for c in chunks
+        ]
+        arrays = [pa.array([None if v is None else int(v) for v in c], pa.int64()) for c in chunks]
+    else:
+        typ = pa.large_string() if kind == "large" else pa.string()
+        arrays = [pa.array(c, typ) for c in chunks]
+        if kind == "dictionary":
+            arrays = [a.dictionary_encode() for a in arrays]
+    col = pa.chunked_array(arrays, type=arrays[0].type if arrays else pa.string())
+    cat, maybe_missing = to_categorical(col, report_missing=True)
+    flat = [v for c in chunks for v in c]
+    expected = [None if v is None or not v.strip() else v.strip() for v in flat]
+    got = [None if pd.isna(v) else v for v in np.asarray(cat, dtype=object)]
+    assert got == expected
+    assert maybe_missing or None not in expected

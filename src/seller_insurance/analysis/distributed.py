@@ -27,9 +27,11 @@ written on those statistics (``sum((y - R x)^2) = Cyy - 2 R Cxy + R^2 Cxx`` beca
 their rows are gathered to the client in the input's order and ``intervals.ratio_bootstrap_interval`` runs on them
 with the same generator and group order as ``claims.claim_shares``, so the draws are the same.
 
-The Dask path reads Parquet directly and does not run the loading layer's reject reporting; the rule engine still
-refuses missing ids or months, NaN sales and duplicated months (each seller's rows are in one partition, so the
-duplicate check is complete). Validate files with ``seller-insurance validate`` first when their origin is unknown.
+Given paths, the Dask path reads Parquet directly (text months and dates as ISO dates of any precision; other text
+is an ``InputError``) and does not run the loading layer's reject reporting; the rule engine still refuses missing
+ids or months, NaN sales and duplicated months (each seller's rows are in one partition, so the duplicate check is
+complete). The command line's ``--scheduler`` instead loads every input through the loader (any layout, CSV
+included, rejects files written) and passes the loaded frames here (docs/loading.md).
 """
 
 from __future__ import annotations
@@ -202,6 +204,14 @@ def _datetime_seconds(s: pd.Series) -> np.ndarray:
 
         if pa.types.is_date(s.dtype.pyarrow_dtype) or pa.types.is_timestamp(s.dtype.pyarrow_dtype):
             return pa.array(s.array).cast(pa.timestamp("s")).to_numpy(zero_copy_only=False)
+    if _is_text(s.dtype) or s.dtype == object:
+        try:  # ISO dates of any precision in one column ("2020-02-29" beside "2021-07"), as the loader reads them
+            return pd.to_datetime(s, format="ISO8601").to_numpy().astype("datetime64[s]")
+        except (ValueError, TypeError):
+            raise InputError(
+                f"{s.name}: text that is not an ISO date (YYYY-MM or YYYY-MM-DD) in a Parquet file read by the "
+                "Dask workers; the command line loads such files through the loader (with or without --scheduler)"
+            ) from None
     return pd.to_datetime(s).to_numpy().astype("datetime64[s]")
 
 

@@ -216,17 +216,21 @@ def _encoded_categorical(col: pa.ChunkedArray) -> pd.Categorical:
         dicts, which = [], []
         for ch in chunks:
             d = ch.dictionary
+            if not len(d):  # an empty dictionary (an empty or all-null chunk) maps nothing
+                which.append(-1)
+                continue
             if not dicts or not (d is dicts[-1] or (len(d) == len(dicts[-1]) and d.equals(dicts[-1]))):
                 dicts.append(d)
             which.append(len(dicts) - 1)
-        if sum(len(d) for d in dicts) <= len(col):
+        if dicts and sum(len(d) for d in dicts) <= len(col):
             enc_d = pc.dictionary_encode(pa.chunked_array(dicts, type=col.type.value_type))
             dictionary = _shared_dictionary(enc_d)
-            if dictionary is not None:
+            if dictionary is not None and enc_d.num_chunks == len(dicts):
                 per_dict = [
                     np.asarray(c.indices.to_numpy(zero_copy_only=False), dtype=np.int32) for c in enc_d.chunks
                 ]
-                mappings = [per_dict[w] for w in which]
+                empty = np.empty(0, dtype=np.int32)
+                mappings = [per_dict[w] if w >= 0 else empty for w in which]
         if mappings is None:
             col = pa.chunked_array([ch.dictionary_decode() for ch in chunks], type=col.type.value_type)
     if mappings is None:

@@ -117,7 +117,8 @@ def _generic_load(
         key = _key_codes(cols, key_fields, n)[ok]
         df = pd.DataFrame(cols, copy=False)
         df["pos"] = np.arange(n, dtype=np.int64)
-        df = df[ok]
+        if not ok.all():  # no copy of every column in the common clean case
+            df = df[ok]
         value_cols = [c for c in df.columns if c != "pos"]
         dup_any = np.bincount(key - key.min(initial=0))[key - key.min(initial=0)] > 1 if len(key) else key > 0
         if dup_any.any():
