@@ -34,8 +34,10 @@ class _Buffer:
 
 
 class Accumulator:
-    """Append dicts of per-batch parsed values (numpy arrays, Categoricals, nested dicts, None); ``finish``
-    returns one dict of the same shape over all rows. A single batch is returned as it is (no copy)."""
+    """Append dicts of per-batch parsed values; ``finish`` returns one dict of the same shape over all rows.
+
+    Values are numpy arrays, Categoricals, nested dicts or None. A single batch is returned as it is (no copy).
+    """
 
     def __init__(self, capacity_hint: int):
         self.capacity = int(capacity_hint)
@@ -45,6 +47,7 @@ class Accumulator:
         self.batches = 0
 
     def add(self, parsed: dict) -> None:
+        """Add one batch's parsed values (the first is only kept; buffers start with the second)."""
         self.batches += 1
         if self.batches == 1:
             self.first = parsed
@@ -72,6 +75,7 @@ class Accumulator:
                 buf.append(v)
 
     def finish(self) -> dict | None:
+        """All batches as one dict of the same shape (None when nothing was added; the batch itself when one)."""
         if self.batches <= 1:
             return self.first
         out: dict = {}

@@ -99,6 +99,10 @@ def _list(names) -> str:
 
 
 def require_columns(found: dict[str, str], required: list[str], columns: list[str], path, what: str) -> None:
+    """Raise ``InputError`` when a required column is missing; nothing when every one of ``required`` was found.
+
+    The message names the first missing column, its accepted aliases and the columns the file has.
+    """
     missing = [c for c in required if c not in found]
     if missing:
         hint = ", ".join(

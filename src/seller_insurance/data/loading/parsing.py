@@ -76,6 +76,7 @@ def marketplace_code(value: object) -> int:
 
 
 def is_text(arr: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether ``arr`` holds text: string, large_string or string_view, plain or dictionary-encoded."""
     t = arr.type
     if pa.types.is_dictionary(t):
         t = t.value_type
@@ -134,6 +135,7 @@ def map_distinct(arr: pa.ChunkedArray | pa.Array, fn, fill, dtype) -> np.ndarray
 
 
 def trimmed(arr: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """The text with leading and trailing whitespace removed (pyarrow's ``utf8_trim_whitespace``)."""
     return pc.utf8_trim_whitespace(arr)
 
 
@@ -350,6 +352,7 @@ def _temporal_to_numpy(arr: pa.ChunkedArray | pa.Array) -> np.ndarray:
 
 
 def is_temporal(arr: pa.ChunkedArray | pa.Array) -> bool:
+    """Whether ``arr`` is a date or timestamp column (read as dates, not parsed from text)."""
     return pa.types.is_date(arr.type) or pa.types.is_timestamp(arr.type)
 
 

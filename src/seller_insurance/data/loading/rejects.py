@@ -22,6 +22,11 @@ REJECT_COLUMNS = ("source_file", "source_line", "reason")
 
 
 def original_names(columns: list[str]) -> list[str]:
+    """The file's column names as the rejects file writes them.
+
+    ``_original`` is appended to a name that clashes with a rejects column (``source_file``, ``source_line``,
+    ``reason``) or an earlier name.
+    """
     out: list[str] = []
     for c in columns:
         name = str(c)
@@ -32,6 +37,7 @@ def original_names(columns: list[str]) -> list[str]:
 
 
 def empty_rejects(columns: list[str]) -> pd.DataFrame:
+    """A rejects table with no row: source_file, source_line (int64), reason, then the file's columns as text."""
     cols = {
         "source_file": pd.Series([], dtype="str"),
         "source_line": pd.Series([], dtype="int64"),

@@ -322,10 +322,13 @@ def _dup_reasons(key, order, copies, conflicts, metas, gpos) -> tuple[np.ndarray
 
 
 def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
-    """Order rows -> monthly totals. Refunds (negative amounts) are summed in; a negative monthly total rejects
-    every order row of that seller-month. Exact duplicate rows with the same order_id are copies (one kept);
+    """Order rows -> monthly totals.
+
+    Refunds (negative amounts) are summed in; a negative monthly total rejects every order row of that
+    seller-month. Exact duplicate rows with the same order_id are copies (one kept);
     rows sharing an order_id with different values are item lines of one order and are kept (``orders`` counts
-    distinct order ids). Without an order_id column no row is treated as a duplicate (identical orders happen)."""
+    distinct order ids). Without an order_id column no row is treated as a duplicate (identical orders happen).
+    """
     rejects = Rejects(
         list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
     )

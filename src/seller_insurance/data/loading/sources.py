@@ -40,6 +40,8 @@ class NotUtf8(Exception):
 
 @dataclass
 class Batch:
+    """One batch of rows as read: the Arrow table, its file, and each row's CSV line (None for Parquet)."""
+
     table: pa.Table
     file: str
     lines: np.ndarray | None  # int64 1-based CSV line of each row; None for Parquet (row number = index + 1)
@@ -47,6 +49,8 @@ class Batch:
 
 @dataclass
 class Source:
+    """A file or folder inspected by :func:`open_source`: format, columns, CSV dialect and how to read each column."""
+
     path: Path
     files: list[Path]
     fmt: str  # "csv" or "parquet"
@@ -62,6 +66,7 @@ class Source:
     id_columns: list[str] = field(default_factory=list)
 
     def batches(self) -> Iterator[Batch]:
+        """Stream the rows in batches (malformed CSV lines are collected in ``malformed`` as they are met)."""
         self.malformed = []
         if self.fmt == "parquet":
             yield from self._parquet_batches()
@@ -151,8 +156,10 @@ class Source:
 
 
 def sorted_row_groups(meta: pq.FileMetaData, column: str) -> bool:
-    """Whether the row groups' statistics say the file is sorted by ``column`` (each group starts at or after the
-    previous one's maximum). A single row group says nothing (False: read as plain text and hashed once).
+    """Whether the row groups' statistics say the file is sorted by ``column``.
+
+    Sorted: each group starts at or after the previous one's maximum. A single row group says nothing (False: read
+    as plain text and hashed once).
 
     Reading an id column with ``read_dictionary`` is cheap and lets the loader skip hashing when the file is sorted
     by it (each row group's dictionary then holds only its own ids). In any other order every row group holds
@@ -222,8 +229,9 @@ def _lines_of_records(recs: np.ndarray, nl_events: list[tuple[int, int]]) -> np.
 
 
 def choose_memory_pool() -> None:
-    """Make jemalloc (else the system allocator) pyarrow's default memory pool, unless the user chose one with
-    ``ARROW_DEFAULT_MEMORY_POOL``.
+    """Make jemalloc (else the system allocator) pyarrow's default memory pool.
+
+    Unless the user chose one with ``ARROW_DEFAULT_MEMORY_POOL``.
 
     Measured on the project's machine kind (a 2-core virtual machine shared with other work), 1M sellers x 36
     months: pyarrow's default mimalloc pool backs large buffers with huge pages (about 7,000 page faults for the
@@ -325,8 +333,10 @@ def open_bytes(path: Path) -> BinaryIO:
 
 
 def _contains(path: Path, needle: bytes, chunk: int = 8 << 20) -> bool:
-    """Whether the file contains ``needle`` (C-speed search in 8 MB reads; stops at the first hit). Plain reads,
-    not mmap, so the scanned file does not count towards this process's resident memory."""
+    """Whether the file contains ``needle`` (C-speed search in 8 MB reads; stops at the first hit).
+
+    Plain reads, not mmap, so the scanned file does not count towards this process's resident memory.
+    """
     tail = b""
     with open_bytes(path) as fh:
         while block := fh.read(chunk):

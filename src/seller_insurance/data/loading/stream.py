@@ -1,5 +1,7 @@
-"""Streaming machinery shared by the loaders: batches -> parsed arrays -> rejects, categoricals without per-row
-Python strings, duplicate runs, line numbers. Internal to the loading layer."""
+"""Streaming machinery shared by the loaders: batches -> parsed arrays -> rejects.
+
+Categoricals without per-row Python strings, duplicate runs, line numbers. Internal to the loading layer.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from seller_insurance.policy import (
 
 
 def column_or_none(table: pa.Table, name: str | None, columns: list[str]):
+    """The column ``name`` of ``table``, or None when ``name`` is None or the table has no such column."""
     if name is None:
         return None
     names = table.column_names
@@ -177,8 +180,10 @@ def _fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
 
 
 def _shared_dictionary(enc: pa.ChunkedArray) -> pa.Array | None:
-    """The dictionary every chunk of ``pc.dictionary_encode(chunked)`` carries (one memo table over all chunks),
-    or None if the chunks do not share one (then the caller unifies)."""
+    """The dictionary every chunk of ``pc.dictionary_encode(chunked)`` carries (one memo table over all chunks).
+
+    None if the chunks do not share one (then the caller unifies).
+    """
     d = enc.chunk(enc.num_chunks - 1).dictionary
     if all(ch.dictionary is d or len(ch.dictionary) == len(d) for ch in enc.chunks):
         return d
@@ -265,6 +270,7 @@ def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
 
 
 def union_categoricals(cats: list[pd.Categorical]) -> pd.Categorical:
+    """One Categorical of all ``cats`` in order (pandas' ``union_categoricals``); empty text categories for none."""
     if len(cats) == 1:
         return cats[0]
     if not cats:

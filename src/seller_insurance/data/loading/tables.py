@@ -85,9 +85,11 @@ def _key_codes(cols: dict, key_fields: list[str], n: int) -> np.ndarray:
 def _generic_load(
     path, column_map, wanted, required, what, per_batch_fn, key_fields, finish, keep_extra: bool = False
 ) -> LoadResult:
-    """Shared loader of the smaller tables. With ``keep_extra`` the columns beyond the contract are read too and
-    passed to ``finish`` as ``extra:<name>`` (text trimmed), so a user's own columns (a claim category, a region)
-    can be grouped by."""
+    """Shared loader of the smaller tables (sellers, claims).
+
+    With ``keep_extra`` the columns beyond the contract are read too and passed to ``finish`` as ``extra:<name>``
+    (text trimmed), so a user's own columns (a claim category, a region) can be grouped by.
+    """
 
     def dict_cols(columns):
         found = resolve_columns(columns, wanted, column_map, path)
@@ -171,8 +173,10 @@ def _names(names: tuple[str, ...], codes: pd.Series) -> pd.api.extensions.Extens
 
 
 def _marketplace_codes(col, n: int) -> tuple[np.ndarray, np.ndarray | None]:
-    """Index into ``KNOWN_MARKETPLACES`` per row (``len(KNOWN_MARKETPLACES)`` for an unknown site) and the bad
-    mask; no column means the default site."""
+    """Index into ``KNOWN_MARKETPLACES`` per row and the bad mask; no column means the default site.
+
+    An unknown site gets ``len(KNOWN_MARKETPLACES)``.
+    """
     if col is None:
         return np.full(n, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8), None
     code = dictionary_lookup(dictionary_column(col), parsing.marketplace_code, np.int8, -1)
@@ -183,9 +187,11 @@ MARKETPLACE_NAMES = (*KNOWN_MARKETPLACES, "")
 
 
 def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult:
-    """Claims per ``schema.CLAIMS``: claim_id, seller_id, marketplace (if present), filed_date (datetime64[s]),
-    claim_type (one of ``policy.CLAIM_TYPES``), amount (USD, > 0, rounded to cents), status (``CLAIM_STATUSES``),
-    then every other column of the file under its own name (text trimmed; e.g. a ``category`` to group by).
+    """Claims per ``schema.CLAIMS``, plus every other column of the file under its own name.
+
+    Columns: claim_id, seller_id, marketplace (if present), filed_date (datetime64[s]), claim_type (one of
+    ``policy.CLAIM_TYPES``), amount (USD, > 0, rounded to cents), status (``CLAIM_STATUSES``), then the file's own
+    columns (text trimmed; e.g. a ``category`` to group by).
 
     A currency column, if present, must say USD. Duplicate claim ids: exact copies keep one row; rows that disagree
     are all rejected.
