@@ -227,3 +227,18 @@ def test_to_categorical_of_any_chunking_is_the_trimmed_values(chunks, kind):
     got = [None if pd.isna(v) else v for v in np.asarray(cat, dtype=object)]
     assert got == expected
     assert maybe_missing or None not in expected
+
+
+@SETTINGS
+@given(
+    st.lists(st.integers(-(2**62), 2**62), max_size=300)
+    | st.lists(st.integers(-50, 50), max_size=300)
+    | st.lists(st.integers(0, 3), max_size=2000)
+)
+def test_packed_stable_argsort_is_numpys_stable_argsort(values):
+    """The duplicate check's fast sort (key and row position packed into one int64) orders rows exactly as the
+    stable argsort does, ties in order of appearance; keys too wide to pack fall back to the stable argsort."""
+    from seller_insurance.data.loading.stream import stable_argsort
+
+    key = np.array(values, dtype=np.int64)
+    assert np.array_equal(stable_argsort(key), np.argsort(key, kind="stable"))
