@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from seller_insurance.cli.options import add_scheduler_argument
+from seller_insurance.cli.options import add_scheduler_argument, calendar_option
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     BOOTSTRAP_BELOW,
@@ -163,33 +163,18 @@ def _load(load, path: str, rejects_beside: Path, what: str):
 
 def _calendar(args: argparse.Namespace):
     """The policy calendar of ``--calendar [FILE]`` (None without it); refuses the flags the calendar replaces."""
-    if args.calendar is None:
-        return None
-    clash = [
-        flag
-        for flag, value in (
-            ("--cap", args.cap),
-            ("--claims-start", args.claims_start),
-            ("--rule-start", args.rule_start),
-            ("--scheduler", args.scheduler),
-        )
-        if value is not None
-    ]
-    if clash:
-        raise InputError(
-            f"{', '.join(clash)} cannot be used with --calendar: the calendar holds each site's cap, programme "
-            "start and rule dates (edit a copy and pass --calendar FILE); --scheduler: calendar mode runs in-process"
-        )
-    from seller_insurance.policy import CalendarError, load_calendar
-
-    path = args.calendar or None
-    try:
-        calendar = load_calendar(path)
-    except FileNotFoundError:
-        raise InputError("--calendar: file not found", path=path) from None
-    except CalendarError as exc:
-        raise InputError(str(exc)) from None
-    print(f"policy calendar: {calendar.source} (sha256 {calendar.sha256[:12]})", file=sys.stderr)
+    calendar = calendar_option(
+        args.calendar,
+        {
+            "--cap": args.cap,
+            "--claims-start": args.claims_start,
+            "--rule-start": args.rule_start,
+            "--scheduler": args.scheduler,
+        },
+        "each site's cap, programme start and rule dates",
+    )
+    if calendar is not None:
+        print(f"policy calendar: {calendar.source} (sha256 {calendar.sha256[:12]})", file=sys.stderr)
     return calendar
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seller_insurance.cli.options import add_scheduler_argument, column_map
+from seller_insurance.cli.options import add_scheduler_argument, calendar_option, column_map
 from seller_insurance.cli.validate import add_export_arguments, export_sales, uses_exports
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
@@ -280,35 +280,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _calendar_option(args: argparse.Namespace):
     """The policy calendar of ``--calendar [FILE]`` (None without the flag); checks the flags it excludes."""
-    if args.calendar is None:
-        if args.pool_eu:
-            raise InputError("--pool-eu needs --calendar (pooling is part of the 2024 rules on the calendar)")
-        return None
-    clash = [
-        flag
-        for flag, value in (
-            ("--start", args.start),
-            ("--old-months", args.old_months),
-            ("--new-months", args.new_months),
-            ("--threshold", args.threshold),
-            ("--scheduler", args.scheduler),
-        )
-        if value is not None
-    ]
-    if clash:
-        raise InputError(
-            f"{', '.join(clash)} cannot be used with --calendar: the calendar holds each site's dates, windows and "
-            "thresholds (edit a copy of it and pass --calendar FILE); --scheduler: calendar mode runs in-process"
-        )
-    from seller_insurance.policy import CalendarError, load_calendar
-
-    path = args.calendar or None
-    try:
-        return load_calendar(path)
-    except FileNotFoundError:
-        raise InputError("--calendar: file not found", path=path) from None
-    except CalendarError as exc:
-        raise InputError(str(exc)) from None
+    if args.calendar is None and args.pool_eu:
+        raise InputError("--pool-eu needs --calendar (pooling is part of the 2024 rules on the calendar)")
+    return calendar_option(
+        args.calendar,
+        {
+            "--start": args.start,
+            "--old-months": args.old_months,
+            "--new-months": args.new_months,
+            "--threshold": args.threshold,
+            "--scheduler": args.scheduler,
+        },
+        "each site's dates, windows and thresholds",
+    )
 
 
 def _month_text(index: np.ndarray, fmt) -> object:

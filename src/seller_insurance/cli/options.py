@@ -29,3 +29,39 @@ def column_map(items: list[str]) -> dict[str, str] | None:
         src, dest = item.split("=", 1)
         out[src.strip()] = dest.strip()
     return out or None
+
+
+def calendar_option(calendar: str | None, clashes: dict[str, object], holds: str):
+    """The policy calendar of ``--calendar [FILE]``: None without the flag, else the loaded calendar.
+
+    Parameters
+    ----------
+    calendar : str or None
+        The option's value: None (flag absent), ``""`` (the shipped calendar) or a file path.
+    clashes : dict
+        Flags the calendar replaces, with their values; any that is not None is refused.
+    holds : str
+        What the calendar holds for this command, for the refusal ("each site's dates, windows and thresholds").
+
+    Raises
+    ------
+    InputError
+        A clashing flag, a missing calendar file or an invalid calendar (exit 2).
+    """
+    if calendar is None:
+        return None
+    clash = [flag for flag, value in clashes.items() if value is not None]
+    if clash:
+        raise InputError(
+            f"{', '.join(clash)} cannot be used with --calendar: the calendar holds {holds} (edit a copy of it and "
+            "pass --calendar FILE); --scheduler: calendar mode runs in-process"
+        )
+    from seller_insurance.policy import CalendarError, load_calendar
+
+    path = calendar or None
+    try:
+        return load_calendar(path)
+    except FileNotFoundError:
+        raise InputError("--calendar: file not found", path=path) from None
+    except CalendarError as exc:
+        raise InputError(str(exc)) from None
