@@ -10,6 +10,7 @@ Modules (import them by name; nothing heavy is imported here). Each notebook's n
 - :mod:`~seller_insurance.analysis.sensitivity` -- headline numbers over a grid of rule parameters;
 - :mod:`~seller_insurance.analysis.overview` -- descriptive views of a dataset;
 - :mod:`~seller_insurance.analysis.forecast` -- who crosses the threshold next (scikit-learn);
+- :mod:`~seller_insurance.analysis.metrics` -- the ``metrics.json`` entry every findings function returns;
 - :mod:`~seller_insurance.analysis.whatif` -- the rule comparison recomputed for one set of settings (notebook 07);
 - :mod:`~seller_insurance.analysis.distributed` -- the same helpers on a Dask cluster.
 
@@ -17,4 +18,14 @@ This stage works on DataFrames; it imports the foundation modules and never ``pu
 reach into the internals of ``seller_insurance.data`` (checked by ``make lint``).
 """
 
-__all__ = ["claims", "distributed", "forecast", "impact", "overview", "rules", "sensitivity", "whatif"]
+__all__ = [
+    "claims",
+    "distributed",
+    "forecast",
+    "impact",
+    "metrics",
+    "overview",
+    "rules",
+    "sensitivity",
+    "whatif",
+]

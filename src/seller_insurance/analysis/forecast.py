@@ -43,6 +43,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from seller_insurance import policy
+from seller_insurance.analysis.metrics import metric as metric_entry
 from seller_insurance.analysis.rules import trigger_months
 from seller_insurance.errors import InputError
 from seller_insurance.months import (
@@ -1006,12 +1007,6 @@ class ForecastFindings:
     metrics: dict[str, dict] = field(default_factory=dict)
 
 
-def _entry(value: object, label: str, fmt: str, unit: str) -> dict:
-    if isinstance(value, np.generic):
-        value = value.item()
-    return {"value": value, "label": label, "format": fmt, "unit": unit}
-
-
 def findings(
     sales: pd.DataFrame, sellers: pd.DataFrame, params: ForecastParams | None = None
 ) -> ForecastFindings:
@@ -1057,15 +1052,19 @@ def findings(
     watch = watch_list(sales, sellers, params, model=watch_model)
     k = params.top_k
     metrics = {
-        "best_model": _entry(best, "best model by average precision", "s", ""),
-        "precision_at_k_best": _entry(m.loc[best, "precision_at_k"], f"of the top {k} cross", ".0%", "share"),
-        "precision_at_k_baseline": _entry(
+        "best_model": metric_entry(best, "best model by average precision", "s", ""),
+        "precision_at_k_best": metric_entry(
+            m.loc[best, "precision_at_k"], f"of the top {k} cross", ".0%", "share"
+        ),
+        "precision_at_k_baseline": metric_entry(
             base["precision_at_k"], f"of the baseline's top {k} cross", ".0%", "share"
         ),
-        "average_precision_best": _entry(m.loc[best, "average_precision"], "average precision", ".3f", ""),
-        "average_precision_baseline": _entry(
+        "average_precision_best": metric_entry(
+            m.loc[best, "average_precision"], "average precision", ".3f", ""
+        ),
+        "average_precision_baseline": metric_entry(
             base["average_precision"], "baseline average precision", ".3f", ""
         ),
-        "watch_list_size": _entry(min(k, len(watch)), "sellers on the watch-list", ",.0f", "sellers"),
+        "watch_list_size": metric_entry(min(k, len(watch)), "sellers on the watch-list", ",.0f", "sellers"),
     }
     return ForecastFindings(result, best, better, gain, segments, established, watch_model, watch, metrics)

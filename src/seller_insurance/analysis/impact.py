@@ -26,6 +26,7 @@ import pandas as pd
 from seller_insurance import months as mo
 from seller_insurance import policy
 from seller_insurance.analysis import distributed, rules
+from seller_insurance.analysis.metrics import metric as metric_entry
 
 KEYS = ["seller_id", "marketplace"]
 CHANGED = ("newly_affected", "accelerated")
@@ -523,14 +524,6 @@ class ImpactFindings:
         return self.events[keep]
 
 
-def _entry(value: object, label: str, fmt: str, unit: str) -> dict:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        value = None
-    return {"value": value, "label": label, "format": fmt, "unit": unit}
-
-
 def findings(
     sales: pd.DataFrame,
     sellers: pd.DataFrame,
@@ -621,29 +614,33 @@ def findings(
     median_burden = float(burden["premium_share"].median()) if len(burden) else float("nan")
     new_rule, old_rule = rule_names
     metrics = {
-        "population": _entry(
+        "population": metric_entry(
             overall.population, "sellers not already required at the start", ",.0f", "sellers"
         ),
-        "already_required": _entry(
+        "already_required": metric_entry(
             overall.already_required, "sellers already required before the start", ",.0f", "sellers"
         ),
-        "newly_affected": _entry(
+        "newly_affected": metric_entry(
             overall.newly_affected, f"sellers newly required by {new_rule}", ",.0f", "sellers"
         ),
-        "newly_affected_share": _entry(
+        "newly_affected_share": metric_entry(
             overall.newly_affected_share, "of sellers newly required", ".1%", "share"
         ),
-        "accelerated": _entry(overall.accelerated, "sellers required earlier", ",.0f", "sellers"),
-        "accelerated_share": _entry(overall.accelerated_share, "of sellers required earlier", ".1%", "share"),
-        "median_lead_months": _entry(overall.median_lead_months, "months earlier (median)", ".0f", "months"),
-        "q4_trigger_share": _entry(q4, "of first triggers in Oct-Dec", ".0%", "share"),
-        "required_new_last": _entry(
+        "accelerated": metric_entry(overall.accelerated, "sellers required earlier", ",.0f", "sellers"),
+        "accelerated_share": metric_entry(
+            overall.accelerated_share, "of sellers required earlier", ".1%", "share"
+        ),
+        "median_lead_months": metric_entry(
+            overall.median_lead_months, "months earlier (median)", ".0f", "months"
+        ),
+        "q4_trigger_share": metric_entry(q4, "of first triggers in Oct-Dec", ".0%", "share"),
+        "required_new_last": metric_entry(
             final["n_required_new"], f"sellers required, {new_rule.removeprefix('the ')}", ",.0f", "sellers"
         ),
-        "required_old_last": _entry(
+        "required_old_last": metric_entry(
             final["n_required_old"], f"sellers required, {old_rule.removeprefix('the ')}", ",.0f", "sellers"
         ),
-        "median_premium_share": _entry(
+        "median_premium_share": metric_entry(
             median_burden, "of a year's sales goes to the premium (median)", ".2%", "share"
         ),
     }

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from seller_insurance import policy
+from seller_insurance.analysis.metrics import metric as metric_entry
 
 
 def scaled_thresholds(us_threshold: float) -> dict[str, float]:
@@ -146,10 +147,6 @@ class SensitivityFindings:
         return bool(len(self.cap_grid)) and int(self.cap_grid["n_claims"].sum()) > 0
 
 
-def _metric(value: object, label: str, fmt: str, unit: str) -> dict:
-    return {"value": None if value is None else int(value), "label": label, "format": fmt, "unit": unit}
-
-
 def findings(
     sales: pd.DataFrame,
     claims: pd.DataFrame,
@@ -200,11 +197,13 @@ def findings(
     cap_grid = cap_sensitivity(claims, caps)
     other = "reach" if not inclusive else "exceed"
     metrics = {
-        "newly_affected_low_threshold": _metric(newly_lo, f"newly required at ${lo:,.0f}", ",.0f", "sellers"),
-        "newly_affected_high_threshold": _metric(
+        "newly_affected_low_threshold": metric_entry(
+            newly_lo, f"newly required at ${lo:,.0f}", ",.0f", "sellers"
+        ),
+        "newly_affected_high_threshold": metric_entry(
             newly_hi, f"newly required at ${hi:,.0f}", ",.0f", "sellers"
         ),
-        "newly_affected_flipped_comparison": _metric(
+        "newly_affected_flipped_comparison": metric_entry(
             flipped, f"newly required if sales must {other}", ",.0f", "sellers"
         ),
     }

@@ -16,6 +16,7 @@ import pandas as pd
 from seller_insurance.analysis.claims.payers import payer_split
 from seller_insurance.analysis.claims.programme import site_caps
 from seller_insurance.analysis.claims.shares import claim_shares
+from seller_insurance.analysis.metrics import metric as metric_entry
 from seller_insurance.policy import CLAIM_CAP_USD, VALID_CLAIM_STATUSES, Calendar
 
 RULE_ORDER = ("old", "new")
@@ -78,14 +79,6 @@ class ClaimsFindings:
     metrics: dict[str, dict] = field(default_factory=dict)
 
 
-def _entry(value: object, label: str, fmt: str, unit: str) -> dict:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not np.isfinite(value):
-        value = None
-    return {"value": value, "label": label, "format": fmt, "unit": unit}
-
-
 def findings(
     claims: pd.DataFrame,
     sellers: pd.DataFrame | None,
@@ -139,10 +132,10 @@ def findings(
     if calendar is not None and (has_claims or outside):
         by_site = claim_shares(claims, by="marketplace", **kw)
         by_site = site_caps(calendar).merge(by_site, left_on="site", right_on="marketplace", how="inner")
-    n_outside_metric = _entry(outside, "claims filed outside their site's programme", ",.0f", "claims")
+    n_outside_metric = metric_entry(outside, "claims filed outside their site's programme", ",.0f", "claims")
     if not has_claims:
         metrics = {
-            "n_claims": _entry(0, "claims counted", ",.0f", "claims"),
+            "n_claims": metric_entry(0, "claims counted", ",.0f", "claims"),
             "n_outside_programme": n_outside_metric,
         }
         return ClaimsFindings(overall, outside, False, by_site=by_site, metrics=metrics)
@@ -166,21 +159,25 @@ def findings(
     seller_new = float(amounts.loc["new"].get("seller", 0.0))
     moved = seller_old - seller_new
     metrics = {
-        "n_claims": _entry(overall["n_claims"], "claims counted", ",.0f", "claims"),
-        "count_share_under_cap": _entry(
+        "n_claims": metric_entry(overall["n_claims"], "claims counted", ",.0f", "claims"),
+        "count_share_under_cap": metric_entry(
             overall["count_share"], f"of claims at or under {cap_text}", ".1%", "share"
         ),
         "n_outside_programme": n_outside_metric,
-        "count_share_low": _entry(overall["count_share_low"], "lower 95% bound", ".1%", "share"),
-        "count_share_high": _entry(overall["count_share_high"], "upper 95% bound", ".1%", "share"),
-        "value_share_under_cap": _entry(
+        "count_share_low": metric_entry(overall["count_share_low"], "lower 95% bound", ".1%", "share"),
+        "count_share_high": metric_entry(overall["count_share_high"], "upper 95% bound", ".1%", "share"),
+        "value_share_under_cap": metric_entry(
             overall["amount_share"], "of claimed dollars under the cap", ".1%", "share"
         ),
-        "value_share_low": _entry(overall["amount_share_low"], "lower 95% bound", ".1%", "share"),
-        "value_share_high": _entry(overall["amount_share_high"], "upper 95% bound", ".1%", "share"),
-        "seller_paid_old": _entry(seller_old, "paid by uninsured sellers, three-month rule", "$,.0f", "USD"),
-        "seller_paid_new": _entry(seller_new, "paid by uninsured sellers, single-month rule", "$,.0f", "USD"),
-        "moved_from_sellers": _entry(moved, "of claims moved off uninsured sellers", "$,.0f", "USD"),
+        "value_share_low": metric_entry(overall["amount_share_low"], "lower 95% bound", ".1%", "share"),
+        "value_share_high": metric_entry(overall["amount_share_high"], "upper 95% bound", ".1%", "share"),
+        "seller_paid_old": metric_entry(
+            seller_old, "paid by uninsured sellers, three-month rule", "$,.0f", "USD"
+        ),
+        "seller_paid_new": metric_entry(
+            seller_new, "paid by uninsured sellers, single-month rule", "$,.0f", "USD"
+        ),
+        "moved_from_sellers": metric_entry(moved, "of claims moved off uninsured sellers", "$,.0f", "USD"),
     }
     return ClaimsFindings(
         overall,
