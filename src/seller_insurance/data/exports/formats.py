@@ -61,21 +61,22 @@ class HeaderSet:
 
 _SELLER = ("seller_id", "seller id", "sellerid", "merchant_id", "merchant id", "merchant token")
 _DRR_REQUIRED = ("datetime", "type", "product_sales", "shipping_credits", "gift_wrap_credits")
+_DRR_EN_US = {
+    "datetime": ("date/time",),
+    "type": ("type",),
+    "marketplace": ("marketplace",),
+    "order_id": ("order id",),
+    "product_sales": ("product sales",),
+    "shipping_credits": ("shipping credits",),
+    "gift_wrap_credits": ("gift wrap credits",),
+    "seller_id": _SELLER,
+}
 
 DATE_RANGE_SETS: tuple[HeaderSet, ...] = (
     HeaderSet(
         DATE_RANGE,
         "en-US",
-        {
-            "datetime": ("date/time",),
-            "type": ("type",),
-            "marketplace": ("marketplace",),
-            "order_id": ("order id",),
-            "product_sales": ("product sales",),
-            "shipping_credits": ("shipping credits",),
-            "gift_wrap_credits": ("gift wrap credits",),
-            "seller_id": _SELLER,
-        },
+        _DRR_EN_US,
         _DRR_REQUIRED,
         ".",
         ("order",),
@@ -84,16 +85,7 @@ DATE_RANGE_SETS: tuple[HeaderSet, ...] = (
     HeaderSet(
         DATE_RANGE,
         "en-GB",
-        {
-            "datetime": ("date/time",),
-            "type": ("type",),
-            "marketplace": ("marketplace",),
-            "order_id": ("order id",),
-            "product_sales": ("product sales",),
-            "shipping_credits": ("postage credits",),
-            "gift_wrap_credits": ("gift wrap credits",),
-            "seller_id": _SELLER,
-        },
+        {**_DRR_EN_US, "shipping_credits": ("postage credits",)},  # UK spelling
         _DRR_REQUIRED,
         ".",
         ("order",),
