@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hand_data import sales_frame
 
 from seller_insurance.data.synthetic import GeneratorParams, generate
 from seller_insurance.data.synthetic.calibration import (
@@ -17,12 +18,6 @@ P = GeneratorParams(start_month="2020-01", n_months=24, calibration_window_end="
 UK_FX = dict(P.fx_per_usd)["UK"]
 
 
-def _sales(rows):
-    return pd.DataFrame(rows, columns=["seller_id", "marketplace", "month", "gross_sales"]).assign(
-        month=lambda d: pd.to_datetime(d["month"])
-    )
-
-
 def test_annual_sales_counts_only_sellers_active_all_window_and_converts_currency():
     sellers = pd.DataFrame(
         {
@@ -31,7 +26,7 @@ def test_annual_sales_counts_only_sellers_active_all_window_and_converts_currenc
             "churn_month": pd.to_datetime([None, None, None, "2020-10-01"]),
         }
     )
-    ms = _sales(
+    ms = sales_frame(
         [
             ("A", "US", "2020-01-01", 1_000.0),
             ("A", "US", "2020-12-01", 500.0),
@@ -46,7 +41,7 @@ def test_annual_sales_counts_only_sellers_active_all_window_and_converts_currenc
 
 
 def test_month_of_year_shares_use_complete_years_in_usd():
-    ms = _sales(
+    ms = sales_frame(
         [
             ("A", "US", "2020-12-01", 300.0),
             ("A", "US", "2021-07-01", 100.0),
@@ -62,7 +57,7 @@ def test_month_of_year_shares_use_complete_years_in_usd():
 
 
 def test_single_month_only_share_uses_calendar_months_and_strict_threshold():
-    ms = _sales(
+    ms = sales_frame(
         [
             ("A", "US", "2020-01-01", 10_001),
             ("A", "US", "2020-02-01", 10_001),

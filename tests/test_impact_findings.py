@@ -6,16 +6,10 @@ import math
 
 import pandas as pd
 import pytest
+from hand_data import sales_frame
 
 from seller_insurance import policy
 from seller_insurance.analysis import impact
-
-
-def _sales(rows):
-    df = pd.DataFrame(rows, columns=["seller_id", "marketplace", "month", "gross_sales"])
-    df["month"] = pd.to_datetime(df["month"])
-    return df
-
 
 # US sellers, threshold USD 10,000 (sales must exceed it), new rule from 2021-09; data 2021-06 to 2022-02.
 # A: 1,000 a month Jun-Sep, 12,000 in Oct, 500 in Nov -> newly required, first trigger Oct 2021.
@@ -32,7 +26,7 @@ ROWS = [
     ("D", "US", "2021-10", 5_000),
     ("E", "US", "2022-02", 15_000),
 ]
-SALES = _sales(ROWS)
+SALES = sales_frame(ROWS)
 SELLERS = pd.DataFrame(
     {
         "seller_id": ["A", "B", "C", "D", "E"],

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hand_data import sales_frame
 
 from seller_insurance.analysis import sensitivity
-
-
-def _sales(rows):
-    df = pd.DataFrame(rows, columns=["seller_id", "marketplace", "month", "gross_sales"])
-    df["month"] = pd.to_datetime(df["month"])
-    return df
-
 
 # US sellers after the 2021-09 change (thresholds in USD):
 # A: one month at 12,000 -> newly required at 5k and 10k, nobody at 15k.
 # B: three months at 11,000 -> accelerated at 5k and 10k (lead 2), unaffected at 15k.
 # D: one month at exactly 10,000 -> newly at 5k; at 10k only if sales may *reach* the threshold.
 # E: three months at 6,000 -> accelerated at 5k only.
-SALES = _sales(
+SALES = sales_frame(
     [
         ("A", "US", "2021-10", 12_000),
         ("A", "US", "2021-11", 500),

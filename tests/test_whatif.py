@@ -5,23 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
+from hand_data import sales_frame
 
 from seller_insurance.analysis import whatif
 from seller_insurance.publish import narrative, report
-
-
-def _sales(rows):
-    """rows: (seller, site, 'YYYY-MM', gross)."""
-    df = pd.DataFrame(rows, columns=["seller_id", "marketplace", "month", "gross_sales"])
-    df["month"] = pd.to_datetime(df["month"])
-    return df
-
 
 # A: one month over 10k after the change -> newly required by the single-month rule (never by three months).
 # B: three months over 10k from 2021-10 -> required 2021-10 under one month, 2021-12 under three: 2 months earlier.
 # C: on CA, one month at 20k -> newly required (CA default threshold 10,000 CAD), unless CA is filtered out.
 # D: exactly 10,000 in one month -> unaffected when sales must exceed, newly required when reaching is enough.
-SALES = _sales(
+SALES = sales_frame(
     [
         ("A", "US", "2021-10", 12_000),
         ("A", "US", "2021-11", 500),
