@@ -225,42 +225,31 @@ def run(args: argparse.Namespace) -> int:
         "start": start,
         "end": end,
     }
-    exports = uses_exports(Path(args.sales), args)
+    # one load for every mode (parsing, rejects file); then the rules: calendar, plain pandas or the Dask cluster
+    if uses_exports(Path(args.sales), args):
+        result = export_sales(Path(args.sales), args, out)
+    else:
+        result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
+        loading.write_rejects(result, out)
+        print(f"{args.sales}: {result.summary()}", file=sys.stderr)
     if calendar is not None:
-        if exports:
-            result = export_sales(Path(args.sales), args, out)
-        else:
-            result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
-            loading.write_rejects(result, out)
-            print(f"{args.sales}: {result.summary()}", file=sys.stderr)
         print(f"policy calendar: {calendar.source} (sha256 {calendar.sha256[:12]})", file=sys.stderr)
-        loading.ensure_usable(result)
-        t1 = time.perf_counter()
-        try:
+    loading.ensure_usable(result)
+    t1 = time.perf_counter()
+    try:
+        if calendar is not None:
             comparison = rules.calendar_arrays(
                 result.frame, calendar, inclusive=args.inclusive, end=end, pool_eu=args.pool_eu
             )
-        except ValueError as exc:
-            raise InputError(str(exc), path=args.sales) from None
-    else:  # with --scheduler the same load (parsing, rejects file), then the rules on the Dask cluster
-        if exports:
-            result = export_sales(Path(args.sales), args, out)
-        else:
-            result = loading.load_monthly_sales(Path(args.sales), column_map=cmap)
-            loading.write_rejects(result, out)
-            print(f"{args.sales}: {result.summary()}", file=sys.stderr)
-        loading.ensure_usable(result)
-        t1 = time.perf_counter()
-        try:
-            if args.scheduler:
-                from seller_insurance.analysis import distributed
+        elif args.scheduler:
+            from seller_insurance.analysis import distributed
 
-                with distributed.client_for(args.scheduler):
-                    comparison = distributed.compare_arrays_dask(result.frame, **kw)
-            else:
-                comparison = rules.compare_arrays(result.frame, **kw)
-        except ValueError as exc:
-            raise InputError(str(exc), path=args.sales) from None
+            with distributed.client_for(args.scheduler):
+                comparison = distributed.compare_arrays_dask(result.frame, **kw)
+        else:
+            comparison = rules.compare_arrays(result.frame, **kw)
+    except ValueError as exc:
+        raise InputError(str(exc), path=args.sales) from None
     t2 = time.perf_counter()
     table = output_table(comparison)
     write_table(table, out)
