@@ -379,23 +379,26 @@ def impact_headline(overall: Any, new_rule: str, old_rule: str, *, calendar_mode
     str
         Without accelerated sellers the lead clause says nobody is required earlier (no "mean nan").
     """
-    lead = ""
-    if overall.accelerated and overall.median_lead_months == overall.median_lead_months:
-        lead = (
-            f": a median of **{_text.plural(overall.median_lead_months, 'month')}** earlier (mean "
-            f"{overall.mean_lead_months:.1f})"
-        )
-    intro = "Each site under its own rules (policy calendar; the two events are separated below). "
-    return text_md(
-        (intro if calendar_mode else "")
-        + f"Of **{n(overall.population)}** seller-sites not already required when the new rule started "
-        f"({n(overall.already_required)} already were), {new_rule} **newly requires "
-        f"{_text.plural(overall.newly_affected, 'seller')}** ({pct(overall.newly_affected_share)}) that "
-        f"{old_rule} never would have, and requires **{_text.plural(overall.accelerated, 'seller')}** "
-        f"({pct(overall.accelerated_share)}) earlier than {old_rule} would have{lead}."
+    template = (
+        "Each site under its own rules (policy calendar; the two events are separated below). "
+        if calendar_mode
+        else ""
+    ) + (
+        "Of **{}** seller-sites not already required when the new rule started ({} already were), {} **newly "
+        "requires {}** ({}) that {} never would have, and requires **{}** ({}) earlier than {} would have"
     )
-
-
-def text_md(sentence: str) -> str:
-    """A sentence with ``**bold**`` markup kept and ``$`` made literal for Markdown (JupyterLab, HTML reports)."""
-    return "**".join(text(part) for part in sentence.split("**"))
+    values = [
+        n(overall.population),
+        n(overall.already_required),
+        new_rule,
+        _text.plural(overall.newly_affected, "seller"),
+        pct(overall.newly_affected_share),
+        old_rule,
+        _text.plural(overall.accelerated, "seller"),
+        pct(overall.accelerated_share),
+        old_rule,
+    ]
+    if overall.accelerated and overall.median_lead_months == overall.median_lead_months:
+        template += ": a median of **{}** earlier (mean {})"
+        values += [_text.plural(overall.median_lead_months, "month"), f"{overall.mean_lead_months:.1f}"]
+    return _text.md(template + ".", *values)
