@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from seller_insurance import months as mo
 from seller_insurance import policy
 from seller_insurance.analysis import impact, rules
 
@@ -119,8 +120,10 @@ def prepare(sales: pd.DataFrame, sellers: pd.DataFrame | None = None) -> WhatIfD
         for key in ("seller_id", "marketplace"):
             band[key] = pd.Categorical(band[key].astype(str), categories=sales[key].cat.categories)
         band = band.dropna(subset=["seller_id", "marketplace"])
-    months = pd.to_datetime(sales["month"]) if len(sales) else pd.Series(dtype="datetime64[s]")
-    span = (months.min().strftime("%Y-%m"), months.max().strftime("%Y-%m")) if len(sales) else ("", "")
+    span = ("", "")
+    if len(sales):
+        index = mo.to_month_index(sales["month"])
+        span = tuple(str(m) for m in mo.format_month([index.min(), index.max()]))
     sites = tuple(sorted(str(s) for s in sales["marketplace"].unique()))
     return WhatIfData(sales, band, sites, span)
 

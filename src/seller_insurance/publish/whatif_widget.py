@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 from IPython.display import Markdown, display
 
+from seller_insurance import months as mo
 from seller_insurance.analysis.whatif import WhatIfData, WhatIfResult, WhatIfSettings, recompute
 from seller_insurance.publish import charts, narrative, text
 
@@ -172,6 +173,4 @@ def _month_options(first: str, last: str) -> list[str]:
     """Every calendar month from ``first`` to ``last`` (``YYYY-MM``, inclusive); empty when either is empty."""
     if not first or not last:
         return []
-    import pandas as pd
-
-    return [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+    return [str(m) for m in mo.format_month(mo.month_range(mo.parse_month(first), mo.parse_month(last)))]
