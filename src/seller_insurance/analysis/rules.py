@@ -353,11 +353,31 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
     if n_mp > 1:
         base += m_codes.astype(kt) * kt(stride)
     months -= month_lo
-    keys = months.astype(kt, copy=False)
+    keys = months.astype(kt)  # a copy: ``months`` (the month slots) is read again for rows in any order
     keys += base
-    del months
 
-    if n > 1 and not bool(np.all(keys[1:] > keys[:-1])):  # unsorted and/or duplicated: one stable sort
+    if n > 1 and not bool(np.all(keys[1:] > keys[:-1])):
+        end_offset = None if end is None else end - month_lo
+        unsorted = _unsorted_unique(
+            keys, months, s_codes, m_codes, n_mp, stride, values, thr_by_code, inclusive, end_offset
+        )
+        if unsorted is not None:
+            groups, q_keys = unsorted
+            return _Prepared(
+                groups,
+                s_cats,
+                s_cat,
+                seller_ordered,
+                m_cats,
+                m_cat,
+                n_mp,
+                stride,
+                month_lo,
+                q_keys,
+                _value_order(groups, n_mp, s_rank, m_rank),
+            )
+        # duplicated, or keys too sparse for a table: one stable sort (and the duplicate error names two rows)
+        del months
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         same = np.flatnonzero(keys[1:] == keys[:-1])
@@ -376,6 +396,7 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         base = keys // kt(stride) * kt(stride)
         del order
 
+    months = None  # sorted rows: the month slots are not read again
     # Groups present (sorted): where the group part changes.
     starts = np.empty(n, dtype=bool)
     starts[0] = True
@@ -403,6 +424,65 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         q_keys,
         _value_order(groups, n_mp, s_rank, m_rank),
     )
+
+
+def _unsorted_unique(
+    keys: np.ndarray,
+    month_slots: np.ndarray,
+    s_codes: np.ndarray,
+    m_codes: np.ndarray,
+    n_mp: int,
+    stride: int,
+    values: np.ndarray,
+    thr_by_code: np.ndarray,
+    inclusive: bool,
+    end_offset: int | None,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Groups and sorted qualifying keys of rows in any order, without sorting them all; None to sort instead.
+
+    Rows in any order (a shuffled file, one sorted by month) with unique keys need no full sort: a table of one
+    byte per (seller, marketplace present, month slot) shows the keys are unique when every row marks its own
+    cell, the groups present are the marked groups, and only the qualifying rows (over the threshold, usually a
+    small share) are sorted. None when some key repeats (the caller's sort reports it) or the table would hold
+    more than twice as many cells as rows (sparse keys). Indices are built as ``intp``: numpy converts any
+    other index type to it on every fancy-indexing call.
+    """
+    n = len(keys)
+    lo, hi = int(m_codes.min()), int(m_codes.max())
+    if lo == hi:  # one marketplace (the common case): no count over every row
+        present = np.zeros(n_mp, dtype=bool)
+        present[lo] = True
+    else:
+        present = np.bincount(m_codes.astype(np.intp), minlength=n_mp) > 0
+    present_codes = np.flatnonzero(present)
+    n_present = len(present_codes)
+    n_groups = (int(s_codes.max()) + 1) * n_present
+    if n_groups * stride > 2 * n + (1 << 16):
+        return None
+    g = s_codes.astype(np.intp)
+    if n_present > 1:
+        g *= n_present
+        rank = np.cumsum(present, dtype=np.intp) - 1
+        g += rank[m_codes]
+    group_seen = np.zeros(n_groups, dtype=bool)
+    group_seen[g] = True
+    g *= stride
+    g += month_slots
+    seen = np.zeros(n_groups * stride, dtype=np.uint8)
+    seen[g] = 1
+    del g
+    if int(np.count_nonzero(seen)) != n:
+        return None
+    del seen
+    present_groups = np.flatnonzero(group_seen)
+    groups = (present_groups // n_present) * n_mp + present_codes[present_groups % n_present]
+    thr_present = thr_by_code[present_codes]
+    thr = thr_present[0] if len(np.unique(thr_present)) == 1 else thr_by_code[m_codes]
+    counts = values >= thr if inclusive else values > thr
+    if end_offset is not None:
+        counts &= month_slots <= end_offset
+    q_keys = np.sort(keys[counts])
+    return groups.astype(np.int64), q_keys
 
 
 def _value_order(groups: np.ndarray, n_mp: int, s_rank, m_rank) -> np.ndarray | None:

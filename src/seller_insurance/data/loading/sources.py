@@ -249,6 +249,11 @@ def choose_memory_pool() -> None:
         pool = pa.system_memory_pool()
     if pa.default_memory_pool().backend_name != pool.backend_name:
         pa.set_memory_pool(pool)
+    if pool.backend_name == "jemalloc":
+        # Freed buffers go back to the system at once (jemalloc keeps them for seconds by default): the read
+        # table, freed after parsing, then no longer adds to the peak of the numpy work that follows (shuffled
+        # 1M-seller file: 1.94 -> GB).
+        pa.jemalloc_set_decay_ms(0)
 
 
 def open_source(path, *, dictionary_columns: list[str] | None = None) -> Source:
