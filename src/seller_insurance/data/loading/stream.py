@@ -194,16 +194,48 @@ def _codes_of(chunks, mappings=None) -> np.ndarray:
     """One int32 buffer of the chunks' dictionary indices (nulls -> -1), each mapped through ``mappings[k]``."""
     codes = np.empty(sum(len(ch) for ch in chunks), dtype=np.int32)
     at = 0
+    tables: dict[int, np.ndarray] = {}  # one lookup table per distinct mapping (chunks share them)
     for k, ch in enumerate(chunks):
         n = len(ch)
         ind = pc.fill_null(ch.indices, -1) if ch.null_count else ch.indices
         ind = np.asarray(ind.to_numpy(zero_copy_only=False))
-        if mappings is not None:
-            m = np.append(mappings[k], -1).astype(np.int32)  # index -1 -> the appended -1
+        if mappings is not None and mappings[k] is not None:
+            m = tables.get(id(mappings[k]))
+            if m is None:
+                m = tables[id(mappings[k])] = np.append(mappings[k], -1).astype(np.int32)  # -1 -> -1
             ind = m[ind]
         codes[at : at + n] = ind
         at += n
     return codes
+
+
+_SPLIT_HASHING_ROWS = 1 << 21
+
+
+def _encode_in_halves(col: pa.ChunkedArray) -> tuple[pa.Array, list, list]:
+    """``dictionary_encode`` of a long column on two cores: each half hashed on its own thread, then joined.
+
+    The second half's dictionary is mapped onto the first's by encoding the two dictionaries together (their
+    sizes, not the rows); the result is the dictionary a single pass would give (values in order of first
+    appearance over the whole column) with, per chunk, its indices and the mapping to apply (None: as they are).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    half = len(col) // 2
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash-half") as pool:
+        enc_a, enc_b = pool.map(pc.dictionary_encode, [col.slice(0, half), col.slice(half)])
+    da, db = _shared_dictionary(enc_a), _shared_dictionary(enc_b)
+    if da is None or db is None:  # pragma: no cover - pyarrow always shares the memo table across chunks
+        enc = pc.dictionary_encode(col).unify_dictionaries()
+        return enc.chunk(0).dictionary, enc.chunks, [None] * enc.num_chunks
+    both = pc.dictionary_encode(pa.chunked_array([da, db]))
+    last = both.chunk(both.num_chunks - 1)  # db's chunk (da's maps onto itself: its values come first)
+    dictionary = last.dictionary
+    map_b = np.asarray(last.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
+    if len(db) == 0:
+        map_b = np.empty(0, dtype=np.int32)
+    chunks = list(enc_a.chunks) + list(enc_b.chunks)
+    return dictionary, chunks, [None] * enc_a.num_chunks + [map_b] * enc_b.num_chunks
 
 
 def _encoded_categorical(col: pa.ChunkedArray) -> pd.Categorical:
@@ -238,7 +270,9 @@ def _encoded_categorical(col: pa.ChunkedArray) -> pd.Categorical:
                 mappings = [per_dict[w] if w >= 0 else empty for w in which]
         if mappings is None:
             col = pa.chunked_array([ch.dictionary_decode() for ch in chunks], type=col.type.value_type)
-    if mappings is None:
+    if mappings is None and len(col) >= _SPLIT_HASHING_ROWS:
+        dictionary, chunks, mappings = _encode_in_halves(col)
+    elif mappings is None:
         enc = pc.dictionary_encode(col)
         dictionary = _shared_dictionary(enc)
         if dictionary is None:  # pragma: no cover - pyarrow always shares the memo table across chunks
