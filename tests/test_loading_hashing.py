@@ -17,7 +17,9 @@ def _ids(n: int, seed: int, chunks: int) -> pa.ChunkedArray:
     for k in rng.integers(0, n, n // 50):  # nulls
         values[k] = None
     cuts = np.linspace(0, n, chunks + 1).astype(int)
-    return pa.chunked_array([pa.array(values[a:b], pa.string()) for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    return pa.chunked_array(
+        [pa.array(values[a:b], pa.string()) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+    )
 
 
 @pytest.mark.parametrize(("n", "chunks"), [(5_000, 1), (5_001, 7), (40, 3), (2, 2)])

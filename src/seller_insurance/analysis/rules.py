@@ -353,13 +353,14 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
     if n_mp > 1:
         base += m_codes.astype(kt) * kt(stride)
     months -= month_lo
-    keys = months.astype(kt)  # a copy: ``months`` (the month slots) is read again for rows in any order
+    keys = months.astype(kt, copy=False)
     keys += base
+    del months
 
     if n > 1 and not bool(np.all(keys[1:] > keys[:-1])):
         end_offset = None if end is None else end - month_lo
         unsorted = _unsorted_unique(
-            keys, months, s_codes, m_codes, n_mp, stride, values, thr_by_code, inclusive, end_offset
+            keys, base, s_codes, m_codes, n_mp, stride, values, thr_by_code, inclusive, end_offset
         )
         if unsorted is not None:
             groups, q_keys = unsorted
@@ -377,7 +378,6 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
                 _value_order(groups, n_mp, s_rank, m_rank),
             )
         # duplicated, or keys too sparse for a table: one stable sort (and the duplicate error names two rows)
-        del months
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         same = np.flatnonzero(keys[1:] == keys[:-1])
@@ -396,7 +396,6 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         base = keys // kt(stride) * kt(stride)
         del order
 
-    months = None  # sorted rows: the month slots are not read again
     # Groups present (sorted): where the group part changes.
     starts = np.empty(n, dtype=bool)
     starts[0] = True
@@ -426,9 +425,12 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
     )
 
 
+_BLOCK_ROWS = 1 << 20
+
+
 def _unsorted_unique(
     keys: np.ndarray,
-    month_slots: np.ndarray,
+    base: np.ndarray,
     s_codes: np.ndarray,
     m_codes: np.ndarray,
     n_mp: int,
@@ -444,8 +446,8 @@ def _unsorted_unique(
     byte per (seller, marketplace present, month slot) shows the keys are unique when every row marks its own
     cell, the groups present are the marked groups, and only the qualifying rows (over the threshold, usually a
     small share) are sorted. None when some key repeats (the caller's sort reports it) or the table would hold
-    more than twice as many cells as rows (sparse keys). Indices are built as ``intp``: numpy converts any
-    other index type to it on every fancy-indexing call.
+    more than twice as many cells as rows (sparse keys). Cell indices are built as ``intp`` (numpy converts any
+    other index type on every fancy-indexing call) one block of rows at a time, so no row-sized temporary.
     """
     n = len(keys)
     lo, hi = int(m_codes.min()), int(m_codes.max())
@@ -459,17 +461,20 @@ def _unsorted_unique(
     n_groups = (int(s_codes.max()) + 1) * n_present
     if n_groups * stride > 2 * n + (1 << 16):
         return None
-    g = s_codes.astype(np.intp)
-    if n_present > 1:
-        g *= n_present
-        rank = np.cumsum(present, dtype=np.intp) - 1
-        g += rank[m_codes]
+    rank = np.cumsum(present, dtype=np.intp) - 1
     group_seen = np.zeros(n_groups, dtype=bool)
-    group_seen[g] = True
-    g *= stride
-    g += month_slots
     seen = np.zeros(n_groups * stride, dtype=np.uint8)
-    seen[g] = 1
+    for a in range(0, n, _BLOCK_ROWS):  # in blocks: small temporaries (the peak of a 22M-row frame stays low)
+        b = min(a + _BLOCK_ROWS, n)
+        g = s_codes[a:b].astype(np.intp)
+        if n_present > 1:
+            g *= n_present
+            g += rank[m_codes[a:b]]
+        group_seen[g] = True
+        g *= stride
+        g += keys[a:b]
+        g -= base[a:b]  # + the month slot
+        seen[g] = 1
     del g
     if int(np.count_nonzero(seen)) != n:
         return None
@@ -480,7 +485,7 @@ def _unsorted_unique(
     thr = thr_present[0] if len(np.unique(thr_present)) == 1 else thr_by_code[m_codes]
     counts = values >= thr if inclusive else values > thr
     if end_offset is not None:
-        counts &= month_slots <= end_offset
+        counts &= (keys - base) <= end_offset
     q_keys = np.sort(keys[counts])
     return groups.astype(np.int64), q_keys
 

@@ -6,7 +6,6 @@ formats, marketplaces, duplicates, refunds) are documented in ``docs/your-own-da
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +34,10 @@ from seller_insurance.data.loading.stream import (
     empty_rows,
     group_duplicates,
     iterate_batches,
+    join_chunks,
     lines_at,
     month_datetimes,
+    null_or_empty,
     reject_rows_at,
     round_cents,
     run_load,
@@ -54,9 +55,6 @@ from seller_insurance.policy import (
 )
 
 __all__ = ["load_dataset", "load_monthly_sales"]
-
-
-_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seller-id-hashing")
 
 
 _MONTHLY_FIELDS = ("seller_id", "marketplace", "month", "gross_sales", "currency", "orders", "units")
@@ -120,17 +118,16 @@ def load_monthly_sales(
     return run_load(path, dict_cols, run)
 
 
-def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
+def _sales_checks(table, use, n, amount_field: str, allow_negative: bool, ids: list):
     """Row-level parsing shared by monthly and order-level sales: returns parsed arrays and the checks list.
 
     ``time`` is the first-of-month day number (monthly) or the day number of the order (orders), NO_MONTH if bad.
+    The seller id column is appended to ``ids`` as read, to be hashed once over all batches (``seller_codes``);
+    here only null and empty ids are rejected (blank ones, found by the hashing, are rejected after the read).
     """
     cols = {f: column_or_none(table, use.get(f), list(use.values())) for f in use}
-    # Hashing the seller ids (1.5-2 s for 22M unsorted rows) runs on a second core while this thread parses the
-    # other columns: pyarrow's hashing and numpy's array work release the GIL.
-    hashing = (
-        _POOL.submit(to_categorical, cols["seller_id"], report_missing=True) if len(table) > 1 << 20 else None
-    )
+    ids.append(cols["seller_id"])
+    missing_id = null_or_empty(cols["seller_id"])
     if cols.get("marketplace") is not None:
         mp = categorical_lookup(to_categorical(cols["marketplace"]), parsing.marketplace_code, np.int8, -1)
         bad_mp = mp < 0
@@ -167,13 +164,8 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
             v, ok, _blank = parsing.parse_count(cols[f])
             counts[f] = v
             bad_count = ~ok if bad_count is None else bad_count | ~ok
-    empty = empty_rows(table)
-    seller, missing_possible = (
-        hashing.result() if hashing is not None else to_categorical(cols["seller_id"], report_missing=True)
-    )
-    missing_id = (np.asarray(seller.codes) < 0) if missing_possible else None
     checks = [
-        (empty, "empty_row", "every field is empty"),
+        (empty_rows(table), "empty_row", "every field is empty"),
         (missing_id, "missing_seller_id", "seller_id is empty"),
         (
             bad_mp,
@@ -200,7 +192,29 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool):
         ),
         (bad_count, "bad_count", "orders/units is not a whole number >= 0"),
     ]
-    return dict(seller=seller, mp=mp, time=tm, amount=amount, cur=cur, counts=counts), checks
+    return dict(mp=mp, time=tm, amount=amount, cur=cur, counts=counts), checks
+
+
+_MISSING_ID = "missing_seller_id: seller_id is empty"
+
+
+def _seller_codes(src: Source, ids: list, ok: np.ndarray, metas, rejects: Rejects) -> pd.Categorical:
+    """The seller ids of every batch hashed once (on two cores when long); blank ids rejected here.
+
+    Null and empty ids were rejected per batch; an id of only spaces is found when the hashing trims it (code -1)
+    and its row, if not rejected for another reason before, is rejected now as ``missing_seller_id`` (so ``ok``
+    is updated in place).
+    """
+    seller = to_categorical(join_chunks(ids))
+    codes = np.asarray(seller.codes)
+    blank = np.flatnonzero(ok & (codes < 0)) if len(codes) else np.empty(0, np.int64)
+    if len(blank):
+        ok[blank] = False
+        reasons = reasons_from_table(np.zeros(len(blank), dtype=np.int32), [_MISSING_ID])
+        reject_rows_at(
+            src, metas, blank, rejects, np.full(len(blank), "missing_seller_id", dtype=object), reasons
+        )
+    return seller
 
 
 def _load_monthly(src: Source, use: dict[str, str], sort: bool = True) -> LoadResult:
@@ -208,13 +222,18 @@ def _load_monthly(src: Source, use: dict[str, str], sort: bool = True) -> LoadRe
         list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
     )
 
+    ids: list = []
+
     def per_batch(table, n):
-        return _sales_checks(table, use, n, "gross_sales", allow_negative=False)
+        return _sales_checks(table, use, n, "gross_sales", allow_negative=False, ids=ids)
 
     parts, oks, metas, rows_read = iterate_batches(src, rejects, per_batch, accumulate=True)
     rows_read += rejects.add_malformed(src.malformed, src.delimiter)
     ok = concat_parts(oks) if oks else np.zeros(0, dtype=bool)
-    seller = union_categoricals([p["seller"] for p in parts])
+    if not ok.flags.writeable:
+        ok = ok.copy()
+    seller = _seller_codes(src, ids, ok, metas, rejects)
+    ids = None
     codes = np.asarray(seller.codes)
     month = concat_parts([p["time"] for p in parts]) if parts else np.zeros(0, np.int64)
     gross = concat_parts([p["amount"] for p in parts]) if parts else np.zeros(0)
@@ -414,8 +433,10 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
     )
 
+    ids: list = []
+
     def per_batch(table, n):
-        parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True)
+        parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True, ids=ids)
         if "order_id" in use:
             parsed["order_id"] = to_categorical(column_or_none(table, use["order_id"], []))
         return parsed, checks
@@ -423,8 +444,11 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     parts, oks, metas, rows_read = iterate_batches(src, rejects, per_batch, accumulate=True)
     rows_read += rejects.add_malformed(src.malformed, src.delimiter)
     ok = concat_parts(oks) if oks else np.zeros(0, dtype=bool)
+    if not ok.flags.writeable:
+        ok = ok.copy()
     n = len(ok)
-    seller = union_categoricals([p["seller"] for p in parts])
+    seller = _seller_codes(src, ids, ok, metas, rejects)
+    ids = None
     df = pd.DataFrame(
         {
             "pos": np.arange(n, dtype=np.int64),

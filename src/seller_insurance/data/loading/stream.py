@@ -60,6 +60,41 @@ def _empty_text(col) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
+def null_or_empty(col) -> np.ndarray | None:
+    """Rows whose value is null or empty text, from the validity bitmap and the offsets (no string is read).
+
+    None when there is none. Text of only spaces is not found here: it is empty once trimmed, which the hashing
+    (``to_categorical``) does on the distinct values.
+    """
+    if col is None:
+        return None
+    chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+    if not any(parsing.is_text(ch) for ch in chunks):
+        if not any(ch.null_count for ch in chunks):
+            return None
+        return np.concatenate(
+            [np.asarray(ch.is_null().to_numpy(zero_copy_only=False), dtype=bool) for ch in chunks]
+        )
+    out = _empty_text(col)
+    return out if out.any() else None
+
+
+def join_chunks(cols: list) -> pa.ChunkedArray:
+    """One chunked array of the per-batch columns ``cols`` (no copy); text when their types differ."""
+    chunks = [
+        ch for c in cols if c is not None for ch in (c.chunks if isinstance(c, pa.ChunkedArray) else [c])
+    ]
+    if not chunks:
+        return pa.chunked_array([], pa.string())
+    types = {ch.type for ch in chunks}
+    if len(types) > 1:
+        chunks = [
+            (ch.dictionary_decode() if pa.types.is_dictionary(ch.type) else ch).cast(pa.string())
+            for ch in chunks
+        ]
+    return pa.chunked_array(chunks, type=chunks[0].type)
+
+
 def dictionary_column(col) -> pa.ChunkedArray:
     """Text column as a chunked dictionary array with trimmed values (dictionary work only, never per row)."""
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
@@ -365,9 +400,9 @@ def _first_reason(checks: list[tuple[np.ndarray | None, str, str]], n: int) -> t
     return which >= 0, which
 
 
-def _line_of(lines: np.ndarray | None, idx):
-    """Line (CSV) or row number (Parquet, ``lines`` None: row index + 1) of batch rows ``idx``."""
-    return np.asarray(idx, dtype=np.int64) + 1 if lines is None else lines[idx]
+def _line_of(lines: np.ndarray | None, idx, first_row: int = 0):
+    """Line (CSV) or row number (Parquet, ``lines`` None: ``first_row`` + row index + 1) of batch rows ``idx``."""
+    return np.asarray(idx, dtype=np.int64) + (first_row + 1) if lines is None else lines[idx]
 
 
 def run_load(path, dictionary_of, load_fn):
@@ -436,7 +471,7 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
                 table,
                 idx,
                 batch.file,
-                _line_of(batch.lines, idx),
+                _line_of(batch.lines, idx, batch.first_row),
                 reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
                 np.array([c for _, c, _ in checks], dtype=object)[w],
             )
@@ -447,7 +482,9 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
         else:
             parts.append(parsed)
             oks.append(~bad)
-        metas.append((batch.file, pos, n, batch.lines, None))  # rows are re-read if late rejects need them
+        metas.append(
+            (batch.file, pos, n, batch.lines, batch.first_row)
+        )  # rows re-read if late rejects need them
         pos += n
         del table, parsed, checks, bad, which
     if acc is not None:
@@ -458,7 +495,7 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
         parsed, _ = per_batch(table, 0)
         parts.append(parsed)
         oks.append(np.zeros(0, dtype=bool))
-        metas.append((str(src.files[0]), 0, 0, np.zeros(0, np.int64), table))
+        metas.append((str(src.files[0]), 0, 0, np.zeros(0, np.int64), 0))
     return parts, oks, metas, pos
 
 
@@ -481,12 +518,12 @@ def reject_rows_at(
     )
     starts = np.array([m[1] for m in metas], dtype=np.int64)
     which = np.searchsorted(starts, positions, side="right") - 1
-    batches = ((k, b.table, b.file, b.lines) for k, b in enumerate(src.batches()))
-    for k, table, file, lines in batches:
+    for k, b in enumerate(src.batches()):
         sel = np.flatnonzero(which == k)
         if len(sel):
             local = positions[sel] - metas[k][1]
-            rejects.add(table, local, file, _line_of(lines, local), reasons.take(pa.array(sel)), codes[sel])
+            lines = _line_of(b.lines, local, b.first_row)
+            rejects.add(b.table, local, b.file, lines, reasons.take(pa.array(sel)), codes[sel])
 
 
 def month_datetimes(idx: np.ndarray) -> np.ndarray:
@@ -641,5 +678,5 @@ def lines_at(metas, positions: np.ndarray) -> np.ndarray:
     out = np.empty(len(positions), dtype=np.int64)
     for k in np.unique(which):
         sel = which == k
-        out[sel] = _line_of(metas[k][3], positions[sel] - metas[k][1])
+        out[sel] = _line_of(metas[k][3], positions[sel] - metas[k][1], metas[k][4])
     return out
