@@ -12,7 +12,10 @@ writes, once, into ``$TMPDIR/seller_insurance_bench_layouts/``:
 - ``str_by_month``: Parquet, string ids, sorted by month then seller (monthly extracts appended);
 - ``shuffled``: Parquet, string ids, rows in random order;
 - ``large_string``: Parquet, every column ``large_string`` (pandas 3 writing a CSV read as text);
-- ``csv``: the baseline as CSV text (``YYYY-MM`` months).
+- ``csv``: the baseline as CSV text (``YYYY-MM`` months);
+- ``orders``: one row per order (20 per seller-month, a day of the month, an amount, a unique ``order_id``),
+  shuffled, only up to 100k sellers (45M rows): ``evaluate`` sums them to calendar months; DuckDB's query sums them
+  with ``GROUP BY`` before the rules.
 
 Each layout is timed as a whole process, ``seller-insurance evaluate FILE --out OUT.csv``, against a DuckDB process
 doing the same work on the same file: one query that scans it, applies both rules (first month over the threshold;
@@ -39,7 +42,11 @@ from pathlib import Path
 
 CACHE = Path(tempfile.gettempdir()) / "seller_insurance_bench_layouts"
 N_MONTHS = 36
-LAYOUTS = ("str_by_seller", "int_by_seller_nomp", "str_by_month", "shuffled", "large_string", "csv")
+LAYOUTS = ("str_by_seller", "int_by_seller_nomp", "str_by_month", "shuffled", "large_string", "csv", "orders")
+ORDERS_PER_MONTH = 20
+# one row per order is 20x the rows: 45M at 100k sellers; at 1M sellers (450M rows, about 9 GB of Parquet) it is
+# not written on this machine kind
+ORDERS_MAX_SELLERS = 100_000
 US_THRESHOLD = 10_000.0
 
 
@@ -93,6 +100,8 @@ def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
     folder = CACHE / str(n_sellers)
     folder.mkdir(parents=True, exist_ok=True)
     paths = {name: folder / (f"{name}.csv" if name == "csv" else f"{name}.parquet") for name in LAYOUTS}
+    if n_sellers > ORDERS_MAX_SELLERS:
+        layouts = [name for name in layouts if name != "orders"]
     missing = [name for name in layouts if not paths[name].exists()]
     if not missing:
         return {name: paths[name] for name in layouts}
@@ -119,10 +128,39 @@ def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
                 "gross_sales": base["gross_sales"].cast(pa.string()),
             }
             pq.write_table(pa.table({k: v.cast(pa.large_string()) for k, v in text.items()}), p)
+        elif name == "orders":
+            pq.write_table(orders_table(base), p)
         elif name == "csv":
             month_txt = pc.strftime(base["month"].cast(pa.timestamp("s")), "%Y-%m")
             pcsv.write_csv(base.set_column(2, "month", month_txt), p)
     return {name: paths[name] for name in layouts}
+
+
+def orders_table(monthly, seed: int = 2):
+    """One row per order from a monthly table: ``ORDERS_PER_MONTH`` orders per seller-month, shuffled.
+
+    Each order falls on a random day (1-28) of its month with a log-normal amount (monthly totals near the monthly
+    table's), and has a unique text ``order_id``.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(seed)
+    n = monthly.num_rows * ORDERS_PER_MONTH
+    order = rng.permutation(n)
+    row = order // ORDERS_PER_MONTH  # the seller-month of each (shuffled) order
+    day = monthly["month"].to_numpy().astype("datetime64[D]")[row] + rng.integers(0, 28, n)
+    ids = pc.binary_join_element_wise("O", pc.cast(pa.array(np.arange(n)), pa.string()), "")
+    return pa.table(
+        {
+            "seller_id": monthly["seller_id"].take(pa.array(row)),
+            "marketplace": monthly["marketplace"].take(pa.array(row)),
+            "order_date": pa.array(day, pa.date32()),
+            "amount": np.round(rng.lognormal(8.3 - np.log(ORDERS_PER_MONTH), 0.9, n), 2),
+            "order_id": ids,
+        }
+    )
 
 
 def claims_file(n_claims: int, seed: int = 0) -> Path:
@@ -178,6 +216,11 @@ def duckdb_sql(path: Path, out: Path) -> str:
     """One DuckDB statement: scan ``path``, both rules per seller-marketplace, result to ``out`` (CSV)."""
     csv = path.suffix == ".csv"
     scan = f"read_csv('{path}', all_varchar=true)" if csv else f"read_parquet('{path}')"
+    if path.stem == "orders":  # sum the orders into calendar months first
+        scan = (
+            "(SELECT seller_id, strftime(order_date, '%Y-%m') AS month, sum(amount) AS gross_sales "
+            f"FROM read_parquet('{path}') GROUP BY ALL)"
+        )
     return f"""
 COPY (
 WITH src AS (SELECT * FROM {scan}),
