@@ -48,10 +48,29 @@ def _text_values(col, n: int) -> pd.api.extensions.ExtensionArray:
     if col is None:
         return pd.array(np.full(n, "", dtype=object), dtype="str")
     if isinstance(col, pa.ChunkedArray) and pa.types.is_dictionary(col.type):
-        col = pa.chunked_array([c.dictionary_decode() for c in col.chunks], type=col.type.value_type)
+        return pc.fill_null(_trimmed_decode(col), "").to_pandas().array
     if not pa.types.is_string(col.type):
         col = pc.cast(col, pa.string())
     return pc.fill_null(pc.utf8_trim_whitespace(col), "").to_pandas().array
+
+
+def _trimmed_decode(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A dictionary text column decoded as ``large_string`` with its values trimmed.
+
+    The trimming runs on each distinct dictionary (a few values per row group), the decoding is one gather per
+    chunk, and ``large_string`` is what pandas' ``str`` arrays hold (no second conversion).
+    """
+    out, prev_d, trimmed_d = [], None, None
+    for ch in col.chunks:
+        d = ch.dictionary
+        if trimmed_d is None or d is not prev_d:
+            if pa.types.is_dictionary(d.type):  # pragma: no cover - nested dictionaries do not occur
+                d = d.dictionary_decode()
+            if not pa.types.is_string(d.type):
+                d = pc.cast(d, pa.string())
+            trimmed_d, prev_d = pc.cast(pc.utf8_trim_whitespace(d), pa.large_string()), ch.dictionary
+        out.append(trimmed_d.take(ch.indices))
+    return pa.chunked_array(out, type=pa.large_string())
 
 
 def _extra_values(col) -> pd.api.extensions.ExtensionArray | np.ndarray:
@@ -277,8 +296,8 @@ def load_claims(path, *, column_map: dict[str, str] | None = None) -> LoadResult
         mp, bad_mp = _marketplace_codes(c["marketplace"], n)
         day = parsing.parse_days(c["filed_date"])
         amount, ok_amount = parsing.parse_money(c["amount"])
-        ctype = parsing.parse_enum(c["claim_type"], CLAIM_TYPES)
-        status = parsing.parse_enum(c["status"], CLAIM_STATUSES)
+        ctype = parsing.parse_enum(c["claim_type"], CLAIM_TYPES, dtype=np.int8)
+        status = parsing.parse_enum(c["status"], CLAIM_STATUSES, dtype=np.int8)
         bad_cur = None
         if c["currency"] is not None:
             cur = _text_values(c["currency"], n)

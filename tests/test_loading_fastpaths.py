@@ -1,0 +1,59 @@
+"""Fast paths of the claims loader's parsers, each against the general path it replaces.
+
+- ``parse_days`` of a ``date32`` column (copied as days) against the datetime64 route, nulls and chunks included;
+- ``parse_enum`` of a dictionary column (a gather per chunk from each dictionary's table) against the same values
+  as plain text, for any mix of chunks, shared dictionaries, nulls and unknown values (hypothesis);
+- dictionary text decoded with its values trimmed against decoding first and trimming every row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from seller_insurance.data.loading import parsing, tables
+from seller_insurance.policy import CLAIM_STATUSES, CLAIM_TYPES
+
+
+def test_parse_days_of_date32_matches_the_datetime_route():
+    a = pa.array(["2021-01-05", None, "1969-12-31", "2199-12-31", "1900-01-01"]).cast(pa.date32())
+    for arr in (a, pa.chunked_array([a, a.slice(1, 2), a.slice(0, 0)]), pa.chunked_array([], pa.date32())):
+        got = parsing.parse_days(arr)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, parsing._parse_temporal(arr, "D", parsing.day_of_text))
+
+
+_VALUES = st.sampled_from(["valid", "Valid ", "PENDING", "rejected", "x", "", None, "property damage"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_VALUES, max_size=8), min_size=1, max_size=5), st.booleans())
+def test_parse_enum_of_dictionary_chunks_matches_plain_text(chunks, share):
+    plain = pa.chunked_array([pa.array(c, pa.string()) for c in chunks], type=pa.string())
+    if share:  # batches of one row group carry one dictionary object
+        enc = pc.dictionary_encode(plain)
+    else:
+        enc = pa.chunked_array([pc.dictionary_encode(pa.array(c, pa.string())) for c in chunks])
+    for allowed in (CLAIM_STATUSES, CLAIM_TYPES):
+        expected = parsing.parse_enum(plain, allowed)
+        np.testing.assert_array_equal(parsing.parse_enum(enc, allowed), expected)
+        got8 = parsing.parse_enum(enc, allowed, dtype=np.int8)
+        assert got8.dtype == np.int8
+        np.testing.assert_array_equal(got8, expected)
+    if len(chunks) == 1:
+        got = parsing.parse_enum(enc.chunk(0), CLAIM_STATUSES)
+        np.testing.assert_array_equal(got, parsing.parse_enum(plain, CLAIM_STATUSES))
+
+
+def test_dictionary_text_is_trimmed_per_value_then_decoded():
+    d1 = pc.dictionary_encode(pa.array([" a", "b ", None, " a", ""]))
+    d2 = pc.dictionary_encode(pa.array(["c", None]))
+    col = pa.chunked_array([d1, d1.slice(1, 2), d2])
+    got = tables._text_values(col, len(col))
+    plain = pa.chunked_array([c.dictionary_decode() for c in col.chunks])
+    expected = pc.fill_null(pc.utf8_trim_whitespace(plain), "").to_pylist()
+    assert list(got) == expected == ["a", "b", "", "a", "", "b", "", "c", ""]
+    assert str(got.dtype) == "str"
