@@ -122,19 +122,27 @@ def under_cap(amount, cap: float | np.ndarray = CLAIM_CAP_USD, strict: bool = Fa
 
 
 def select_claims(
-    claims: pd.DataFrame, statuses: Sequence[str] | None = VALID_CLAIM_STATUSES
+    claims: pd.DataFrame,
+    statuses: Sequence[str] | None = VALID_CLAIM_STATUSES,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Claims whose ``status`` is in ``statuses`` (None: all), with a marketplace column (absent -> US).
 
     Checks the columns the analytics need and that amounts are present and > 0 (``ValueError`` naming the first
-    bad row's index otherwise).
+    bad row's index otherwise). With ``columns``, only those columns are kept (before the rows are selected, so
+    the selection copies nothing else; ``filed_date`` and ``amount`` always, ``marketplace`` only if asked for).
     """
     check_columns(
         claims, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []), "claims"
     )
-    claims = with_marketplace(claims)
-    if statuses is not None:
-        claims = claims[claims["status"].isin(list(statuses)).to_numpy()]
+    mask = claims["status"].isin(list(statuses)).to_numpy() if statuses is not None else None
+    if columns is not None:
+        keep = {"filed_date", "amount", *columns}
+        claims = claims[[c for c in claims.columns if c in keep]]
+    if columns is None or "marketplace" in columns:
+        claims = with_marketplace(claims)
+    if mask is not None:
+        claims = claims[mask]
     amount = claims["amount"].to_numpy(dtype=float, na_value=np.nan)
     bad = ~(amount > 0)
     if bad.any():

@@ -1,0 +1,60 @@
+"""``select_claims(..., columns=...)``: the narrow selection claim_shares uses equals the wide one, cut to columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seller_insurance.analysis.claims import claim_shares, select_claims
+
+
+def _claims(with_marketplace: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 200
+    df = pd.DataFrame(
+        {
+            "claim_id": [f"C{i}" for i in range(n)],
+            "seller_id": rng.choice(["s1", "s2", "s3"], n),
+            "filed_date": pd.to_datetime("2021-09-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D"),
+            "claim_type": rng.choice(["property_damage", "personal_injury"], n),
+            "amount": np.round(rng.uniform(1, 2000, n), 2),
+            "status": rng.choice(["valid", "pending", "rejected"], n),
+            "category": rng.choice(["toys", "books"], n),
+        },
+        index=pd.RangeIndex(10, 10 + n),
+    )
+    if with_marketplace:
+        df.insert(2, "marketplace", rng.choice(["US", "UK"], n))
+    return df
+
+
+@pytest.mark.parametrize("with_marketplace", [True, False])
+@pytest.mark.parametrize(
+    "columns", [[], ["category"], ["seller_id", "marketplace"], ["status", "claim_type"]]
+)
+@pytest.mark.parametrize("statuses", [("valid",), None])
+def test_narrow_selection_is_the_wide_one_cut_to_its_columns(with_marketplace, columns, statuses):
+    claims = _claims(with_marketplace)
+    wide = select_claims(claims, statuses)
+    narrow = select_claims(claims, statuses, columns=columns)
+    kept = [c for c in wide.columns if c in {"filed_date", "amount", *columns}]
+    pd.testing.assert_frame_equal(narrow[kept], wide[kept])
+    assert set(narrow.columns) == set(kept)
+
+
+@pytest.mark.parametrize("by", [None, "category", "filed_quarter,status", "marketplace,claim_type"])
+def test_claim_shares_unchanged_by_the_narrow_selection(by):
+    claims = _claims(True)
+    got = claim_shares(claims, by=by, n_boot=50)
+    # the reference: every column through the rows first (what select_claims did before narrowing)
+    wide = claims[claims["status"].eq("valid").to_numpy()]
+    ref = claim_shares(wide, by=by, statuses=None, n_boot=50)
+    pd.testing.assert_frame_equal(got, ref)
+
+
+def test_bad_amount_still_reported_with_its_row_label():
+    claims = _claims(True)
+    claims.loc[12, ["amount", "status"]] = [-1.0, "valid"]
+    with pytest.raises(ValueError, match=r"claims row \S*12\S*, column 'amount'"):
+        claim_shares(claims)
