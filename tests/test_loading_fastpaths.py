@@ -43,7 +43,7 @@ def test_parse_enum_of_dictionary_chunks_matches_plain_text(chunks, share):
         got8 = parsing.parse_enum(enc, allowed, dtype=np.int8)
         assert got8.dtype == np.int8
         np.testing.assert_array_equal(got8, expected)
-    if len(chunks) == 1:
+    if enc.num_chunks == 1:
         got = parsing.parse_enum(enc.chunk(0), CLAIM_STATUSES)
         np.testing.assert_array_equal(got, parsing.parse_enum(plain, CLAIM_STATUSES))
 
@@ -57,3 +57,33 @@ def test_dictionary_text_is_trimmed_per_value_then_decoded():
     expected = pc.fill_null(pc.utf8_trim_whitespace(plain), "").to_pylist()
     assert list(got) == expected == ["a", "b", "", "a", "", "b", "", "c", ""]
     assert str(got.dtype) == "str"
+
+
+_EDGE_TEXT = st.text(
+    alphabet=st.sampled_from(list("aZ09 \t\n\r\x0b\x0c\x1c\u00a0\u2003\u3000\u0085éß-")), max_size=6
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.one_of(st.none(), _EDGE_TEXT), max_size=12), st.integers(0, 3))
+def test_text_values_skip_the_trim_only_when_it_changes_nothing(values, cut):
+    """Plain text: the trimmed copy is skipped when no value starts or ends with whitespace (any Unicode kind);
+    the result always equals trimming every value, for whole and sliced chunks."""
+    arr = pa.array(values, pa.string())
+    for col in (
+        pa.chunked_array([arr, arr.slice(min(cut, len(arr)))], type=pa.string()),
+        arr.slice(cut // 2),
+    ):
+        got = tables._text_values(col, len(col))
+        expected = pc.fill_null(pc.utf8_trim_whitespace(col), "").to_pylist()
+        assert list(got) == expected
+        if not tables._may_need_trim(col):
+            assert pc.fill_null(col, "").to_pylist() == expected
+
+
+def test_ids_without_edge_whitespace_are_not_trimmed():
+    ids = pa.array(["C1", "S22", "", None, "x y"], pa.string())
+    assert not tables._may_need_trim(ids)
+    assert tables._may_need_trim(pa.array(["C1", "S22 "]))
+    assert tables._may_need_trim(pa.array(["\u00a0C1"]))
+    assert tables._may_need_trim(pa.array(["Café"]))  # a non-ASCII last byte: checked by the real trim
