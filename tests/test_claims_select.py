@@ -58,3 +58,26 @@ def test_bad_amount_still_reported_with_its_row_label():
     claims.loc[12, ["amount", "status"]] = [-1.0, "valid"]
     with pytest.raises(ValueError, match=r"claims row \S*12\S*, column 'amount'"):
         claim_shares(claims)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [["--by", "filed_quarter"], ["--by", "category,status"], ["--by", "claim_type", "--all-statuses"], []],
+)
+def test_cli_output_unchanged_by_building_only_the_columns_it_uses(tmp_path, monkeypatch, extra):
+    """``claims`` asks the loader for the columns the shares use; the tables written equal those of a run given
+    the whole frame (rejects file included)."""
+    from seller_insurance.cli import main
+    from seller_insurance.data import loading
+
+    claims = _claims(True).reset_index(drop=True)
+    claims.loc[3, "amount"] = -2.0  # one reject
+    path = tmp_path / "claims.csv"
+    claims.to_csv(path, index=False)
+    narrow, wide = tmp_path / "narrow.csv", tmp_path / "wide.csv"
+    assert main(["claims", str(path), "--out", str(narrow), *extra]) == 0
+    load = loading.load_claims
+    monkeypatch.setattr(loading, "load_claims", lambda p, columns=None, **kw: load(p, **kw))
+    assert main(["claims", str(path), "--out", str(wide), *extra]) == 0
+    assert narrow.read_text() == wide.read_text()
+    assert (tmp_path / "narrow.rejects.csv").read_text() == (tmp_path / "wide.rejects.csv").read_text()

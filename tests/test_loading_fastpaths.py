@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
@@ -87,3 +88,37 @@ def test_ids_without_edge_whitespace_are_not_trimmed():
     assert tables._may_need_trim(pa.array(["C1", "S22 "]))
     assert tables._may_need_trim(pa.array(["\u00a0C1"]))
     assert tables._may_need_trim(pa.array(["Café"]))  # a non-ASCII last byte: checked by the real trim
+
+
+def test_load_claims_columns_builds_a_cut_of_the_same_frame(tmp_path):
+    """``columns=``: the frame is the full one cut to the names asked (unknown names ignored); the rows accepted,
+    the rejects and the counts are the same (every column is still checked and compared for duplicates)."""
+    from seller_insurance.data.loading import load_claims
+
+    text = (
+        "claim_id,seller_id,marketplace,filed_date,claim_type,amount,status,category\n"
+        "C1,s1,US,2021-09-15,property_damage,950,valid,toys\n"
+        "C2,s1,XX,2021-09-15,property_damage,950,valid,toys\n"
+        "C3,s2,UK,2021-10-01,personal_injury,20,pending, books \n"
+        "C3,s2,UK,2021-10-01,personal_injury,20,pending,garden\n"
+        "C4,s2,US,2021-10-02,property_damage,5,valid,toys\n"
+        "C4,s2,US,2021-10-02,property_damage,5.00,valid,toys\n"
+        "C5,s3,US,2021-10-03,fire,5,valid,toys\n"
+    )
+    p = tmp_path / "claims.csv"
+    p.write_text(text, encoding="utf-8")
+    full = load_claims(p)
+    for asked in (["amount", "filed_date", "status"], ["category", "nope"], [], ["marketplace", "claim_id"]):
+        cut = load_claims(p, columns=asked)
+        kept = [c for c in full.frame.columns if c in asked]
+        assert list(cut.frame.columns) == kept
+        if kept:
+            pd.testing.assert_frame_equal(cut.frame, full.frame[kept])
+        assert cut.frame.shape == (len(full.frame), len(kept))
+        pd.testing.assert_frame_equal(cut.rejects, full.rejects)
+        assert (cut.rows_read, cut.rows_accepted, cut.counts) == (
+            full.rows_read,
+            full.rows_accepted,
+            full.counts,
+        )
+    assert full.rows_accepted == 2 and len(full.frame) == 2

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 from seller_insurance.cli.options import add_scheduler_argument, calendar_option
@@ -161,6 +162,19 @@ def _load(load, path: str, rejects_beside: Path, what: str):
     return loading.ensure_usable(result)
 
 
+def _claim_columns(args: argparse.Namespace, by: list[str], calendar) -> list[str] | None:
+    """The claims columns the shares need (None: all, for the payer split of ``--sales``).
+
+    Amount, filing date, status and seller id (the columns ``claim_shares`` checks for), the ``--by`` names
+    (a name the file lacks stays an error of ``--by``), and the site with ``--sellers`` or ``--calendar`` (the join
+    key, each site's cap). The loader still checks and deduplicates every column; it only builds fewer.
+    """
+    if args.sales:
+        return None
+    joins = ["marketplace"] if args.sellers or calendar is not None else []
+    return ["seller_id", "filed_date", "amount", "status", *joins, *by]
+
+
 def _calendar(args: argparse.Namespace):
     """The policy calendar of ``--calendar [FILE]`` (None without it); refuses the flags the calendar replaces."""
     calendar = calendar_option(
@@ -207,7 +221,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.scheduler:
         return _run_dask(args, out, by, statuses, claims_start)
 
-    loaded = _load(loading.load_claims, args.claims, out, "claims")
+    loaded = _load(
+        partial(loading.load_claims, columns=_claim_columns(args, by, calendar)), args.claims, out, "claims"
+    )
     sellers = (
         _load(loading.load_sellers, args.sellers, side_path(out, "sellers"), "sellers").frame
         if args.sellers
