@@ -81,3 +81,37 @@ def test_cli_output_unchanged_by_building_only_the_columns_it_uses(tmp_path, mon
     assert main(["claims", str(path), "--out", str(wide), *extra]) == 0
     assert narrow.read_text() == wide.read_text()
     assert (tmp_path / "narrow.rejects.csv").read_text() == (tmp_path / "wide.rejects.csv").read_text()
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["valid", "pending", None, "rejected", "Valid", "valid "],
+        [],
+    ],
+)
+@pytest.mark.parametrize("dtype", ["str", object, "category"])
+@pytest.mark.parametrize("statuses", [("valid",), ("valid", "pending"), ()])
+def test_status_mask_is_isin(values, dtype, statuses):
+    from seller_insurance.analysis.claims import groups
+
+    s = pd.Series(values, dtype=dtype)
+    np.testing.assert_array_equal(groups._status_mask(s, statuses), s.isin(list(statuses)).to_numpy())
+
+
+@pytest.mark.parametrize("unit", ["s", "ns", "D"])
+def test_month_index_table_matches_numpy(unit):
+    from seller_insurance.analysis.claims import groups
+
+    rng = np.random.default_rng(2)
+    days = rng.integers(-800, 25_000, 5000)
+    dt = (days.astype("datetime64[D]") + rng.integers(0, 86_400, 5000).astype("timedelta64[s]")).astype(
+        f"datetime64[{unit}]"
+    )
+    expected = dt.astype("datetime64[M]").astype(np.int64)
+    np.testing.assert_array_equal(groups._month_index(dt), expected)
+    np.testing.assert_array_equal(groups._month_index(dt[:1]), expected[:1])
+    sparse = np.array(["1900-01-31", "2199-12-01"], dtype="datetime64[D]").astype(f"datetime64[{unit}]")
+    np.testing.assert_array_equal(
+        groups._month_index(sparse), sparse.astype("datetime64[M]").astype(np.int64)
+    )
