@@ -150,7 +150,8 @@ def _key_hashes(cols: dict, key_fields: list[str]) -> np.ndarray:
         con.execute("SET preserve_insertion_order = true")
         con.register("keys", keys)
         args = ", ".join(f"k{i}" for i in range(len(key_fields)))
-        return np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
+        h = np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
+        return h if h.flags.writeable else h.copy()
     finally:
         con.close()
 
@@ -168,10 +169,13 @@ def _duplicate_candidates(cols: dict, key_fields: list[str], ok: np.ndarray) -> 
         return np.flatnonzero(ok)
     h = _key_hashes(cols, key_fields)
     all_ok = bool(ok.all())
-    s = np.sort(h if all_ok else h[ok])
+    s = h if all_ok else h[ok]
+    s.sort()  # in place: no second 80 MB array for 10M rows (the hashes are recomputed if a key repeats)
     repeated = s[1:][s[1:] == s[:-1]]
     if not len(repeated):
         return np.zeros(0, dtype=np.int64)
+    if all_ok:
+        h = _key_hashes(cols, key_fields)
     hit = np.isin(h, np.unique(repeated))
     if not all_ok:
         hit &= ok
