@@ -122,3 +122,22 @@ def test_load_claims_columns_builds_a_cut_of_the_same_frame(tmp_path):
             full.counts,
         )
     assert full.rows_accepted == 2 and len(full.frame) == 2
+
+
+def test_deferred_text_converts_only_what_is_taken():
+    """A user's text column is held as read: converting the rows taken equals taking the converted rows, for plain
+    and dictionary chunks; batches of different Arrow types are converted before they are joined."""
+    plain = pa.array([" a", None, "b ", "", "\u00a0c", "d"], pa.string())
+    dictionary = pc.dictionary_encode(plain)
+    idx = np.array([5, 0, 2, 2, 1], dtype=np.int64)
+    for col in (plain, dictionary, pa.chunked_array([plain.slice(0, 3), plain.slice(3)])):
+        deferred = tables._DeferredText(col)
+        full = tables._text_values(pa.chunked_array([col]) if isinstance(col, pa.Array) else col, len(col))
+        assert len(deferred) == len(col)
+        assert list(deferred.take(idx).values()) == list(full.take(idx))
+        assert list(tables._materialised(deferred)) == list(full)
+    same = tables._concat([tables._DeferredText(plain), tables._DeferredText(plain.slice(2))])
+    assert isinstance(same, tables._DeferredText) and len(same) == 10
+    mixed = tables._concat([tables._DeferredText(plain), tables._DeferredText(dictionary)])
+    expected = tables._text_values(pa.chunked_array([plain]), 6)
+    assert list(mixed) == list(expected) * 2
