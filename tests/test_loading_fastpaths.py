@@ -141,3 +141,16 @@ def test_deferred_text_converts_only_what_is_taken():
     mixed = tables._concat([tables._DeferredText(plain), tables._DeferredText(dictionary)])
     expected = tables._text_values(pa.chunked_array([plain]), 6)
     assert list(mixed) == list(expected) * 2
+
+
+def test_ids_stay_arrow_until_the_frame_asks():
+    """Claim and seller ids are trimmed as read and kept as Arrow: empty checks, hashing and taking rows work on
+    them; the pandas array is made only for the frame, equal to the direct conversion."""
+    raw = pa.chunked_array([pa.array([" C1", None, "C2", "  "]), pa.array(["C3\t"])])
+    ids = tables._DeferredText(tables._trimmed_text(raw), trimmed=True)
+    np.testing.assert_array_equal(ids.empty(), [False, True, False, True, False])
+    assert list(ids.values()) == list(tables._text_values(raw, 5)) == ["C1", "", "C2", "", "C3"]
+    assert list(ids.take(np.array([4, 0])).values()) == ["C3", "C1"]
+    assert tables._arrow(ids) is ids.col
+    codes = tables._key_codes({"claim_id": ids}, ["claim_id"], 5)
+    assert codes[1] == codes[3] and len(set(codes.tolist())) == 4

@@ -48,13 +48,18 @@ def _text_values(col, n: int) -> pd.api.extensions.ExtensionArray:
     """Trimmed text per row ('' for null) as a pandas ``str`` array, computed in pyarrow (no per-row Python)."""
     if col is None:
         return pd.array(np.full(n, "", dtype=object), dtype="str")
+    return _trimmed_text(col).to_pandas().array
+
+
+def _trimmed_text(col) -> pa.ChunkedArray | pa.Array:
+    """Trimmed text per row, '' for null, as Arrow text (what :func:`_text_values` converts to pandas)."""
     if isinstance(col, pa.ChunkedArray) and pa.types.is_dictionary(col.type):
-        return pc.fill_null(_trimmed_decode(col), "").to_pandas().array
+        return pc.fill_null(_trimmed_decode(col), "")
     if not pa.types.is_string(col.type):
         col = pc.cast(col, pa.string())
     if _may_need_trim(col):
         col = pc.utf8_trim_whitespace(col)
-    return (pc.fill_null(col, "") if col.null_count else col).to_pandas().array
+    return pc.fill_null(col, "") if col.null_count else col
 
 
 def _may_need_trim(col: pa.ChunkedArray | pa.Array) -> bool:
@@ -119,17 +124,31 @@ class _DeferredText:
     and filling nulls act value by value, so converting the rows taken equals taking the converted rows.
     """
 
-    def __init__(self, col: pa.ChunkedArray):
+    def __init__(self, col: pa.ChunkedArray | pa.Array, trimmed: bool = False):
         self.col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+        self.trimmed = (
+            trimmed  # already :func:`_trimmed_text` (the claim and seller ids, checked as they are read)
+        )
 
     def __len__(self) -> int:
         return len(self.col)
 
     def take(self, idx: np.ndarray) -> _DeferredText:
-        return _DeferredText(self.col.take(pa.array(np.asarray(idx, dtype=np.int64))))
+        return _DeferredText(self.col.take(pa.array(np.asarray(idx, dtype=np.int64))), self.trimmed)
 
     def values(self) -> pd.api.extensions.ExtensionArray:
+        if self.trimmed:
+            return self.col.to_pandas().array
         return _text_values(self.col, len(self.col))
+
+    def empty(self) -> np.ndarray:
+        """Per row: the text is empty (meant for trimmed columns, whose nulls are '')."""
+        return np.asarray(pc.equal(self.col, "").to_numpy(), dtype=bool)
+
+
+def _arrow(v) -> pa.ChunkedArray | pa.Array:
+    """A parsed column as Arrow (no copy): a deferred text's own column, else ``pa.array`` of the array."""
+    return v.col if isinstance(v, _DeferredText) else pa.array(v)
 
 
 def _materialised(v):
@@ -141,10 +160,12 @@ def _concat(values: list) -> pd.api.extensions.ExtensionArray | np.ndarray | _De
     """Per-batch arrays (numpy or pandas) as one array; a single batch as it is."""
     if len(values) == 1:
         return values[0]
-    if all(isinstance(v, _DeferredText) for v in values) and len({v.col.type for v in values}) == 1:
-        return _DeferredText(
-            pa.chunked_array([ch for v in values for ch in v.col.chunks], type=values[0].col.type)
-        )
+    if (
+        all(isinstance(v, _DeferredText) for v in values)
+        and len({(v.col.type, v.trimmed) for v in values}) == 1
+    ):
+        chunks = [ch for v in values for ch in v.col.chunks]
+        return _DeferredText(pa.chunked_array(chunks, type=values[0].col.type), values[0].trimmed)
     values = [_materialised(v) for v in values]
     if all(isinstance(v, np.ndarray) for v in values):
         return np.concatenate(values)
@@ -155,7 +176,7 @@ def _key_codes(cols: dict, key_fields: list[str], n: int) -> np.ndarray:
     """One int64 code per row for the key columns (equal keys, equal codes), hashed by pyarrow."""
     out = np.zeros(n, dtype=np.int64)
     for c in key_fields:
-        enc = pc.dictionary_encode(pa.chunked_array(pa.array(cols[c])) if n else pa.array([], pa.string()))
+        enc = pc.dictionary_encode(pa.chunked_array(_arrow(cols[c])) if n else pa.array([], pa.string()))
         chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
         size = max((len(ch.dictionary) for ch in chunks), default=0)
         codes = [np.asarray(ch.indices.to_numpy(zero_copy_only=False), dtype=np.int64) for ch in chunks]
@@ -176,7 +197,7 @@ def _key_hashes(cols: dict, key_fields: list[str]) -> np.ndarray:
     """
     import duckdb
 
-    keys = pa.table({f"k{i}": pa.array(cols[c]) for i, c in enumerate(key_fields)})
+    keys = pa.table({f"k{i}": _arrow(cols[c]) for i, c in enumerate(key_fields)})
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
@@ -317,7 +338,7 @@ def _generic_load(
 
 def _names(names: tuple[str, ...], codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """``names[code]`` per row as a pandas ``str`` array (gathered in pyarrow)."""
-    taken = pa.array(list(names), pa.string()).take(pa.array(np.asarray(codes)))
+    taken = pa.array(list(names), pa.large_string()).take(pa.array(np.asarray(codes)))
     return taken.to_pandas().array
 
 
@@ -376,8 +397,8 @@ def load_claims(
 
     def per_batch(table, found, n):
         c = {f: column_or_none(table, found.get(f), []) for f in wanted}
-        claim_id = _text_values(c["claim_id"], n)
-        seller = _text_values(c["seller_id"], n)
+        claim_id = _DeferredText(_trimmed_text(c["claim_id"]), trimmed=True)  # to pandas only for the frame
+        seller = _DeferredText(_trimmed_text(c["seller_id"]), trimmed=True)
         mp, bad_mp = _marketplace_codes(c["marketplace"], n)
         day = parsing.parse_days(c["filed_date"])
         amount, ok_amount = parsing.parse_money(c["amount"])
@@ -389,8 +410,8 @@ def load_claims(
             bad_cur = (cur != "USD") & (cur != "usd") & (cur != "")
         checks = [
             (empty_rows(table), "empty_row", "every field is empty"),
-            (claim_id == "", "missing_claim_id", "claim_id is empty"),
-            (seller == "", "missing_seller_id", "seller_id is empty"),
+            (claim_id.empty(), "missing_claim_id", "claim_id is empty"),
+            (seller.empty(), "missing_seller_id", "seller_id is empty"),
             (bad_mp, "bad_marketplace", "marketplace is empty or not a known site"),
             (day == NO_MONTH, "bad_date", "filed_date is empty or not a recognised date"),
             (~ok_amount, "bad_amount", "amount is empty or not a number"),
@@ -412,8 +433,8 @@ def load_claims(
 
     asked = None if columns is None else set(columns)
     contract = {
-        "claim_id": lambda cols: _str_array(cols["claim_id"]),
-        "seller_id": lambda cols: _str_array(cols["seller_id"]),
+        "claim_id": lambda cols: _str_array(_materialised(cols["claim_id"])),
+        "seller_id": lambda cols: _str_array(_materialised(cols["seller_id"])),
         "marketplace": lambda cols: _names(MARKETPLACE_NAMES, cols["marketplace"]),
         "filed_date": lambda cols: _days_to_seconds(cols.pop("filed_date")),
         "claim_type": lambda cols: _names(CLAIM_TYPES, cols["claim_type"]),
