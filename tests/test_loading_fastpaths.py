@@ -154,3 +154,36 @@ def test_ids_stay_arrow_until_the_frame_asks():
     assert tables._arrow(ids) is ids.col
     codes = tables._key_codes({"claim_id": ids}, ["claim_id"], 5)
     assert codes[1] == codes[3] and len(set(codes.tolist())) == 4
+
+
+def test_users_low_cardinality_text_is_read_as_dictionary_with_the_same_result(tmp_path, monkeypatch):
+    """Parquet: a user's column with small per-row-group dictionaries is read as a dictionary, an id-like one
+    (dictionary overflowing into plain pages) and a number are not; the frame and rejects equal a plain read."""
+    import pyarrow.parquet as pq
+
+    from seller_insurance.data.loading import load_claims
+
+    n = 3000
+    rng = np.random.default_rng(1)
+    table = pa.table(
+        {
+            "claim_id": [f"C{i}" for i in range(n)],
+            "seller_id": [f"S{i % 97}" for i in range(n)],
+            "filed_date": pa.array(rng.integers(18_000, 19_000, n), pa.int32()).cast(pa.date32()),
+            "claim_type": ["property_damage"] * n,
+            "amount": np.where(np.arange(n) % 50 == 0, -1.0, 10.0),
+            "status": ["valid"] * n,
+            "category": rng.choice([" toys", "books ", "garden"], n).tolist(),
+            "note": [f"free text {i} {i * 7919 % 1013}" for i in range(n)],
+            "score": rng.integers(0, 5, n),
+        }
+    )
+    path = tmp_path / "claims.parquet"
+    pq.write_table(table, path, row_group_size=1000, dictionary_pagesize_limit=4096)
+    assert tables._dictionary_pages_only([path], ["category", "note", "score"]) == ["category"]
+    fast = load_claims(path)
+    monkeypatch.setattr(tables, "_dictionary_pages_only", lambda files, columns: [])
+    plain = load_claims(path)
+    pd.testing.assert_frame_equal(fast.frame, plain.frame)
+    pd.testing.assert_frame_equal(fast.rejects, plain.rejects)
+    assert set(fast.frame["category"]) == {"toys", "books", "garden"} and len(fast.rejects) == n // 50

@@ -271,6 +271,43 @@ def _reject_duplicates(src, metas, rejects, d: pd.DataFrame, key_fields, value_c
     return late_pos
 
 
+def _dictionary_pages_only(files, columns: list[str]) -> list[str]:
+    """The text ``columns`` whose every Parquet column chunk is dictionary-encoded (read them as dictionaries).
+
+    A user's column such as a category is written with a small dictionary per row group: read as a dictionary it
+    costs one decoding of the indices (10M rows: 0.04 s, 40 MB) against a string per row read plain (0.18 s, 140
+    MB). An id-like column overflows its dictionary into plain pages, and reading that as a dictionary would hash
+    every value (2.8 s for 10M claim ids), so a column is chosen only if its chunks average under 4 bytes a row
+    uncompressed, dictionary page included: a plain-encoded text value alone takes 4 bytes of length.
+    """
+    import pyarrow.parquet as pq
+
+    chosen = []
+    try:
+        metas = [pq.read_metadata(f) for f in files]
+    except (OSError, pa.ArrowException):
+        return []
+    for name in columns:
+        ok = True
+        for meta in metas:
+            field = meta.schema.to_arrow_schema().field(name) if name in meta.schema.names else None
+            if field is None or not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+                ok = False
+                break
+            i = meta.schema.names.index(name)
+            for g in range(meta.num_row_groups):
+                rg = meta.row_group(g)
+                chunk = rg.column(i)
+                if not chunk.has_dictionary_page or chunk.total_uncompressed_size >= 4 * max(rg.num_rows, 1):
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok:
+            chosen.append(name)
+    return chosen
+
+
 def _generic_load(
     path, column_map, wanted, required, what, per_batch_fn, key_fields, finish, keep_extra: bool = False
 ) -> LoadResult:
@@ -291,6 +328,8 @@ def _generic_load(
         src.id_columns = [found[c] for c in ("claim_id", "seller_id") if c in found]
         extra = [c for c in dict.fromkeys(src.columns) if c not in found.values()] if keep_extra else []
         src.read_columns = list(found.values()) + extra
+        if src.fmt == "parquet" and extra:
+            src.dictionary_columns = list(src.dictionary_columns) + _dictionary_pages_only(src.files, extra)
         rejects = Rejects(
             list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in src.read_columns]
         )
