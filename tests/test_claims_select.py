@@ -115,3 +115,19 @@ def test_month_index_table_matches_numpy(unit):
     np.testing.assert_array_equal(
         groups._month_index(sparse), sparse.astype("datetime64[M]").astype(np.int64)
     )
+
+
+def test_claims_command_turns_numpy_huge_pages_off_unless_the_user_chose(monkeypatch):
+    from seller_insurance.cli.claims import numpy_small_pages
+
+    setter = np._core.multiarray._set_madvise_hugepage
+    before = setter(True)
+    try:
+        monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")
+        numpy_small_pages()
+        assert setter(True) is True  # the user's choice stands
+        monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+        numpy_small_pages()
+        assert setter(True) is False
+    finally:
+        setter(before)
