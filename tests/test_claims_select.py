@@ -131,3 +131,14 @@ def test_claims_command_turns_numpy_huge_pages_off_unless_the_user_chose(monkeyp
         assert setter(True) is False
     finally:
         setter(before)
+
+
+@pytest.mark.parametrize("by", ["marketplace", "marketplace,category", "status"])
+def test_claims_without_a_site_column_still_group_by_the_default_site(by):
+    """A claims frame with no marketplace column is on the default site (US), also when grouping by it."""
+    claims = _claims(False)
+    got = claim_shares(claims, by=by, n_boot=50)
+    ref = claim_shares(claims.assign(marketplace="US"), by=by, n_boot=50)
+    pd.testing.assert_frame_equal(got, ref, check_dtype=False)
+    if "marketplace" in by:
+        assert set(got["marketplace"]) == {"US"}

@@ -122,7 +122,7 @@ def claim_shares(
         )
     by_cols = normalise_by(by)
     joins = sellers is not None or comparison is not None or calendar is not None
-    needed = [b for b in by_cols if b in claims.columns] + (KEY if joins else [])
+    needed = [*by_cols, *(KEY if joins else [])]  # names the claims lack are skipped (marketplace: US)
     chosen = select_claims(claims, statuses, columns=needed)
     keys = key_frame(chosen, by_cols, sellers=sellers, comparison=comparison)
     codes, groups = group_codes(keys)
