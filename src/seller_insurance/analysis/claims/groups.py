@@ -121,20 +121,43 @@ def under_cap(amount, cap: float | np.ndarray = CLAIM_CAP_USD, strict: bool = Fa
     return a < cap if strict else a <= cap
 
 
+def _status_mask(status: pd.Series, statuses: Sequence[str]) -> np.ndarray:
+    """Rows whose status is one of ``statuses``, as ``isin`` says.
+
+    Text columns compare with each status instead: for pandas' Arrow-backed ``str`` a byte comparison, twice as
+    fast as the hash lookup of ``isin`` (10M claims: 0.06 s against 0.13 s).
+    """
+    wanted = list(statuses)
+    if status.dtype == "str" and 0 < len(wanted) <= 4 and all(isinstance(w, str) for w in wanted):
+        mask = (status == wanted[0]).to_numpy(dtype=bool, na_value=False)
+        for w in wanted[1:]:
+            mask = mask | (status == w).to_numpy(dtype=bool, na_value=False)
+        return mask
+    return status.isin(wanted).to_numpy()
+
+
 def select_claims(
-    claims: pd.DataFrame, statuses: Sequence[str] | None = VALID_CLAIM_STATUSES
+    claims: pd.DataFrame,
+    statuses: Sequence[str] | None = VALID_CLAIM_STATUSES,
+    columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Claims whose ``status`` is in ``statuses`` (None: all), with a marketplace column (absent -> US).
 
     Checks the columns the analytics need and that amounts are present and > 0 (``ValueError`` naming the first
-    bad row's index otherwise).
+    bad row's index otherwise). With ``columns``, only those columns are kept (before the rows are selected, so
+    the selection copies nothing else; ``filed_date`` and ``amount`` always, ``marketplace`` only if asked for).
     """
     check_columns(
         claims, ["seller_id", "filed_date", "amount"] + (["status"] if statuses is not None else []), "claims"
     )
-    claims = with_marketplace(claims)
-    if statuses is not None:
-        claims = claims[claims["status"].isin(list(statuses)).to_numpy()]
+    mask = _status_mask(claims["status"], statuses) if statuses is not None else None
+    if columns is not None:
+        keep = {"filed_date", "amount", *columns}
+        claims = claims[[c for c in claims.columns if c in keep]]
+    if columns is None or "marketplace" in columns:
+        claims = with_marketplace(claims)
+    if mask is not None:
+        claims = claims[mask]
     amount = claims["amount"].to_numpy(dtype=float, na_value=np.nan)
     bad = ~(amount > 0)
     if bad.any():
@@ -149,12 +172,31 @@ def select_claims(
     return claims
 
 
+def _month_index(dt: np.ndarray) -> np.ndarray:
+    """Months since 1970-01 of datetime64 values (no NaT), through a day -> month table.
+
+    numpy's datetime64 -> ``[M]`` conversion does the calendar arithmetic per value (0.11 s for 3.3M claims); days
+    are a division, and the filing days span a few thousand values, each converted once.
+    """
+    days = dt.astype("datetime64[D]").astype(np.int64)
+    if not len(days):
+        return days
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 4 * len(days) + 100_000:  # a sparse span: the table would outgrow the data
+        return dt.astype("datetime64[M]").astype(np.int64)
+    table = (
+        np.arange(lo, hi + 1, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    )
+    days -= lo
+    return table[days]
+
+
 def filing_periods(filed_date: pd.Series, wanted: Sequence[str]) -> dict[str, pd.Categorical]:
     """Derived filing periods as Categoricals covering every period from the first to the last filing.
 
     filed_month: first day of the calendar month (datetime64); filed_quarter: ``"2021Q3"``; filed_year: int.
     """
-    months = pd.to_datetime(filed_date).to_numpy().astype("datetime64[M]").astype(np.int64)
+    months = _month_index(pd.to_datetime(filed_date).to_numpy())
     lo, hi = int(months.min()), int(months.max())
     out: dict[str, pd.Categorical] = {}
     for name in wanted:

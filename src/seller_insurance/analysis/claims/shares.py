@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from seller_insurance.analysis.claims.groups import (
+    KEY,
     group_codes,
     key_frame,
     normalise_by,
@@ -120,7 +121,9 @@ def claim_shares(
             "pass either cap or calendar: with a calendar each site's cap comes from the calendar"
         )
     by_cols = normalise_by(by)
-    chosen = select_claims(claims, statuses)
+    joins = sellers is not None or comparison is not None or calendar is not None
+    needed = [*by_cols, *(KEY if joins else [])]  # names the claims lack are skipped (marketplace: US)
+    chosen = select_claims(claims, statuses, columns=needed)
     keys = key_frame(chosen, by_cols, sellers=sellers, comparison=comparison)
     codes, groups = group_codes(keys)
     n_groups = len(groups)
