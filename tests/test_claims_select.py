@@ -117,8 +117,8 @@ def test_month_index_table_matches_numpy(unit):
     )
 
 
-def test_claims_command_turns_numpy_huge_pages_off_unless_the_user_chose(monkeypatch):
-    from seller_insurance.cli.claims import numpy_small_pages
+def test_commands_turn_numpy_huge_pages_off_unless_the_user_chose(monkeypatch):
+    from seller_insurance.cli import numpy_small_pages
 
     setter = np._core.multiarray._set_madvise_hugepage
     before = setter(True)

@@ -1,6 +1,6 @@
 """The duplicate-key check of the claims and sellers loaders, narrowed by a 64-bit hash of the key (large tables).
 
-From ``tables.HASHED_KEYS_FROM`` rows the loader finds the rows whose key may repeat by sorting DuckDB hashes and
+From ``stream.HASHED_KEYS_FROM`` rows the loader finds the rows whose key may repeat by sorting DuckDB hashes and
 compares only those rows' keys exactly. These tests force that path on small data with planted duplicates (exact
 copies, conflicting rows, repeats among rejected rows, ids differing only by spaces) and check it against:
 
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seller_insurance.data.loading import load_claims, load_sellers, tables
+from seller_insurance.data.loading import load_claims, load_sellers, stream
 
 HEADER = ["claim_id", "seller_id", "filed_date", "claim_type", "amount", "status", "category"]
 ROWS = [
@@ -57,9 +57,9 @@ def _reasons(result) -> list[tuple[int, str]]:
 
 def _load_both(monkeypatch, loader, path):
     """(exact path, hashed path) results of ``loader(path)``."""
-    monkeypatch.setattr(tables, "HASHED_KEYS_FROM", 1 << 62)
+    monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 1 << 62)
     exact = loader(path)
-    monkeypatch.setattr(tables, "HASHED_KEYS_FROM", 0)
+    monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 0)
     hashed = loader(path)
     return exact, hashed
 
@@ -101,20 +101,18 @@ def test_hash_collisions_are_settled_by_the_exact_keys(tmp_path, monkeypatch):
     p = tmp_path / "claims.csv"
     p.write_text(_csv(ROWS), encoding="utf-8")
     exact, _ = _load_both(monkeypatch, load_claims, p)
-    monkeypatch.setattr(
-        tables, "_key_hashes", lambda cols, key_fields: np.zeros(len(cols[key_fields[0]]), np.uint64)
-    )
+    monkeypatch.setattr(stream, "key_hashes", lambda columns: np.zeros(len(columns[0]), np.uint64))
     _same(exact, load_claims(p))
 
 
 def test_no_repeated_key_means_no_candidate(monkeypatch):
-    monkeypatch.setattr(tables, "HASHED_KEYS_FROM", 0)
+    monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 0)
     ids = pd.array([f"C{i}" for i in range(1000)], dtype="str")
     ok = np.ones(1000, dtype=bool)
-    assert len(tables._duplicate_candidates({"claim_id": ids}, ["claim_id"], ok)) == 0
+    assert len(stream.repeated_key_rows([pa.array(ids)], ok)) == 0
     ids = pd.array([f"C{i % 700}" for i in range(1000)], dtype="str")
     ok[::2] = False
-    got = tables._duplicate_candidates({"claim_id": ids}, ["claim_id"], ok)
+    got = stream.repeated_key_rows([pa.array(ids)], ok)
     key = np.arange(1000) % 700
     ok_keys = pd.Series(key[ok])
     expected = np.flatnonzero(ok)[ok_keys.duplicated(keep=False).to_numpy()]

@@ -192,32 +192,10 @@ def _calendar(args: argparse.Namespace):
     return calendar
 
 
-def numpy_small_pages() -> None:
-    """Stop numpy asking the kernel for transparent huge pages for its large arrays (unless the user chose).
-
-    numpy ``madvise``s every array of 4 MB or more for huge pages. On the project's machine kind (a 2-core virtual
-    machine, THP in ``madvise`` mode) each 2 MB page fault cost about 5 ms of kernel time: 10M claims spent 2.1 s
-    in the kernel against 0.9 s with 4 KB pages (parsing the dates, 80 MB: 0.21 s against 0.035 s; whole command
-    4.5 s against 3.5 s). The same finding made the loader choose jemalloc's small pages for Arrow
-    (``sources.choose_memory_pool``). ``NUMPY_MADVISE_HUGEPAGE`` set in the environment is left as it is.
-    """
-    if os.environ.get("NUMPY_MADVISE_HUGEPAGE") is not None:
-        return
-    import numpy as np
-
-    for owner in ("_core", "core"):
-        setter = getattr(getattr(np, owner, None), "multiarray", None)
-        setter = getattr(setter, "_set_madvise_hugepage", None)
-        if setter is not None:
-            setter(False)
-            return
-
-
 def _run(args: argparse.Namespace) -> int:
     from seller_insurance.analysis import claims as cl
     from seller_insurance.data import loading
 
-    numpy_small_pages()
     calendar = _calendar(args)
     if calendar is None:
         args.cap = CLAIM_CAP_USD if args.cap is None else args.cap

@@ -40,11 +40,11 @@ from seller_insurance.data.loading.stream import (
     month_datetimes,
     null_or_empty,
     reject_rows_at,
+    repeated_key_rows,
     round_cents,
     run_load,
     strictly_increasing,
     to_categorical,
-    union_categoricals,
 )
 from seller_insurance.data.loading.tables import load_claims, load_sellers
 from seller_insurance.errors import InputError
@@ -463,16 +463,28 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     amount = concat_parts([p["amount"] for p in parts]) if parts else np.zeros(0)
     units = concat_parts([p["counts"]["units"] for p in parts]) if "units" in use and parts else None
     cur = concat_parts([p["cur"] for p in parts]) if "currency" in use and parts else None
-    oid, repeated = None, None
+    oid, repeated = None, False
     if "order_id" in use and parts:
-        oid = np.asarray(to_categorical(join_chunks(order_ids), split=False).codes, dtype=np.int64)
-        repeated = np.bincount(oid[ok] + 1) > 1  # per order_id (+1: a blank id is a value too), among usable rows
+        # An exact copy shares its order_id. Order reports give each order once: find the rows whose id may repeat
+        # from 64-bit hashes (``repeated_key_rows``), and encode exactly only those (trimmed, blank = one value).
+        col = join_chunks(order_ids)
+        maybe = repeated_key_rows([col], ok)
+        exact = (
+            np.asarray(to_categorical(col.take(pa.array(maybe)), split=False).codes, dtype=np.int64)
+            if len(maybe) > 1
+            else np.zeros(len(maybe), np.int64)
+        )
+        oid = np.full(n, -2, dtype=np.int64)  # -2: an id that does not repeat (each a distinct order)
+        oid[maybe] = exact
+        repeated_id = np.bincount(exact + 1) > 1 if len(exact) else np.zeros(0, dtype=bool)
+        repeated = bool(repeated_id.any())
+        if repeated:  # (+1: blank ids, code -1, are one value too)
+            oid[maybe[~repeated_id[exact + 1]]] = -2
     order_ids = parts = None
     pos = np.flatnonzero(ok)  # read positions of the usable rows
     late_pos, late_codes, late_reasons = [], [], []
-    if repeated is not None and repeated.any():
-        # an exact copy shares its order_id: only rows of a repeated id are compared (order reports: none)
-        cand = pos[repeated[oid[pos] + 1]]
+    if repeated:
+        cand = pos[oid[pos] > -2]  # only rows of a repeated id can be copies
         sub = pd.DataFrame(
             {"pos": cand, "seller": codes[cand], "mp": mp[cand], "day": day[cand], "amount": amount[cand]}
         )
@@ -498,10 +510,13 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     cells = _month_cells(codes[pos], mp[pos], day[pos])
     group, n_groups = cells.group, len(cells.cell)
     total = round_cents(np.bincount(group, weights=amount[pos], minlength=n_groups))
-    if repeated is not None and repeated.any():  # distinct order ids per seller-month
-        width = int(oid.max()) + 2
-        pairs = np.unique(group * width + (oid[pos] + 1))
-        orders = np.bincount(pairs // width, minlength=n_groups)
+    if repeated:  # distinct order ids per seller-month: one per row of an id seen once, plus the repeated ids
+        o = oid[pos]
+        single = o == -2
+        orders = np.bincount(group[single], minlength=n_groups)
+        width = int(o.max()) + 2
+        pairs = np.unique(group[~single] * width + (o[~single] + 1))
+        orders += np.bincount(pairs // width, minlength=n_groups)
     else:  # no order_id, or each once: every row is an order of its own
         orders = np.bincount(group, minlength=n_groups)
     unit_sum = None

@@ -682,3 +682,54 @@ def lines_at(metas, positions: np.ndarray) -> np.ndarray:
         sel = which == k
         out[sel] = _line_of(metas[k][3], positions[sel] - metas[k][1], metas[k][4])
     return out
+
+
+# From this many rows the duplicate check first narrows the rows down by a 64-bit hash of the key (DuckDB's
+# ``hash``, on both cores); below it every key is encoded exactly (no DuckDB start-up for a small table).
+HASHED_KEYS_FROM = 1 << 17
+
+
+def key_hashes(columns: list) -> np.ndarray:
+    """A uint64 hash per row of the key ``columns`` (Arrow; equal keys, equal hashes), computed by DuckDB.
+
+    The columns go to DuckDB without a copy (Arrow, or Arrow views of numpy arrays); DuckDB keeps the row order of
+    a plain projection (``preserve_insertion_order``, on by default and set here anyway).
+    """
+    import duckdb
+
+    keys = pa.table({f"k{i}": col for i, col in enumerate(columns)})
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        con.register("keys", keys)
+        args = ", ".join(f"k{i}" for i in range(len(columns)))
+        h = np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
+        return h if h.flags.writeable else h.copy()
+    finally:
+        con.close()
+
+
+def repeated_key_rows(columns: list, ok: np.ndarray) -> np.ndarray:
+    """Positions of the ok rows whose key may occur more than once among the ok rows (sorted).
+
+    Every ok row whose key really repeats is among them (equal keys have equal hashes); a few more may be (a
+    64-bit hash collision), so the caller still compares the keys of these rows exactly. Small tables: all ok rows.
+    One sort of 8-byte hashes instead of a hash table of every key string (10M claim ids: about 0.3 s against
+    2.7 s for ``pc.dictionary_encode``).
+    """
+    n = len(ok)
+    if n < HASHED_KEYS_FROM:
+        return np.flatnonzero(ok)
+    h = key_hashes(columns)
+    all_ok = bool(ok.all())
+    s = h if all_ok else h[ok]
+    s.sort()  # in place: no second 80 MB array for 10M rows (the hashes are recomputed if a key repeats)
+    repeated = s[1:][s[1:] == s[:-1]]
+    if not len(repeated):
+        return np.zeros(0, dtype=np.int64)
+    if all_ok:
+        h = key_hashes(columns)
+    hit = np.isin(h, np.unique(repeated))
+    if not all_ok:
+        hit &= ok
+    return np.flatnonzero(hit)

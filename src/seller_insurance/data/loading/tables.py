@@ -32,6 +32,7 @@ from seller_insurance.data.loading.stream import (
     iterate_batches,
     lines_at,
     reject_rows_at,
+    repeated_key_rows,
     round_cents,
     run_load,
 )
@@ -183,57 +184,6 @@ def _key_codes(cols: dict, key_fields: list[str], n: int) -> np.ndarray:
     return out
 
 
-# From this many rows the duplicate check first narrows the rows down by a 64-bit hash of the key (DuckDB's
-# ``hash``, on both cores); below it every key is encoded exactly (no DuckDB start-up for a small table).
-HASHED_KEYS_FROM = 1 << 17
-
-
-def _key_hashes(cols: dict, key_fields: list[str]) -> np.ndarray:
-    """A uint64 hash per row of the key columns (equal keys, equal hashes), computed by DuckDB over Arrow.
-
-    The columns go to DuckDB without a copy (Arrow, or Arrow views of numpy arrays); DuckDB keeps the row order of
-    a plain projection (``preserve_insertion_order``, on by default and set here anyway).
-    """
-    import duckdb
-
-    keys = pa.table({f"k{i}": _arrow(cols[c]) for i, c in enumerate(key_fields)})
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        con.register("keys", keys)
-        args = ", ".join(f"k{i}" for i in range(len(key_fields)))
-        h = np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
-        return h if h.flags.writeable else h.copy()
-    finally:
-        con.close()
-
-
-def _duplicate_candidates(cols: dict, key_fields: list[str], ok: np.ndarray) -> np.ndarray:
-    """Positions of the ok rows whose key may occur more than once among the ok rows (sorted).
-
-    Every ok row whose key really repeats is among them (equal keys have equal hashes); a few more may be (a
-    64-bit hash collision), so the caller still compares the keys of these rows exactly. Small tables: all ok rows.
-    One sort of 8-byte hashes instead of a hash table of every key string (10M claim ids: about 0.3 s against
-    2.7 s for ``pc.dictionary_encode``).
-    """
-    n = len(ok)
-    if n < HASHED_KEYS_FROM:
-        return np.flatnonzero(ok)
-    h = _key_hashes(cols, key_fields)
-    all_ok = bool(ok.all())
-    s = h if all_ok else h[ok]
-    s.sort()  # in place: no second 80 MB array for 10M rows (the hashes are recomputed if a key repeats)
-    repeated = s[1:][s[1:] == s[:-1]]
-    if not len(repeated):
-        return np.zeros(0, dtype=np.int64)
-    if all_ok:
-        h = _key_hashes(cols, key_fields)
-    hit = np.isin(h, np.unique(repeated))
-    if not all_ok:
-        hit &= ok
-    return np.flatnonzero(hit)
-
-
 def _reject_duplicates(src, metas, rejects, d: pd.DataFrame, key_fields, value_cols) -> np.ndarray:
     """Reject the rows of ``d`` (ok rows whose key repeats; ``pos`` their read position) the duplicate rule drops.
 
@@ -346,7 +296,7 @@ def _generic_load(
         ok = np.concatenate(oks) if oks else np.zeros(0, dtype=bool)
         cols = {c: _concat([p[c] for p in parts]) for c in (parts[0].keys() if parts else [])}
         keep = ok
-        cand = _duplicate_candidates(cols, key_fields, ok)
+        cand = repeated_key_rows([_arrow(cols[c]) for c in key_fields], ok)
         if len(cand) > 1:  # exact keys of the candidate rows only (all ok rows of a small table)
             sub = {c: v.take(cand) for c, v in cols.items()}
             key = _key_codes(sub, key_fields, len(cand))

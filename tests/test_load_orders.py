@@ -1,0 +1,87 @@
+"""Order-level sales against a plain pandas reference: copies, item lines, blank ids, refunds, sparse months.
+
+The loader sums orders per seller-marketplace-month over a cell table (``sales._month_cells``) and compares rows
+only among repeated order ids found by hashing (``stream.repeated_key_rows``); the reference does it the obvious
+way, row by row with pandas. Both duplicate paths are run: exact (small table) and hashed (threshold forced to 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from seller_insurance.data.loading import load_monthly_sales, stream
+
+
+def _orders(seed: int, months: list[str]) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "seller_id": [f"S{k}" for k in rng.integers(0, 25, n)],
+            "marketplace": rng.choice(["US", "UK", "DE"], n),
+            "order_date": [f"{rng.choice(months)}-{d:02d}" for d in rng.integers(1, 29, n)],
+            "amount": np.round(rng.lognormal(4, 1, n), 2),
+            "order_id": [f"O{k}" for k in range(n)],
+        }
+    )
+    frame.loc[rng.choice(n, 12, replace=False), "amount"] *= -3  # refunds (some months go negative)
+    items = frame.iloc[[5, 6]].assign(amount=[1.25, 2.5])  # more item lines of orders O5 and O6
+    copies = frame.iloc[[7, 8, 8]]  # exact copies
+    blanks = frame.iloc[[9, 10]].assign(order_id=["", " "])  # blank order ids (one value for the rule)
+    return pd.concat([frame, items, copies, blanks, blanks.iloc[[0]]], ignore_index=True)
+
+
+def _reference(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
+    """Monthly totals and (line, reason) rejects computed directly with pandas."""
+    df = frame.assign(line=np.arange(len(frame)) + 1, oid=frame.order_id.str.strip())
+    value_cols = ["seller_id", "marketplace", "order_date", "amount", "oid"]
+    copy = df.duplicated(subset=value_cols, keep="first")
+    rejects = [(int(x), "duplicate_copy") for x in df.line[copy]]
+    df = df[~copy]
+    df = df.assign(month=df.order_date.str[:7])
+    g = df.groupby(["seller_id", "marketplace", "month"])
+    totals = g.amount.sum().round(2)
+    orders = g.oid.nunique()
+    negative = totals[totals < 0].index
+    bad = df.set_index(["seller_id", "marketplace", "month"]).index.isin(negative)
+    rejects += [(int(x), "negative_monthly_total") for x in df.line[bad]]
+    out = pd.DataFrame({"gross_sales": totals, "orders": orders}).drop(index=negative).reset_index()
+    return out, sorted(rejects)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "seller_id": frame.seller_id.astype(str).to_numpy(),
+            "marketplace": frame.marketplace.astype(str).to_numpy(),
+            "month": pd.to_datetime(frame.month).dt.strftime("%Y-%m").to_numpy(),
+            "gross_sales": frame.gross_sales.to_numpy(dtype=float),
+            "orders": frame.orders.to_numpy(dtype=np.int64),
+        }
+    )
+    return out.sort_values(["seller_id", "marketplace", "month"]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("hashed", [False, True], ids=["exact", "hashed"])
+@pytest.mark.parametrize(
+    "months", [["2021-01", "2021-02", "2021-03"], ["2001-06", "2024-11"]], ids=["dense", "sparse"]
+)
+def test_orders_match_a_pandas_reference(tmp_path, monkeypatch, hashed, months):
+    if hashed:
+        monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 0)
+    frame = _orders(seed=len(months), months=months)
+    path = tmp_path / "orders.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    got = load_monthly_sales(path)
+    expected, expected_rejects = _reference(frame)
+    pd.testing.assert_frame_equal(_plain(got.frame), _plain(expected.assign(month=expected.month + "-01")))
+    reasons = sorted(
+        zip(got.rejects.source_line.astype(int), got.rejects.reason.str.split(":").str[0], strict=True)
+    )
+    assert reasons == expected_rejects
+    assert len(expected_rejects) > 3  # the premise: copies and negative months are there
+    assert got.rows_accepted + len(got.rejects) == got.rows_read == len(frame)
