@@ -237,7 +237,7 @@ def _lines_of_records(recs: np.ndarray, nl_events: list[tuple[int, int]]) -> np.
 
 # Parquet is read in batches of this many rows, not as one table: the loaders keep what they parsed and drop each
 # read batch, so the whole file's columns are never held beside their parsed arrays (1M sellers x 36 months: peak
-# 1.60 -> GB), and reading in batches was no slower than ``read_table`` here.
+# 1.60 -> 1.24 GiB), and reading in batches was no slower than ``read_table`` here.
 PARQUET_BATCH_ROWS = 1 << 20
 
 
@@ -265,7 +265,7 @@ def choose_memory_pool() -> None:
     if pool.backend_name == "jemalloc":
         # Freed buffers go back to the system at once (jemalloc keeps them for seconds by default): the read
         # table, freed after parsing, then no longer adds to the peak of the numpy work that follows (shuffled
-        # 1M-seller file: 1.94 -> GB).
+        # 1M-seller file: load peak 1.94 -> 1.65 GB).
         pa.jemalloc_set_decay_ms(0)
 
 
