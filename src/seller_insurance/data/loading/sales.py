@@ -208,7 +208,8 @@ def _seller_codes(src: Source, ids: list, ok: np.ndarray, metas, rejects: Reject
     """
     seller = to_categorical(join_chunks(ids))
     codes = np.asarray(seller.codes)
-    blank = np.flatnonzero(ok & (codes < 0)) if len(codes) else np.empty(0, np.int64)
+    no_missing = not len(codes) or int(codes.min()) >= 0  # one pass, no row-sized temporary (the common case)
+    blank = np.empty(0, np.int64) if no_missing else np.flatnonzero(ok & (codes < 0))
     if len(blank):
         ok[blank] = False
         reasons = reasons_from_table(np.zeros(len(blank), dtype=np.int32), [_MISSING_ID])
