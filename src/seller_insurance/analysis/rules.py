@@ -391,59 +391,33 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         keys[a:b] += blk
     del months
 
+    unsorted = None
     if n > 1 and not _strictly_increasing(keys):
         end_offset = None if end is None else end - month_lo
         unsorted = _unsorted_unique(
             keys, base, s_codes, m_codes, n_mp, stride, values, thr_by_code, inclusive, end_offset
         )
-        if unsorted is not None:
+        if unsorted is None:
+            keys, values, m_codes, base = _sort_or_raise(
+                keys, values, m_codes, kt, stride, month_lo, sales, mp_col
+            )
+        else:
             groups, q_keys = unsorted
-            return _Prepared(
-                groups,
-                s_cats,
-                s_cat,
-                seller_ordered,
-                m_cats,
-                m_cat,
-                n_mp,
-                stride,
-                month_lo,
-                q_keys,
-                _value_order(groups, n_mp, s_rank, m_rank),
-            )
-        # duplicated, or keys too sparse for a table: one stable sort (and the duplicate error names two rows)
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        same = np.flatnonzero(keys[1:] == keys[:-1])
-        if len(same):
-            a, b = int(order[same[0]]), int(order[same[0] + 1])
-            first = sales.iloc[a]
-            mp = first["marketplace"] if mp_col is not None else DEFAULT_MARKETPLACE
-            month_text = mo.format_month([int(keys[same[0]] % stride) + month_lo])[0]
-            raise ValueError(
-                f"{len(same)} duplicated (seller_id, marketplace, month) row(s), e.g. seller_id={first['seller_id']!r}"
-                f" marketplace={mp!r} month={month_text} (rows {sales.index[a]!r} and {sales.index[b]!r}); "
-                "aggregate or drop duplicates before evaluating"
-            )
-        values = values[order]
-        m_codes = m_codes[order]
-        base = keys // kt(stride) * kt(stride)
-        del order
+    if unsorted is None:
+        # Groups present (sorted): where the group part changes.
+        starts = np.empty(n, dtype=bool)
+        starts[0] = True
+        np.not_equal(base[1:], base[:-1], out=starts[1:])
+        groups = (base[starts] // kt(stride)).astype(np.int64)
+        del base, starts
 
-    # Groups present (sorted): where the group part changes.
-    starts = np.empty(n, dtype=bool)
-    starts[0] = True
-    np.not_equal(base[1:], base[:-1], out=starts[1:])
-    groups = (base[starts] // kt(stride)).astype(np.int64)
-    del base, starts
-
-    # Qualifying rows: the month counts (> or >= its marketplace's threshold) and is not after `end`.
-    thr = thr_by_code[0] if len(np.unique(thr_by_code)) == 1 else thr_by_code[m_codes]
-    counts = values >= thr if inclusive else values > thr
-    if end is not None:
-        counts &= (keys % kt(stride)) <= (end - month_lo)
-    q_keys = keys[counts]
-    del keys, counts
+        # Qualifying rows: the month counts (> or >= its marketplace's threshold) and is not after `end`.
+        thr = thr_by_code[0] if len(np.unique(thr_by_code)) == 1 else thr_by_code[m_codes]
+        counts = values >= thr if inclusive else values > thr
+        if end is not None:
+            counts &= (keys % kt(stride)) <= (end - month_lo)
+        q_keys = keys[counts]
+        del keys, counts
     return _Prepared(
         groups,
         s_cats,
@@ -457,6 +431,27 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         q_keys,
         _value_order(groups, n_mp, s_rank, m_rank),
     )
+
+
+def _sort_or_raise(keys, values, m_codes, kt, stride: int, month_lo: int, sales: pd.DataFrame, mp_col):
+    """Rows in key order by one stable sort; ``ValueError`` naming two rows when a key repeats.
+
+    Returns the sorted keys, values and marketplace codes and each row's group base (``group * stride``).
+    """
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    same = np.flatnonzero(keys[1:] == keys[:-1])
+    if len(same):
+        a, b = int(order[same[0]]), int(order[same[0] + 1])
+        first = sales.iloc[a]
+        mp = first["marketplace"] if mp_col is not None else DEFAULT_MARKETPLACE
+        month_text = mo.format_month([int(keys[same[0]] % stride) + month_lo])[0]
+        raise ValueError(
+            f"{len(same)} duplicated (seller_id, marketplace, month) row(s), e.g. seller_id={first['seller_id']!r}"
+            f" marketplace={mp!r} month={month_text} (rows {sales.index[a]!r} and {sales.index[b]!r}); "
+            "aggregate or drop duplicates before evaluating"
+        )
+    return keys, values[order], m_codes[order], keys // kt(stride) * kt(stride)
 
 
 def _increasing(cats: pd.Index) -> bool:
