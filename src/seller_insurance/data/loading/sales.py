@@ -123,7 +123,7 @@ def _sales_checks(table, use, n, amount_field: str, allow_negative: bool, ids: l
     """Row-level parsing shared by monthly and order-level sales: returns parsed arrays and the checks list.
 
     ``time`` is the first-of-month day number (monthly) or the day number of the order (orders), NO_MONTH if bad.
-    The seller id column is appended to ``ids`` as read, to be hashed once over all batches (``seller_codes``);
+    The seller id column is appended to ``ids`` as read, to be hashed once over all batches (``_seller_codes``);
     here only null and empty ids are rejected (blank ones, found by the hashing, are rejected after the read).
     """
     cols = {f: column_or_none(table, use.get(f), list(use.values())) for f in use}
@@ -262,21 +262,15 @@ def _load_monthly(src: Source, use: dict[str, str], sort: bool = True) -> LoadRe
     )
     levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
     if len(month_g) and not strictly_increasing(levels):
-        unique, dense_order = _dense_order(codes_g, mp_g, month_g, len(seller.categories), want_order=sort)
+        cells = _cell_keys(codes_g, mp_g, month_g, per_day=86_400)  # month starts in seconds
+        unique, dense_order = _dense_order(cells, want_order=sort)
         if unique:  # no duplicate key: the counting sort's order, or the read order when none is wanted
             order, keep = dense_order, np.ones(len(month_g), dtype=bool)
-        else:
-            # key = (seller code, marketplace, month start day); the constant offset of month starts does not
-            # change order or equality, so no subtraction pass.
-            n_mp = len(KNOWN_MARKETPLACES) if has_mp else 1
-            t = month_g // 86_400  # month starts as days: a narrow key range sorts in fewer radix passes
-            span = int(t.max()) - int(t.min()) + 1
-            key = np.multiply(codes_g, span * n_mp, dtype=np.int64)
-            if has_mp:
-                key += mp_g.astype(np.int64) * span
-            key += t
+        else:  # a key repeats (or the cells are sparse): sort, and find the copies and conflicts
+            key = cells.key
             values = [gross_g] + ([cur_g] if cur_g is not None else []) + list(counts_g.values())
             order, keep, copies, conflicts = group_duplicates(key, values)
+        cells = None
     if len(copies) or len(conflicts):
         gpos = np.arange(len(ok)) if good is None else good
         dpos = np.concatenate([gpos[copies], gpos[conflicts]])
@@ -338,15 +332,12 @@ def _load_monthly(src: Source, use: dict[str, str], sort: bool = True) -> LoadRe
     )
 
 
-def _dense_order(
-    codes: np.ndarray, mp: np.ndarray | None, month: np.ndarray, n_codes: int, want_order: bool
-) -> tuple[bool, np.ndarray | None]:
-    """Whether every (seller, marketplace, month) key is unique, and if asked the rows' key order, in O(rows).
+def _dense_order(cells: _CellKeys, want_order: bool) -> tuple[bool, np.ndarray | None]:
+    """Whether every row's cell (seller, marketplace, month) is its own, and if asked the rows' key order, in O(rows).
 
-    Each row gets a cell ``(seller code, rank of its marketplace among those present, month offset)`` in a table
-    of ``sellers x marketplaces present x months spanned`` bytes; the keys are unique when no two rows share a
-    cell, and the key order is then read off the table (a counting sort: 22.5M shuffled rows in about 0.5 s,
-    where the comparison sort and duplicate runs took 2 s). ``month`` holds month starts in seconds.
+    A table of one byte per possible cell: the keys are unique when no two rows mark the same cell, and the key
+    order is then read off the table (a counting sort: 22.5M shuffled rows in about 0.5 s, where the comparison
+    sort and duplicate runs took 2 s).
 
     Returns
     -------
@@ -355,40 +346,19 @@ def _dense_order(
         repeats or the table would hold more than twice as many cells as rows (sparse keys): the caller then
         sorts, and finds and reports the duplicates.
     """
-    n = len(month)
-    day = month // 86_400
-    d_lo, d_hi = int(day.min()), int(day.max())
-    m_lo = int(np.datetime64(d_lo, "D").astype("datetime64[M]").astype(np.int64))
-    m_hi = int(np.datetime64(d_hi, "D").astype("datetime64[M]").astype(np.int64))
-    n_m = m_hi - m_lo + 1
-    present = None
-    if mp is not None:
-        present = np.bincount(mp.astype(np.intp), minlength=len(KNOWN_MARKETPLACES)) > 0
-    n_mp = 1 if present is None else int(present.sum())
-    size = n_codes * n_mp * n_m
-    if size > 2 * n + (1 << 16):
+    n = len(cells.key)
+    if cells.size > 2 * n + (1 << 16):
         return False, None
-    # month offset per day number: every value is a month start, so only those cells are ever read
-    starts = np.arange(m_lo, m_hi + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    offset_of_day = np.zeros(d_hi - d_lo + 1, dtype=np.int64)
-    offset_of_day[starts - d_lo] = np.arange(n_m)
-    day -= d_lo
-    slot = offset_of_day[day]
-    del day
-    slot += codes.astype(np.int64) * (n_mp * n_m)
-    if present is not None and n_mp > 1:
-        rank = np.cumsum(present) - 1
-        slot += rank[mp.astype(np.intp)] * n_m
-    seen = np.zeros(size, dtype=np.uint8)
-    seen[slot] = 1
+    seen = np.zeros(cells.size, dtype=np.uint8)
+    seen[cells.key] = 1
     if int(np.count_nonzero(seen)) != n:
         return False, None
     if not want_order:
         return True, None
     place = np.cumsum(seen, dtype=np.int32 if n < 2**31 else np.int64)  # 1 + the row's place in key order
     del seen
-    dest = place[slot]
-    del place, slot
+    dest = place[cells.key]
+    del place
     dest -= 1
     order = np.empty(n, dtype=np.int64)
     order[dest] = np.arange(n, dtype=np.int64)
@@ -581,6 +551,75 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
 
 
 @dataclass
+class _CellKeys:
+    """One int64 key per row for its (seller, marketplace, calendar month), increasing in that order.
+
+    ``key = (seller code x sites + site rank) x months + (month - month_lo)``, over the ``sites`` present (codes
+    in ``policy.KNOWN_MARKETPLACES`` order) and the ``months`` spanned: ``size`` possible keys.
+    """
+
+    key: np.ndarray
+    size: int
+    sites: np.ndarray
+    months: int
+    month_lo: int
+
+    def decode(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Seller code, marketplace code (int8) and month index of each of ``key``."""
+        per_seller = len(self.sites) * self.months
+        return (
+            key // per_seller,
+            self.sites[(key // self.months) % len(self.sites)].astype(np.int8),
+            key % self.months + self.month_lo,
+        )
+
+
+_BLOCK_ROWS = 1 << 20
+
+
+def _cell_keys(seller: np.ndarray, mp: np.ndarray | None, time: np.ndarray, per_day: int) -> _CellKeys:
+    """Cell keys of rows: seller codes, marketplace codes (None: the default site), times (``per_day`` units a day).
+
+    Not for zero rows. The calendar month of each day comes from a table over the days spanned (computed once per
+    day, not per row), and the keys are built in blocks of rows: no row-sized temporary beside the keys.
+    """
+    n = len(time)
+    d_lo, d_hi = int(time.min()) // per_day, int(time.max()) // per_day
+    month_of_day = (
+        np.arange(d_lo, d_hi + 1, dtype=np.int64)
+        .astype("datetime64[D]")
+        .astype("datetime64[M]")
+        .astype(np.int64)
+    )
+    m_lo = int(month_of_day[0])
+    n_m = int(month_of_day[-1]) - m_lo + 1
+    month_of_day -= m_lo
+    if mp is None:
+        sites = np.array([KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)])
+    else:
+        seen = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
+        for a in range(0, n, _BLOCK_ROWS):
+            seen += np.bincount(mp[a : a + _BLOCK_ROWS], minlength=len(KNOWN_MARKETPLACES))
+        sites = np.flatnonzero(seen)
+    rank = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
+    rank[sites] = np.arange(len(sites))
+    key = np.empty(n, dtype=np.int64)
+    for a in range(0, n, _BLOCK_ROWS):
+        b = min(a + _BLOCK_ROWS, n)
+        g = seller[a:b].astype(np.int64)
+        if mp is not None:
+            g *= len(sites)
+            g += rank[mp[a:b]]
+        g *= n_m
+        day = time[a:b] // per_day if per_day != 1 else time[a:b].astype(np.int64)
+        day -= d_lo
+        g += month_of_day[day]  # + the month offset
+        key[a:b] = g
+    size = (int(seller.max()) + 1) * len(sites) * n_m
+    return _CellKeys(key, size, sites, n_m, m_lo)
+
+
+@dataclass
 class _Cells:
     """Seller-marketplace-months of order rows: each row's ``group`` and, per group in key order, its parts."""
 
@@ -594,39 +633,22 @@ class _Cells:
 def _month_cells(seller: np.ndarray, mp: np.ndarray, day: np.ndarray) -> _Cells:
     """Group order rows by (seller, marketplace, calendar month of the day), in that key order, in O(rows).
 
-    The key ``(seller x marketplaces present + marketplace rank) x months spanned + month`` indexes a table when it
-    is at most four times the rows (the usual case: about 20 orders per seller-month), else the keys are sorted
-    (``np.unique``).
+    The cell keys (:func:`_cell_keys`) index a table when there are at most four times as many possible keys as
+    rows (the usual case: about 20 orders per seller-month), else the keys are sorted (``np.unique``).
     """
-    month = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
-    if not len(month):
+    if not len(day):
         empty = np.empty(0, np.int64)
         return _Cells(empty.astype(np.intp), empty, empty, empty.astype(np.int8), empty)
-    m_lo, n_m = int(month.min()), int(month.max()) - int(month.min()) + 1
-    present = np.flatnonzero(np.bincount(mp.astype(np.intp), minlength=len(KNOWN_MARKETPLACES)))
-    rank = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
-    rank[present] = np.arange(len(present))
-    n_p = len(present)
-    key = seller.astype(np.int64) * n_p
-    key += rank[mp]
-    key *= n_m
-    key += month - m_lo
-    size = (int(seller.max()) + 1) * n_p * n_m
-    if size <= 4 * len(key) + (1 << 16):
-        counts = np.bincount(key, minlength=size)
+    cells = _cell_keys(seller, mp, day, per_day=1)
+    key = cells.key
+    if cells.size <= 4 * len(key) + (1 << 16):
+        counts = np.bincount(key, minlength=cells.size)
         cell = np.flatnonzero(counts)
         place = np.cumsum(counts > 0) - 1
         group = place[key]
     else:
         cell, group = np.unique(key, return_inverse=True)
-    per_seller = n_p * n_m
-    return _Cells(
-        group.astype(np.intp, copy=False),
-        cell,
-        cell // per_seller,
-        present[(cell // n_m) % n_p].astype(np.int8),
-        cell % n_m + m_lo,
-    )
+    return _Cells(group.astype(np.intp, copy=False), cell, *cells.decode(cell))
 
 
 def load_dataset(folder) -> dict[str, LoadResult]:
