@@ -115,9 +115,13 @@ def _unify(codes: np.ndarray, segments: list[tuple[int, int, pd.Index]]) -> pd.C
         seg = codes[start : start + n]
         valid = seg >= 0
         seg[valid] = mapping[seg[valid]]
-    cats = pd.Index(uniq.to_pandas(), dtype="str")
-    try:  # unique by construction
-        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
+    cats = pd.Index(uniq.to_pandas(), dtype="str")  # unique by construction
+    return pd.Categorical.from_codes(codes, dtype=fast_dtype(cats), validate=False)
+
+
+def fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
+    """CategoricalDtype of categories known to be unique (skips pandas' re-check over millions of ids)."""
+    try:
+        return pd.CategoricalDtype._from_fastpath(cats, False)
     except AttributeError:  # pragma: no cover - private pandas API gone
-        dtype = pd.CategoricalDtype(cats)
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        return pd.CategoricalDtype(cats)

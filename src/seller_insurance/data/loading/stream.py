@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seller_insurance.data.loading import parsing
-from seller_insurance.data.loading.buffers import Accumulator
+from seller_insurance.data.loading.buffers import Accumulator, fast_dtype
 from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
@@ -200,20 +200,8 @@ def _sorted_chunks_categorical(col: pa.ChunkedArray) -> pd.Categorical | None:
         np.add(ch.indices.to_numpy(zero_copy_only=False), base, out=codes[at : at + n], casting="unsafe")
         at += n
     values = pa.concat_arrays([p.cast(pa.string()) for p in pieces]) if pieces else pa.array([], pa.string())
-    cats = pd.Index(values.to_pandas(), dtype="str")
-    try:  # the categories are strictly increasing, hence unique: skip pandas' uniqueness re-check
-        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
-    except AttributeError:  # pragma: no cover - private pandas API gone
-        dtype = pd.CategoricalDtype(cats)
-    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
-
-
-def _fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
-    """CategoricalDtype of categories known to be unique (skips pandas' re-check over millions of ids)."""
-    try:
-        return pd.CategoricalDtype._from_fastpath(cats, False)
-    except AttributeError:  # pragma: no cover - private pandas API gone
-        return pd.CategoricalDtype(cats)
+    cats = pd.Index(values.to_pandas(), dtype="str")  # strictly increasing, hence unique
+    return pd.Categorical.from_codes(codes, dtype=fast_dtype(cats), validate=False)
 
 
 def _shared_dictionary(enc: pa.ChunkedArray) -> pa.Array | None:
@@ -269,8 +257,6 @@ def _encode_in_halves(col: pa.ChunkedArray) -> tuple[pa.Array, list, list]:
     last = both.chunk(both.num_chunks - 1)  # db's chunk (da's maps onto itself: its values come first)
     dictionary = last.dictionary
     map_b = np.asarray(last.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
-    if len(db) == 0:
-        map_b = np.empty(0, dtype=np.int32)
     chunks = list(enc_a.chunks) + list(enc_b.chunks)
     return dictionary, chunks, [None] * enc_a.num_chunks + [map_b] * enc_b.num_chunks
 
@@ -319,7 +305,7 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
     if not pa.types.is_string(dictionary.type):
         dictionary = pc.cast(dictionary, pa.string())
     cats = pd.Index(dictionary.to_pandas(), dtype="str")
-    return pd.Categorical.from_codes(_codes_of(chunks, mappings), dtype=_fast_dtype(cats), validate=False)
+    return pd.Categorical.from_codes(_codes_of(chunks, mappings), dtype=fast_dtype(cats), validate=False)
 
 
 def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
@@ -332,23 +318,7 @@ def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
     remap = np.cumsum(used, dtype=np.int64) - 1
     remap = np.append(remap, -1).astype(codes.dtype)  # code -1 stays -1
     new_codes = remap[np.where(codes < 0, n_cat, codes)]
-    cats = cat.categories[used]
-    try:
-        dtype = pd.CategoricalDtype._from_fastpath(cats, False)
-    except AttributeError:  # pragma: no cover - private pandas API gone
-        dtype = pd.CategoricalDtype(cats)
-    return pd.Categorical.from_codes(new_codes, dtype=dtype, validate=False)
-
-
-def union_categoricals(cats: list[pd.Categorical]) -> pd.Categorical:
-    """One Categorical of all ``cats`` in order (pandas' ``union_categoricals``); empty text categories for none."""
-    if len(cats) == 1:
-        return cats[0]
-    if not cats:
-        return pd.Categorical([], categories=pd.Index([], dtype="str"))
-    from pandas.api.types import union_categoricals
-
-    return union_categoricals(cats)
+    return pd.Categorical.from_codes(new_codes, dtype=fast_dtype(cat.categories[used]), validate=False)
 
 
 def categorical_lookup(cat: pd.Categorical, fn, dtype, fill) -> np.ndarray:
@@ -356,19 +326,6 @@ def categorical_lookup(cat: pd.Categorical, fn, dtype, fill) -> np.ndarray:
     table = np.array([fn(v) for v in cat.categories] + [fill], dtype=dtype)
     codes = np.asarray(cat.codes)
     return table[np.where(codes < 0, len(table) - 1, codes)]
-
-
-def dictionary_lookup(dcol: pa.ChunkedArray, fn, dtype, fill) -> np.ndarray:
-    """Apply ``fn`` to each dictionary value of each chunk once and gather per row (nulls -> ``fill``)."""
-    parts = []
-    for ch in dcol.chunks:
-        table = np.array([fn(v) for v in ch.dictionary.to_pylist()] + [fill], dtype=dtype)
-        ind = ch.indices.to_numpy(zero_copy_only=False)
-        if ch.null_count:
-            nulls = np.asarray(ch.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-            ind = np.where(nulls, len(table) - 1, ind)
-        parts.append(table[ind])
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
 
 CURRENCIES = tuple(sorted(set(SITE_CURRENCY.values())))
