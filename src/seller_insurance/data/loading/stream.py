@@ -261,6 +261,107 @@ def _encode_in_halves(col: pa.ChunkedArray) -> tuple[pa.Array, list, list]:
     return dictionary, chunks, [None] * enc_a.num_chunks + [map_b] * enc_b.num_chunks
 
 
+_PARTITION_SAMPLE_ROWS = 1 << 18  # rows sampled to tell whether ids repeat nearby (sorted) or not (unsorted)
+_PARTITION_DISTINCT_SHARE = 0.25  # above this share of distinct values in the sample: hash by partitions
+_PARTITION_ASCENDING_SHARE = (
+    0.9  # ... unless the sample is mostly in ascending order (sorted by month, then id)
+)
+_PARTITION_ROWS = 1_500_000  # rows per partition (at least 16 partitions, at most 64)
+
+
+def _hash_partitions(col: pa.ChunkedArray) -> int:
+    """How many partitions :func:`_encode_partitioned` should use for ``col`` (1: hash it in one table).
+
+    A column whose values repeat within a stretch of rows (a file sorted by seller) hashes fast in one table: the
+    next row usually finds the entry the last one touched, and so does a column in ascending order (a file sorted
+    by month then seller: the table's text is then read in the order it was stored). When the first
+    ``_PARTITION_SAMPLE_ROWS`` rows are more than a quarter distinct and not mostly ascending (shuffled rows, or
+    months in any seller order), each lookup in a table of a million ids misses the cache three times; then the
+    column is hashed by partitions, 16 for 1M sellers x 36 months and more for longer columns. Measured on 1M
+    sellers x 36 months: shuffled 2.3 s by partitions against 3.6 s in two halves; sorted by month 1.7 s in
+    halves against 2.4 s by partitions.
+    """
+    sample = col.slice(0, _PARTITION_SAMPLE_ROWS).combine_chunks()
+    if len(pc.unique(sample)) <= _PARTITION_DISTINCT_SHARE * len(sample):
+        return 1
+    ascending = pc.sum(pc.greater_equal(sample.slice(1), sample.slice(0, len(sample) - 1))).as_py() or 0
+    if ascending >= _PARTITION_ASCENDING_SHARE * (len(sample) - 1):
+        return 1
+    return int(min(64, max(16, 1 << int(np.ceil(np.log2(max(len(col) / _PARTITION_ROWS, 1)))))))
+
+
+def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.ndarray]:
+    """``dictionary_encode`` of a long column whose values rarely repeat nearby, by hash partitions, on two cores.
+
+    Every row goes to one of ``parts`` partitions by a 64-bit hash of its value (DuckDB's ``hash``), so equal
+    values share a partition; each partition is hashed on its own (its table, about 64k ids, stays in the CPU
+    cache, where one table of a million ids misses it on nearly every row) by two worker threads. The partitions'
+    dictionaries are disjoint; they are laid end to end and put in order of first appearance over the whole column,
+    so the result is exactly what one ``dictionary_encode`` pass gives: the distinct values (first appearance
+    order) and int32 codes per row (-1 for null). Measured on 1M sellers x 36 months, shuffled (22.5M rows, this
+    2-core machine): 2.3 s against 2.8-4.5 s for two halves of one table each (``_encode_in_halves``).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = len(col)
+    part = hash_bits(col, int(np.log2(parts)))
+    block = 1 << 22
+    chunks = [ch for ch in col.chunks if len(ch)]
+    starts = np.cumsum([0] + [len(ch) for ch in chunks])
+    # the rows of each partition, in read order: a counting sort of each block (no row-sized int64 permutation)
+    index_type = np.int32 if n < 2**31 else np.int64
+    rows_of: list[list[np.ndarray]] = [[] for _ in range(parts)]
+    for at in range(0, n, block):
+        pb = part[at : at + block]
+        sorted_rows = np.argsort(pb, kind="stable").astype(index_type) + index_type(at)
+        cuts = np.concatenate([[0], np.cumsum(np.bincount(pb, minlength=parts))])
+        for p in range(parts):
+            if cuts[p + 1] > cuts[p]:
+                rows_of[p].append(sorted_rows[cuts[p] : cuts[p + 1]].copy())  # its own memory, freed with it
+        sorted_rows = None
+    codes = np.empty(n, dtype=np.int32)  # first the code within the row's partition, then the final code
+
+    def encode(p: int):
+        rows = np.concatenate(rows_of[p]) if rows_of[p] else np.empty(0, dtype=index_type)
+        rows_of[p] = None
+        cuts = np.searchsorted(rows, starts)
+        pieces = [
+            chunks[j].take(pa.array(rows[cuts[j] : cuts[j + 1]] - starts[j]))
+            for j in range(len(chunks))
+            if cuts[j + 1] > cuts[j]
+        ]
+        enc = pc.dictionary_encode(pa.chunked_array(pieces, type=col.type))
+        pieces = None
+        dictionary = enc.chunk(enc.num_chunks - 1).dictionary if enc.num_chunks else pa.array([], col.type)
+        local = _codes_of(enc.chunks)
+        enc = None
+        codes[rows] = local
+        # the first row of each local code (codes are numbered in order of first appearance)
+        first = np.empty(len(local), dtype=bool)
+        if len(local):
+            first[0] = local[0] >= 0
+            np.greater(local[1:], np.maximum.accumulate(local)[:-1], out=first[1:])
+        return dictionary, rows[first]
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="hash-part") as pool:
+        done = list(pool.map(encode, range(parts)))
+    sizes = np.array([len(d) for d, _ in done], dtype=np.int64)
+    base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    order = np.argsort(np.concatenate([f for _, f in done]), kind="stable")  # by first row
+    rank = np.empty(len(order) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    rank[-1] = -1  # null
+    nulls = bool(col.null_count)
+    for at in range(0, n, block):  # (partition, local code) -> code, a block at a time
+        local = codes[at : at + block]
+        where = base[part[at : at + block]] + local
+        if nulls:
+            where[local < 0] = len(rank) - 1
+        codes[at : at + block] = rank[where]
+    dictionary = pa.concat_arrays([d for d, _ in done]) if done else pa.array([], col.type)
+    return dictionary.take(pa.array(order)), codes
+
+
 def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categorical:
     """Categorical of any chunked column through one hash table (values hashed once, never per chunk again).
 
@@ -294,6 +395,9 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
         if mappings is None:
             col = pa.chunked_array([ch.dictionary_decode() for ch in chunks], type=col.type.value_type)
     if mappings is None and split and len(col) >= _SPLIT_HASHING_ROWS:
+        parts = _hash_partitions(col)
+        if parts > 1:
+            return _categorical_of_codes(*_encode_partitioned(col, parts))
         dictionary, chunks, mappings = _encode_in_halves(col)
     elif mappings is None:
         enc = pc.dictionary_encode(col)
@@ -302,10 +406,15 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
             enc = enc.unify_dictionaries()
             dictionary = enc.chunk(0).dictionary
         chunks = enc.chunks
+    return _categorical_of_codes(dictionary, _codes_of(chunks, mappings))
+
+
+def _categorical_of_codes(dictionary: pa.Array, codes: np.ndarray) -> pd.Categorical:
+    """Categorical of int32 ``codes`` (-1: missing) over the distinct values ``dictionary`` (cast to text)."""
     if not pa.types.is_string(dictionary.type):
         dictionary = pc.cast(dictionary, pa.string())
     cats = pd.Index(dictionary.to_pandas(), dtype="str")
-    return pd.Categorical.from_codes(_codes_of(chunks, mappings), dtype=fast_dtype(cats), validate=False)
+    return pd.Categorical.from_codes(codes, dtype=fast_dtype(cats), validate=False)
 
 
 def drop_unused_categories(cat: pd.Categorical) -> pd.Categorical:
@@ -662,6 +771,31 @@ def key_hashes(columns: list) -> np.ndarray:
         args = ", ".join(f"k{i}" for i in range(len(columns)))
         h = np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
         return h if h.flags.writeable else h.copy()
+    finally:
+        con.close()
+
+
+def hash_bits(col, bits: int) -> np.ndarray:
+    """The top ``bits`` (at most 8) of DuckDB's 64-bit hash of each value of ``col``, as uint8 (equal values, equal bits).
+
+    Streamed from DuckDB a million rows at a time: one byte a row is all that is kept.
+    """
+    import duckdb
+
+    out = np.empty(len(col), dtype=np.uint8)
+    con = duckdb.connect()
+    try:
+        con.execute("SET preserve_insertion_order = true")
+        con.register("keys", pa.table({"k": col}))
+        at = 0
+        query = f"SELECT (hash(k) >> {64 - bits})::UTINYINT AS h FROM keys"
+        for batch in con.sql(query).to_arrow_reader(1 << 20):
+            h = batch.column(0).to_numpy(zero_copy_only=False)
+            out[at : at + len(h)] = h
+            at += len(h)
+        if at != len(col):  # pragma: no cover - DuckDB returns one row per row
+            raise AssertionError("hash_bits: row count changed")
+        return out
     finally:
         con.close()
 
