@@ -47,15 +47,18 @@ def empty_rows(table: pa.Table) -> np.ndarray:
 
 
 def _empty_text(col) -> np.ndarray:
-    """Per row: the text is empty or null. Dictionary chunks are tested on their dictionary, then gathered."""
+    """Per row: the text is empty or null. Dictionary chunks are tested on their dictionary, then gathered.
+
+    Empty is zero bytes, read from the offsets (``binary_length``; ``utf8_length`` would decode every value).
+    """
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
     parts = []
     for ch in chunks:
         if pa.types.is_dictionary(ch.type):
-            per_value = pc.equal(pc.utf8_length(ch.dictionary), 0)
+            per_value = pc.equal(pc.binary_length(ch.dictionary), 0)
             ch = per_value.take(ch.indices)
         else:
-            ch = pc.equal(pc.utf8_length(ch), 0)
+            ch = pc.equal(pc.binary_length(ch), 0)
         parts.append(np.asarray(pc.fill_null(ch, True).to_numpy(zero_copy_only=False), dtype=bool))
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
