@@ -3,7 +3,8 @@
 - ``parse_days`` of a ``date32`` column (copied as days) against the datetime64 route, nulls and chunks included;
 - ``parse_enum`` of a dictionary column (a gather per chunk from each dictionary's table) against the same values
   as plain text, for any mix of chunks, shared dictionaries, nulls and unknown values (hypothesis);
-- dictionary text decoded with its values trimmed against decoding first and trimming every row.
+- dictionary text decoded with its values trimmed against decoding first and trimming every row;
+- empty text found from the offsets (``stream._empty_text``) against a Python reference.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -187,3 +189,22 @@ def test_users_low_cardinality_text_is_read_as_dictionary_with_the_same_result(t
     pd.testing.assert_frame_equal(fast.frame, plain.frame)
     pd.testing.assert_frame_equal(fast.rejects, plain.rejects)
     assert set(fast.frame["category"]) == {"toys", "books", "garden"} and len(fast.rejects) == n // 50
+
+
+@pytest.mark.parametrize("kind", ["string", "large", "dictionary", "sliced"])
+def test_empty_text_from_the_offsets_is_empty_or_null_per_row(kind):
+    """``stream._empty_text`` against a Python reference: empty or null, never a value of spaces or of 'é'."""
+    from seller_insurance.data.loading import stream
+
+    values = ["a", "", None, " ", "é", "", "bc", None]
+    typ = pa.large_string() if kind == "large" else pa.string()
+    arr = pa.array(values, typ)
+    if kind == "dictionary":
+        arr = arr.dictionary_encode()
+    if kind == "sliced":
+        arr, values = arr.slice(1, 5), values[1:6]
+    col = pa.chunked_array([arr, pa.array([], arr.type), arr])
+    expected = [v is None or v == "" for v in values] * 2
+    assert stream._empty_text(col).tolist() == expected
+    null_only = pa.chunked_array([pa.array([None, None], pa.string()).dictionary_encode()])
+    assert stream._empty_text(null_only).tolist() == [True, True]

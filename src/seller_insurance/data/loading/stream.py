@@ -49,17 +49,47 @@ def empty_rows(table: pa.Table) -> np.ndarray:
 def _empty_text(col) -> np.ndarray:
     """Per row: the text is empty or null. Dictionary chunks are tested on their dictionary, then gathered.
 
-    Empty is zero bytes, read from the offsets (``binary_length``; ``utf8_length`` would decode every value).
+    Empty is zero bytes: read from the offsets (``utf8_length`` would decode every value, and comparing its int32
+    result with a Python 0 casts it to int64 first: 1 s on 22.5M rows, against 0.05 s here).
     """
     chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
     parts = []
     for ch in chunks:
         if pa.types.is_dictionary(ch.type):
-            per_value = pc.equal(pc.binary_length(ch.dictionary), 0)
-            ch = per_value.take(ch.indices)
+            per_value = np.asarray(_empty_text(ch.dictionary), dtype=bool)
+            idx = ch.indices
+            out = (
+                per_value[np.asarray(pc.fill_null(idx, 0) if idx.null_count else idx)]
+                if len(per_value)
+                else None
+            )
+            if out is None:
+                out = np.ones(len(ch), dtype=bool)  # no values: every row null
+            elif idx.null_count:
+                out |= np.asarray(idx.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        elif pa.types.is_string(ch.type) or pa.types.is_large_string(ch.type) or pa.types.is_binary(ch.type):
+            width = np.int64 if pa.types.is_large_string(ch.type) else np.int32
+            offsets = (
+                np.frombuffer(
+                    ch.buffers()[1],
+                    dtype=width,
+                    count=len(ch) + 1,
+                    offset=ch.offset * np.dtype(width).itemsize,
+                )
+                if len(ch)
+                else np.zeros(1, dtype=width)
+            )
+            out = offsets[1:] == offsets[:-1]
+            if ch.null_count:
+                out |= np.asarray(ch.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         else:
-            ch = pc.equal(pc.binary_length(ch), 0)
-        parts.append(np.asarray(pc.fill_null(ch, True).to_numpy(zero_copy_only=False), dtype=bool))
+            out = np.asarray(
+                pc.fill_null(
+                    pc.equal(pc.binary_length(pc.cast(ch, pa.string())), pa.scalar(0, pa.int32())), True
+                ).to_numpy(zero_copy_only=False),
+                dtype=bool,
+            )
+        parts.append(out)
     return np.concatenate(parts) if parts else np.zeros(0, dtype=bool)
 
 
