@@ -5,6 +5,8 @@ Categoricals without per-row Python strings, duplicate runs, line numbers. Inter
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -550,6 +552,55 @@ def _row_estimate(src: Source, first_batch_rows: int) -> int:
     return int(first_batch_rows * max(size / loading_io.CSV_BLOCK_BYTES, 1.0) * 1.3) + 1024
 
 
+def read_ahead(batches: Iterator, depth: int = 1) -> Iterator:
+    """The items of ``batches``, the next one read on a worker thread while the caller works on this one.
+
+    Reading (Parquet decoding, CSV parsing: pyarrow releases the GIL) then overlaps the per-batch parsing and
+    checks of the main thread, on the second core. At most ``depth`` items wait beyond the one in use. An exception
+    raised by the reader is raised here, in the caller's thread, at the point it was met; a caller that stops early
+    stops the reader.
+    """
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        box.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put((done, None))
+        except BaseException as exc:
+            box.put((done, exc))
+
+    worker = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a blocked put finish, then the thread ends
+            try:
+                box.get_nowait()
+            except queue.Empty:
+                worker.join(timeout=0.1)
+
+
 def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool = False):
     """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read).
 
@@ -560,7 +611,7 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
     parts, oks, metas = [], [], []
     acc = None
     pos = 0
-    for batch in src.batches():
+    for batch in read_ahead(src.batches()):
         table = batch.table
         n = table.num_rows
         parsed, checks = per_batch(table, n)
