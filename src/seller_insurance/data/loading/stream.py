@@ -340,25 +340,14 @@ def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.
 
     n = len(col)
     part = hash_bits(col, int(np.log2(parts)))
-    block = 1 << 22
+    block = 1 << 20
     chunks = [ch for ch in col.chunks if len(ch)]
     starts = np.cumsum([0] + [len(ch) for ch in chunks])
-    # the rows of each partition, in read order: a counting sort of each block (no row-sized int64 permutation)
-    index_type = np.int32 if n < 2**31 else np.int64
-    rows_of: list[list[np.ndarray]] = [[] for _ in range(parts)]
-    for at in range(0, n, block):
-        pb = part[at : at + block]
-        sorted_rows = np.argsort(pb, kind="stable").astype(index_type) + index_type(at)
-        cuts = np.concatenate([[0], np.cumsum(np.bincount(pb, minlength=parts))])
-        for p in range(parts):
-            if cuts[p + 1] > cuts[p]:
-                rows_of[p].append(sorted_rows[cuts[p] : cuts[p + 1]].copy())  # its own memory, freed with it
-        sorted_rows = None
     codes = np.empty(n, dtype=np.int32)  # first the code within the row's partition, then the final code
 
     def encode(p: int):
-        rows = np.concatenate(rows_of[p]) if rows_of[p] else np.empty(0, dtype=index_type)
-        rows_of[p] = None
+        # its rows in read order: one pass over a byte a row (no row-sized index kept for every partition)
+        rows = np.flatnonzero(part == p)
         cuts = np.searchsorted(rows, starts)
         pieces = [
             chunks[j].take(pa.array(rows[cuts[j] : cuts[j + 1]] - starts[j]))
