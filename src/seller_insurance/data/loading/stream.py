@@ -298,9 +298,8 @@ def _encode_in_halves(col: pa.ChunkedArray) -> tuple[pa.Array, list, list]:
 
 _PARTITION_SAMPLE_ROWS = 1 << 18  # rows sampled to tell whether ids repeat nearby (sorted) or not (unsorted)
 _PARTITION_DISTINCT_SHARE = 0.25  # above this share of distinct values in the sample: hash by partitions
-_PARTITION_ASCENDING_SHARE = (
-    0.9  # ... unless the sample is mostly in ascending order (sorted by month, then id)
-)
+# ... unless the sample is mostly in ascending order (sorted by month, then id)
+_PARTITION_ASCENDING_SHARE = 0.9
 _PARTITION_ROWS = 1_500_000  # rows per partition (at least 16 partitions, at most 64)
 
 
