@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
+from seller_insurance.data.loading.buffers import text_offsets
 from seller_insurance.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -180,13 +181,10 @@ def _may_hold_newline(col) -> bool:
             continue
         if not (pa.types.is_string(ch.type) or pa.types.is_large_string(ch.type)):
             return True
-        _, offsets, data = ch.buffers()[:3]
+        data = ch.buffers()[2]
         if data is None:
             continue
-        width = np.int64 if pa.types.is_large_string(ch.type) else np.int32
-        ends = np.frombuffer(
-            offsets, dtype=width, count=len(ch) + 1, offset=ch.offset * np.dtype(width).itemsize
-        )
+        ends = text_offsets(ch)
         if _NEWLINE.search(memoryview(data)[int(ends[0]) : int(ends[-1])]):
             return True
     return False

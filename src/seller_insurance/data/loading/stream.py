@@ -6,6 +6,7 @@ Categoricals without per-row Python strings, duplicate runs, line numbers. Inter
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from seller_insurance.data.loading import parsing
-from seller_insurance.data.loading.buffers import Accumulator, fast_dtype
+from seller_insurance.data.loading.buffers import Accumulator, fast_dtype, text_offsets
 from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
@@ -58,33 +59,20 @@ def _empty_text(col) -> np.ndarray:
     parts = []
     for ch in chunks:
         if pa.types.is_dictionary(ch.type):
-            per_value = np.asarray(_empty_text(ch.dictionary), dtype=bool)
+            per_value = _empty_text(ch.dictionary)
             idx = ch.indices
-            out = (
-                per_value[np.asarray(pc.fill_null(idx, 0) if idx.null_count else idx)]
-                if len(per_value)
-                else None
-            )
-            if out is None:
-                out = np.ones(len(ch), dtype=bool)  # no values: every row null
-            elif idx.null_count:
-                out |= np.asarray(idx.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        elif pa.types.is_string(ch.type) or pa.types.is_large_string(ch.type) or pa.types.is_binary(ch.type):
-            width = np.int64 if pa.types.is_large_string(ch.type) else np.int32
-            offsets = (
-                np.frombuffer(
-                    ch.buffers()[1],
-                    dtype=width,
-                    count=len(ch) + 1,
-                    offset=ch.offset * np.dtype(width).itemsize,
-                )
-                if len(ch)
-                else np.zeros(1, dtype=width)
-            )
+            if not len(per_value):  # no values: every row null
+                out = np.ones(len(ch), dtype=bool)
+            else:
+                out = per_value[np.asarray(pc.fill_null(idx, 0) if idx.null_count else idx)]
+                if idx.null_count:
+                    out |= np.asarray(idx.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        elif pa.types.is_string(ch.type) or pa.types.is_large_string(ch.type):
+            offsets = text_offsets(ch)
             out = offsets[1:] == offsets[:-1]
             if ch.null_count:
                 out |= np.asarray(ch.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-        else:
+        else:  # string_view and other types: lengths computed by pyarrow
             out = np.asarray(
                 pc.fill_null(
                     pc.equal(pc.binary_length(pc.cast(ch, pa.string())), pa.scalar(0, pa.int32())), True
@@ -339,7 +327,6 @@ def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.
 
     n = len(col)
     part = hash_bits(col, int(np.log2(parts)))
-    block = 1 << 20
     chunks = [ch for ch in col.chunks if len(ch)]
     starts = np.cumsum([0] + [len(ch) for ch in chunks])
     codes = np.empty(n, dtype=np.int32)  # first the code within the row's partition, then the final code
@@ -375,6 +362,7 @@ def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.
     rank[order] = np.arange(len(order), dtype=np.int32)
     rank[-1] = -1  # null
     nulls = bool(col.null_count)
+    block = 1 << 20
     for at in range(0, n, block):  # (partition, local code) -> code, a block at a time
         local = codes[at : at + block]
         where = base[part[at : at + block]] + local
@@ -833,16 +821,22 @@ def key_hashes(columns: list) -> np.ndarray:
     The columns go to DuckDB without a copy (Arrow, or Arrow views of numpy arrays); DuckDB keeps the row order of
     a plain projection (``preserve_insertion_order``, on by default and set here anyway).
     """
+    args = ", ".join(f"k{i}" for i in range(len(columns)))
+    with _keys_in_duckdb(pa.table({f"k{i}": col for i, col in enumerate(columns)})) as con:
+        h = np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
+        return h if h.flags.writeable else h.copy()
+
+
+@contextmanager
+def _keys_in_duckdb(keys: pa.Table):
+    """A DuckDB connection with ``keys`` registered as the view ``keys`` (no copy) and row order preserved."""
     import duckdb
 
-    keys = pa.table({f"k{i}": col for i, col in enumerate(columns)})
     con = duckdb.connect()
     try:
         con.execute("SET preserve_insertion_order = true")
         con.register("keys", keys)
-        args = ", ".join(f"k{i}" for i in range(len(columns)))
-        h = np.asarray(con.sql(f"SELECT hash({args}) AS h FROM keys").fetchnumpy()["h"], dtype=np.uint64)
-        return h if h.flags.writeable else h.copy()
+        yield con
     finally:
         con.close()
 
@@ -852,24 +846,17 @@ def hash_bits(col, bits: int) -> np.ndarray:
 
     Streamed from DuckDB a million rows at a time: one byte a row is all that is kept.
     """
-    import duckdb
-
     out = np.empty(len(col), dtype=np.uint8)
-    con = duckdb.connect()
-    try:
-        con.execute("SET preserve_insertion_order = true")
-        con.register("keys", pa.table({"k": col}))
-        at = 0
-        query = f"SELECT (hash(k) >> {64 - bits})::UTINYINT AS h FROM keys"
+    query = f"SELECT (hash(k) >> {64 - bits})::UTINYINT AS h FROM keys"
+    at = 0
+    with _keys_in_duckdb(pa.table({"k": col})) as con:
         for batch in con.sql(query).to_arrow_reader(1 << 20):
             h = batch.column(0).to_numpy(zero_copy_only=False)
             out[at : at + len(h)] = h
             at += len(h)
-        if at != len(col):  # pragma: no cover - DuckDB returns one row per row
-            raise AssertionError("hash_bits: row count changed")
-        return out
-    finally:
-        con.close()
+    if at != len(col):  # pragma: no cover - DuckDB returns one row per row
+        raise AssertionError("hash_bits: row count changed")
+    return out
 
 
 def repeated_key_rows(columns: list, ok: np.ndarray) -> np.ndarray:

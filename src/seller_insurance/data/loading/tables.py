@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seller_insurance.data.loading import parsing
+from seller_insurance.data.loading.buffers import text_offsets
 from seller_insurance.data.loading.columns import (
     ALIASES,
     CLAIM_AMOUNT_ALIASES,
@@ -75,10 +76,10 @@ def _may_need_trim(col: pa.ChunkedArray | pa.Array) -> bool:
         n = len(ch)
         if n == 0:
             continue
-        _, off_buf, data_buf = ch.buffers()
+        data_buf = ch.buffers()[2]
         if data_buf is None or data_buf.size == 0:
             continue
-        offsets = np.frombuffer(off_buf, dtype=np.int32, count=ch.offset + n + 1)[ch.offset :]
+        offsets = text_offsets(ch)
         data = np.frombuffer(data_buf, dtype=np.uint8)
         starts, ends = offsets[:-1], offsets[1:]
         filled = ends > starts  # empty values and nulls have nothing to trim
