@@ -8,6 +8,7 @@ str or Categorical ids, with/without a marketplace column, windows 1..4, start/e
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -107,7 +108,20 @@ def as_date(value):
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_compare_rules_matches_the_reference(case):
+    check_against_reference(*case)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases(), st.integers(1, 4), st.booleans())
+def test_blocks_of_a_few_rows_match_the_reference(case, block_rows, reverse):
+    """The engine works in blocks of rows (keys, thresholds per site, the end month): with blocks of 1-4 rows,
+    every block boundary falls inside the data, in the sorted and (rows reversed) the unsorted path."""
     rows, params, layout = case
+    with mock.patch.object(rules, "_BLOCK_ROWS", block_rows):
+        check_against_reference(rows[::-1] if reverse else rows, params, layout)
+
+
+def check_against_reference(rows, params, layout):
     frame = frame_of(rows, layout)
     kwargs = dict(params, start=month_arg(params["start"]), end=month_arg(params["end"]))
     if any(not has_threshold(r[1], params["threshold"]) for r in rows):
@@ -164,3 +178,49 @@ def test_row_order_and_id_dtype_do_not_change_the_result(case):
     for col in ("seller_id", "marketplace"):
         a[col], b[col] = a[col].astype(str), b[col].astype(str)
     pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("block_rows", [1, 2, 3, 1 << 20])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_site_thresholds_and_end_month_across_block_boundaries(block_rows, reverse):
+    """By hand: US threshold 10,000 and CA 30,000 (given), three months of 20,000 (a, c) or 40,000 (d) and one
+    of 20,000 (b); sites alternate from row to row, so each block of 1-3 rows mixes them."""
+    rows = [
+        ("a", "US", "2021-01-01", 20_000.0),
+        ("c", "CA", "2021-01-01", 20_000.0),
+        ("a", "US", "2021-02-01", 20_000.0),
+        ("c", "CA", "2021-02-01", 20_000.0),
+        ("a", "US", "2021-03-01", 20_000.0),
+        ("d", "CA", "2021-01-01", 40_000.0),
+        ("b", "US", "2021-01-01", 20_000.0),
+        ("d", "CA", "2021-02-01", 40_000.0),
+        ("c", "CA", "2021-03-01", 20_000.0),
+        ("d", "CA", "2021-03-01", 40_000.0),
+    ]
+    rows = rows[::-1] if reverse else sorted(rows)
+    frame = pd.DataFrame(rows, columns=["seller_id", "marketplace", "month", "gross_sales"])
+    frame["month"] = pd.to_datetime(frame["month"])
+    expected = {  # seller: (old trigger, new trigger) without an end, then with end=2021-02
+        None: {
+            "a": ("2021-03", "2021-01"),
+            "b": (None, "2021-01"),
+            "c": (None, None),
+            "d": ("2021-03", "2021-01"),
+        },
+        "2021-02": {
+            "a": (None, "2021-01"),
+            "b": (None, "2021-01"),
+            "c": (None, None),
+            "d": (None, "2021-01"),
+        },
+    }
+    with mock.patch.object(rules, "_BLOCK_ROWS", block_rows):
+        for end, want in expected.items():
+            out = rules.compare_rules(frame, threshold={"US": 10_000.0, "CA": 30_000.0}, end=end)
+            got = {
+                row.seller_id: tuple(
+                    None if pd.isna(t) else t.strftime("%Y-%m") for t in (row.old_trigger, row.new_trigger)
+                )
+                for row in out.itertuples()
+            }
+            assert got == want, end

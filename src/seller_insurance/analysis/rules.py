@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -373,51 +374,45 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         raise ValueError("too many seller-marketplace-months to index (more than 2**62)")
     kt = np.int32 if n_keys < 2**31 else np.int64  # half the memory traffic when it fits
 
-    # base = group * stride (one per row); key = base + month offset. Built in blocks of rows: no full-size
-    # temporary beside the two results (at 5M sellers each temporary was 0.45-0.9 GB of fresh pages).
-    base = np.empty(n, dtype=kt)
-    keys = np.empty(n, dtype=kt)
     one_site = n_mp == 1 or int(m_codes.min()) == int(m_codes.max())
     site_part = kt(int(m_codes[0]) * stride) if one_site else None
-    for a in range(0, n, _BLOCK_ROWS):
-        b = min(a + _BLOCK_ROWS, n)
-        blk = base[a:b]
-        np.multiply(s_codes[a:b], n_mp * stride, out=blk, dtype=kt, casting="unsafe")
+
+    def block_keys(a: int, b: int, base: np.ndarray | None = None, keys: np.ndarray | None = None):
+        """Rows ``a:b``: base = group * stride, key = base + month offset (into ``base``/``keys`` when given)."""
+        base = np.empty(b - a, dtype=kt) if base is None else base
+        keys = np.empty(b - a, dtype=kt) if keys is None else keys
+        np.multiply(s_codes[a:b], n_mp * stride, out=base, dtype=kt, casting="unsafe")
         if one_site:
-            blk += site_part
+            base += site_part
         else:
-            blk += m_codes[a:b].astype(kt) * kt(stride)
-        np.subtract(months.block(a, b), month_lo, out=keys[a:b], casting="unsafe")
-        keys[a:b] += blk
-    del months
+            base += m_codes[a:b].astype(kt) * kt(stride)
+        np.subtract(months.block(a, b), month_lo, out=keys, casting="unsafe")
+        keys += base
+        return base, keys
 
-    unsorted = None
-    if n > 1 and not _strictly_increasing(keys):
-        end_offset = None if end is None else end - month_lo
-        unsorted = _unsorted_unique(
-            keys, base, s_codes, m_codes, n_mp, stride, values, thr_by_code, inclusive, end_offset
+    end_offset = None if end is None else end - month_lo
+    qualifying = partial(
+        _qualifying,
+        thr_by_code=thr_by_code,
+        inclusive=inclusive,
+        end_offset=end_offset,
+        present=_present_sites(m_codes, n_mp),
+    )
+    # Rows in key order (the usual file, sorted by seller then month): one pass over blocks of rows, no row-sized
+    # array (on a VM whose host backs memory lazily each fresh GB cost 3-5 s of kernel time at 112M rows).
+    found = _sorted_pass(n, block_keys, values, m_codes, stride, qualifying)
+    if found is None:  # rows in any other order, keys unique and dense enough for a table of cells
+        found = _unsorted_unique(n, block_keys, s_codes, m_codes, n_mp, stride, values, qualifying)
+    if found is None:  # a key repeats, or too sparse for the table: sort every row's key (reports duplicates)
+        keys = np.empty(n, dtype=kt)
+        for a in range(0, n, _BLOCK_ROWS):
+            block_keys(a, min(a + _BLOCK_ROWS, n), keys=keys[a : a + _BLOCK_ROWS])
+        keys, values, m_codes, base = _sort_or_raise(
+            keys, values, m_codes, kt, stride, month_lo, sales, mp_col
         )
-        if unsorted is None:
-            keys, values, m_codes, base = _sort_or_raise(
-                keys, values, m_codes, kt, stride, month_lo, sales, mp_col
-            )
-        else:
-            groups, q_keys = unsorted
-    if unsorted is None:
-        # Groups present (sorted): where the group part changes.
-        starts = np.empty(n, dtype=bool)
-        starts[0] = True
-        np.not_equal(base[1:], base[:-1], out=starts[1:])
-        groups = (base[starts] // kt(stride)).astype(np.int64)
-        del base, starts
-
-        # Qualifying rows: the month counts (> or >= its marketplace's threshold) and is not after `end`.
-        thr = thr_by_code[0] if len(np.unique(thr_by_code)) == 1 else thr_by_code[m_codes]
-        counts = values >= thr if inclusive else values > thr
-        if end is not None:
-            counts &= (keys % kt(stride)) <= (end - month_lo)
-        q_keys = keys[counts]
-        del keys, counts
+        found = _sorted_pass(n, lambda a, b: (base[a:b], keys[a:b]), values, m_codes, stride, qualifying)
+        del keys, base
+    groups, q_keys = found
     return _Prepared(
         groups,
         s_cats,
@@ -473,26 +468,41 @@ def _increasing(cats: pd.Index) -> bool:
     return bool(pc.all(pc.greater_equal(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py())
 
 
-def _strictly_increasing(a: np.ndarray) -> bool:
-    """``np.all(a[1:] > a[:-1])`` in blocks (no row-sized boolean temporary), stopping at the first drop."""
-    for s in range(0, len(a) - 1, _BLOCK_ROWS):
-        e = min(s + _BLOCK_ROWS, len(a) - 1)
-        if not bool(np.all(a[s + 1 : e + 1] > a[s:e])):
-            return False
-    return True
+def _sorted_pass(
+    n: int, block_keys, values: np.ndarray, m_codes: np.ndarray, stride: int, qualifying
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Groups present and qualifying keys of rows whose keys strictly increase, one block of rows at a time.
+
+    ``block_keys(a, b)`` gives rows ``a:b``'s group bases and keys; ``qualifying`` marks the rows whose month
+    counts. None at the first key that is not above the one before (the caller then takes the general path, and
+    the work so far is lost: at most one pass). A key equal to the one before is a duplicate: also None, so the
+    general path reports it.
+    """
+    groups, q_keys = [], []
+    last_key = last_base = None
+    for a in range(0, n, _BLOCK_ROWS):
+        b = min(a + _BLOCK_ROWS, n)
+        base, keys = block_keys(a, b)
+        if (last_key is not None and keys[0] <= last_key) or not bool(np.all(keys[1:] > keys[:-1])):
+            return None
+        starts = np.empty(b - a, dtype=bool)  # where the group changes
+        starts[0] = last_base is None or base[0] != last_base
+        np.not_equal(base[1:], base[:-1], out=starts[1:])
+        groups.append(base[starts] // stride)
+        q_keys.append(keys[qualifying(values[a:b], m_codes[a:b], keys, base)])
+        last_key, last_base = keys[-1], base[-1]
+    return np.concatenate(groups).astype(np.int64), np.concatenate(q_keys)
 
 
 def _unsorted_unique(
-    keys: np.ndarray,
-    base: np.ndarray,
+    n: int,
+    block_keys,
     s_codes: np.ndarray,
     m_codes: np.ndarray,
     n_mp: int,
     stride: int,
     values: np.ndarray,
-    thr_by_code: np.ndarray,
-    inclusive: bool,
-    end_offset: int | None,
+    qualifying,
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """Groups and sorted qualifying keys of rows in any order, without sorting them all; None to sort instead.
 
@@ -500,16 +510,11 @@ def _unsorted_unique(
     byte per (seller, marketplace present, month slot) shows the keys are unique when every row marks its own
     cell, the groups present are the marked groups, and only the qualifying rows (over the threshold, usually a
     small share) are sorted. None when some key repeats (the caller's sort reports it) or the table would hold
-    more than twice as many cells as rows (sparse keys). Cell indices are built as ``intp`` (numpy converts any
-    other index type on every fancy-indexing call) one block of rows at a time, so no row-sized temporary.
+    more than twice as many cells as rows (sparse keys). One block of rows at a time (``block_keys(a, b)``: their
+    group bases and keys), so no row-sized array; cell indices are ``intp`` (numpy converts any other index type
+    on every fancy-indexing call).
     """
-    n = len(keys)
-    lo, hi = int(m_codes.min()), int(m_codes.max())
-    if lo == hi:  # one marketplace (the common case): no count over every row
-        present = np.zeros(n_mp, dtype=bool)
-        present[lo] = True
-    else:
-        present = np.bincount(m_codes.astype(np.intp), minlength=n_mp) > 0
+    present = _present_sites(m_codes, n_mp)
     present_codes = np.flatnonzero(present)
     n_present = len(present_codes)
     n_groups = (int(s_codes.max()) + 1) * n_present
@@ -518,30 +523,73 @@ def _unsorted_unique(
     rank = np.cumsum(present, dtype=np.intp) - 1
     group_seen = np.zeros(n_groups, dtype=bool)
     seen = np.zeros(n_groups * stride, dtype=np.uint8)
-    for a in range(0, n, _BLOCK_ROWS):  # in blocks: small temporaries (the peak of a 22M-row frame stays low)
+    q_keys = []
+    for a in range(0, n, _BLOCK_ROWS):
         b = min(a + _BLOCK_ROWS, n)
+        base, keys = block_keys(a, b)
         g = s_codes[a:b].astype(np.intp)
         if n_present > 1:
             g *= n_present
             g += rank[m_codes[a:b]]
         group_seen[g] = True
         g *= stride
-        g += keys[a:b]
-        g -= base[a:b]  # + the month slot
+        g += keys
+        g -= base  # + the month slot
         seen[g] = 1
-    del g
+        q_keys.append(keys[qualifying(values[a:b], m_codes[a:b], keys, base)])
     if int(np.count_nonzero(seen)) != n:
         return None
     del seen
     present_groups = np.flatnonzero(group_seen)
     groups = (present_groups // n_present) * n_mp + present_codes[present_groups % n_present]
-    thr_present = thr_by_code[present_codes]
-    thr = thr_present[0] if len(np.unique(thr_present)) == 1 else thr_by_code[m_codes]
-    counts = values >= thr if inclusive else values > thr
-    if end_offset is not None:
-        counts &= (keys - base) <= end_offset
-    q_keys = np.sort(keys[counts])
-    return groups.astype(np.int64), q_keys
+    return groups.astype(np.int64), np.sort(np.concatenate(q_keys))
+
+
+def _present_sites(m_codes: np.ndarray, n_mp: int) -> np.ndarray:
+    """Boolean per marketplace code: whether any row has it (one site, the common case, without a count)."""
+    present = np.zeros(n_mp, dtype=bool)
+    if not len(m_codes):
+        return present
+    lo, hi = int(m_codes.min()), int(m_codes.max())
+    if lo == hi:
+        present[lo] = True
+    else:
+        present = np.bincount(m_codes.astype(np.intp), minlength=n_mp) > 0
+    return present
+
+
+def _qualifying(
+    values: np.ndarray,
+    m_codes: np.ndarray,
+    keys: np.ndarray,
+    base: np.ndarray,
+    thr_by_code: np.ndarray,
+    inclusive: bool,
+    end_offset: int | None,
+    present: np.ndarray | None = None,
+) -> np.ndarray:
+    """Whether each row's month counts, in blocks of rows (no row-sized float temporary).
+
+    A month counts when its gross sales exceed its marketplace's threshold (``>=`` when ``inclusive``) and its
+    month slot (``keys - base``) is not after ``end_offset`` (None: no end).
+
+    One threshold for all rows when the sites present share it (the marketplace dtype lists every known site, so
+    ``thr_by_code`` usually holds several values that no row uses); otherwise each block of rows gathers its own
+    (a row-sized one was 0.9 GB of fresh pages at 112M rows). ``present``: the sites present, if the caller has
+    them.
+    """
+    if present is None:
+        present = _present_sites(m_codes, len(thr_by_code))
+    thr_present = np.unique(thr_by_code[present])
+    one = thr_present[0] if len(thr_present) == 1 else None
+    compare = np.greater_equal if inclusive else np.greater
+    out = np.empty(len(values), dtype=bool)
+    for a in range(0, len(values), _BLOCK_ROWS):
+        b = min(a + _BLOCK_ROWS, len(values))
+        compare(values[a:b], one if one is not None else thr_by_code[m_codes[a:b]], out=out[a:b])
+        if end_offset is not None:
+            out[a:b] &= (keys[a:b] - base[a:b]) <= end_offset
+    return out
 
 
 def _value_order(groups: np.ndarray, n_mp: int, s_rank, m_rank) -> np.ndarray | None:
