@@ -15,6 +15,7 @@ import pytest
 
 from seller_insurance.analysis import rules
 from seller_insurance.data.loading import load_monthly_sales
+from seller_insurance.data.loading import sales as sales_loading
 from seller_insurance.policy import KNOWN_MARKETPLACES
 
 
@@ -60,13 +61,21 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+@pytest.fixture(params=[None, 7], ids=["blocks of 1M rows", "blocks of 7 rows"])
+def block_rows(request, monkeypatch):
+    """The loader checks and orders the cells one block of rows at a time: with 7 rows a block, at every boundary."""
+    if request.param is not None:
+        monkeypatch.setattr(sales_loading, "_BLOCK_ROWS", request.param)
+    return request.param
+
+
 DENSE_MONTHS = [f"2021-{m:02d}" for m in range(1, 13)]
 # Two months 20 years apart: a cell table of sellers x 240 months would be far larger than the rows (fallback).
 SPARSE_MONTHS = ["2004-01", "2023-12"]
 
 
 @pytest.mark.parametrize("months", [DENSE_MONTHS, SPARSE_MONTHS], ids=["dense", "sparse"])
-def test_sorted_load_of_shuffled_rows_matches_an_independent_sort(tmp_path, months):
+def test_sorted_load_of_shuffled_rows_matches_an_independent_sort(tmp_path, months, block_rows):
     frame = _rows(400, months)
     _write(frame, tmp_path / "s.parquet")
     got = load_monthly_sales(tmp_path / "s.parquet").frame
@@ -74,7 +83,7 @@ def test_sorted_load_of_shuffled_rows_matches_an_independent_sort(tmp_path, mont
 
 
 @pytest.mark.parametrize("months", [DENSE_MONTHS, SPARSE_MONTHS], ids=["dense", "sparse"])
-def test_unsorted_load_keeps_the_read_order(tmp_path, months):
+def test_unsorted_load_keeps_the_read_order(tmp_path, months, block_rows):
     frame = _rows(400, months, seed=1)
     _write(frame, tmp_path / "s.parquet")
     got = load_monthly_sales(tmp_path / "s.parquet", sort=False)
@@ -82,7 +91,7 @@ def test_unsorted_load_keeps_the_read_order(tmp_path, months):
     assert got.rows_accepted == len(frame) and got.rejects.empty
 
 
-def test_unsorted_load_with_a_repeated_key_rejects_it_as_the_sorted_load_does(tmp_path):
+def test_unsorted_load_with_a_repeated_key_rejects_it_as_the_sorted_load_does(tmp_path, block_rows):
     frame = _rows(50, DENSE_MONTHS, seed=2)
     copy = frame.iloc[[7]]
     clash = frame.iloc[[11]].assign(gross_sales=frame.gross_sales.iloc[11] + 1.0)

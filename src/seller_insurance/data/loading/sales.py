@@ -262,7 +262,7 @@ def _load_monthly(src: Source, use: dict[str, str], sort: bool = True) -> LoadRe
     )
     levels = [codes_g] + ([mp_g] if has_mp else []) + [month_g]
     if len(month_g) and not strictly_increasing(levels):
-        cells = _cell_keys(codes_g, mp_g, month_g, per_day=86_400)  # month starts in seconds
+        cells = _CellKeys(codes_g, mp_g, month_g, per_day=86_400)  # month starts in seconds
         unique, dense_order = _dense_order(cells, want_order=sort)
         if unique:  # no duplicate key: the counting sort's order, or the read order when none is wanted
             order, keep = dense_order, np.ones(len(month_g), dtype=bool)
@@ -346,22 +346,24 @@ def _dense_order(cells: _CellKeys, want_order: bool) -> tuple[bool, np.ndarray |
         repeats or the table would hold more than twice as many cells as rows (sparse keys): the caller then
         sorts, and finds and reports the duplicates.
     """
-    n = len(cells.key)
+    n = cells.n
     if cells.size > 2 * n + (1 << 16):
         return False, None
     seen = np.zeros(cells.size, dtype=np.uint8)
-    seen[cells.key] = 1
+    for a in range(0, n, _BLOCK_ROWS):  # one block of keys at a time: no row-sized key array
+        seen[cells.block(a, min(a + _BLOCK_ROWS, n))] = 1
     if int(np.count_nonzero(seen)) != n:
         return False, None
     if not want_order:
         return True, None
     place = np.cumsum(seen, dtype=np.int32 if n < 2**31 else np.int64)  # 1 + the row's place in key order
     del seen
-    dest = place[cells.key]
-    del place
-    dest -= 1
     order = np.empty(n, dtype=np.int64)
-    order[dest] = np.arange(n, dtype=np.int64)
+    for a in range(0, n, _BLOCK_ROWS):
+        b = min(a + _BLOCK_ROWS, n)
+        dest = place[cells.block(a, b)]
+        dest -= 1
+        order[dest] = np.arange(a, b, dtype=np.int64)
     return True, order
 
 
@@ -550,19 +552,65 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     )
 
 
-@dataclass
 class _CellKeys:
     """One int64 key per row for its (seller, marketplace, calendar month), increasing in that order.
 
     ``key = (seller code x sites + site rank) x months + (month - month_lo)``, over the ``sites`` present (codes
-    in ``policy.KNOWN_MARKETPLACES`` order) and the ``months`` spanned: ``size`` possible keys.
+    in ``policy.KNOWN_MARKETPLACES`` order) and the ``months`` spanned: ``size`` possible keys. Built from seller
+    codes, marketplace codes (None: the default site) and times (``per_day`` units a day); not for zero rows.
+    ``block(a, b)`` gives rows ``a:b``'s keys (a check over every row needs no row-sized array: on a VM whose host
+    backs memory lazily, fresh pages cost 3-5 s a GB); ``key`` gives all rows' keys, built once on first use.
+    The calendar month of each day comes from a table over the days spanned (once per day, not per row).
     """
 
-    key: np.ndarray
-    size: int
-    sites: np.ndarray
-    months: int
-    month_lo: int
+    def __init__(self, seller: np.ndarray, mp: np.ndarray | None, time: np.ndarray, per_day: int):
+        self.n = n = len(time)
+        self._seller, self._mp, self._time, self._per_day = seller, mp, time, per_day
+        self._d_lo = d_lo = int(time.min()) // per_day
+        month_of_day = (
+            np.arange(d_lo, int(time.max()) // per_day + 1, dtype=np.int64)
+            .astype("datetime64[D]")
+            .astype("datetime64[M]")
+            .astype(np.int64)
+        )
+        self.month_lo = int(month_of_day[0])
+        self.months = int(month_of_day[-1]) - self.month_lo + 1
+        self._month_of_day = month_of_day - self.month_lo
+        if mp is None:
+            self.sites = np.array([KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)])
+        else:
+            seen = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
+            for a in range(0, n, _BLOCK_ROWS):
+                seen += np.bincount(mp[a : a + _BLOCK_ROWS], minlength=len(KNOWN_MARKETPLACES))
+            self.sites = np.flatnonzero(seen)
+        self._rank = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
+        self._rank[self.sites] = np.arange(len(self.sites))
+        self.size = (int(seller.max()) + 1) * len(self.sites) * self.months
+        self._key: np.ndarray | None = None
+
+    def block(self, a: int, b: int) -> np.ndarray:
+        """Keys of rows ``a:b`` (int64; a fresh array unless ``key`` was built)."""
+        if self._key is not None:
+            return self._key[a:b]
+        g = self._seller[a:b].astype(np.int64)
+        if self._mp is not None:
+            g *= len(self.sites)
+            g += self._rank[self._mp[a:b]]
+        g *= self.months
+        day = self._time[a:b] // self._per_day if self._per_day != 1 else self._time[a:b].astype(np.int64)
+        day -= self._d_lo
+        g += self._month_of_day[day]  # + the month offset
+        return g
+
+    @property
+    def key(self) -> np.ndarray:
+        """Keys of all rows (built in blocks: no row-sized temporary beside them)."""
+        if self._key is None:
+            key = np.empty(self.n, dtype=np.int64)
+            for a in range(0, self.n, _BLOCK_ROWS):
+                key[a : a + _BLOCK_ROWS] = self.block(a, min(a + _BLOCK_ROWS, self.n))
+            self._key = key
+        return self._key
 
     def decode(self, key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Seller code, marketplace code (int8) and month index of each of ``key``."""
@@ -575,48 +623,6 @@ class _CellKeys:
 
 
 _BLOCK_ROWS = 1 << 20
-
-
-def _cell_keys(seller: np.ndarray, mp: np.ndarray | None, time: np.ndarray, per_day: int) -> _CellKeys:
-    """Cell keys of rows: seller codes, marketplace codes (None: the default site), times (``per_day`` units a day).
-
-    Not for zero rows. The calendar month of each day comes from a table over the days spanned (computed once per
-    day, not per row), and the keys are built in blocks of rows: no row-sized temporary beside the keys.
-    """
-    n = len(time)
-    d_lo, d_hi = int(time.min()) // per_day, int(time.max()) // per_day
-    month_of_day = (
-        np.arange(d_lo, d_hi + 1, dtype=np.int64)
-        .astype("datetime64[D]")
-        .astype("datetime64[M]")
-        .astype(np.int64)
-    )
-    m_lo = int(month_of_day[0])
-    n_m = int(month_of_day[-1]) - m_lo + 1
-    month_of_day -= m_lo
-    if mp is None:
-        sites = np.array([KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)])
-    else:
-        seen = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
-        for a in range(0, n, _BLOCK_ROWS):
-            seen += np.bincount(mp[a : a + _BLOCK_ROWS], minlength=len(KNOWN_MARKETPLACES))
-        sites = np.flatnonzero(seen)
-    rank = np.zeros(len(KNOWN_MARKETPLACES), dtype=np.int64)
-    rank[sites] = np.arange(len(sites))
-    key = np.empty(n, dtype=np.int64)
-    for a in range(0, n, _BLOCK_ROWS):
-        b = min(a + _BLOCK_ROWS, n)
-        g = seller[a:b].astype(np.int64)
-        if mp is not None:
-            g *= len(sites)
-            g += rank[mp[a:b]]
-        g *= n_m
-        day = time[a:b] // per_day if per_day != 1 else time[a:b].astype(np.int64)
-        day -= d_lo
-        g += month_of_day[day]  # + the month offset
-        key[a:b] = g
-    size = (int(seller.max()) + 1) * len(sites) * n_m
-    return _CellKeys(key, size, sites, n_m, m_lo)
 
 
 @dataclass
@@ -633,13 +639,13 @@ class _Cells:
 def _month_cells(seller: np.ndarray, mp: np.ndarray, day: np.ndarray) -> _Cells:
     """Group order rows by (seller, marketplace, calendar month of the day), in that key order, in O(rows).
 
-    The cell keys (:func:`_cell_keys`) index a table when there are at most four times as many possible keys as
+    The cell keys (:class:`_CellKeys`) index a table when there are at most four times as many possible keys as
     rows (the usual case: about 20 orders per seller-month), else the keys are sorted (``np.unique``).
     """
     if not len(day):
         empty = np.empty(0, np.int64)
         return _Cells(empty.astype(np.intp), empty, empty, empty.astype(np.int8), empty)
-    cells = _cell_keys(seller, mp, day, per_day=1)
+    cells = _CellKeys(seller, mp, day, per_day=1)
     key = cells.key
     if cells.size <= 4 * len(key) + (1 << 16):
         counts = np.bincount(key, minlength=cells.size)
