@@ -39,8 +39,11 @@ month)`` rows (they must be aggregated or removed before any streak logic; the m
 Output rows: one per seller-marketplace present in ``sales``, ordered by ``seller_id`` then ``marketplace``
 (lexicographic for ``str``; sorted categories for ``Categorical``). No global state; inputs are not modified.
 
-Implementation: vectorised numpy on one int64 key per row (group, month); no Python loop per seller or per row.
-Sorted input (the generator's and the loader's order) is detected in O(n) and not re-sorted.
+Implementation: vectorised numpy on one integer key per row (group, month), built one block of rows at a time;
+no Python loop per seller or per row. Sorted input (the generator's and the loader's order) is read in one pass
+and not re-sorted; rows in any other order with unique keys are checked against a table of cells and only their
+qualifying keys sorted; only a repeated key (an error, reported with two rows) or keys too sparse for the table
+sort every row's key.
 """
 
 from __future__ import annotations
@@ -455,17 +458,25 @@ def _increasing(cats: pd.Index) -> bool:
     pandas would first build a Python string per category (0.35 GB and 0.2 s for 5M seller ids). UTF-8 byte order
     is code point order, so the answer is pandas' own.
     """
+    arr = _arrow_text(cats)
+    if arr is None:
+        return bool(cats.is_monotonic_increasing)
+    return bool(pc.all(pc.greater_equal(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py())
+
+
+def _arrow_text(cats: pd.Index) -> pa.Array | None:
+    """``cats`` as an Arrow ``string``/``large_string`` array without nulls (None: not that, or fewer than 2)."""
     try:
         arr = pa.array(cats.array) if len(cats) > 1 else None
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        arr = None
+        return None
     if (
         arr is None
-        or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
         or arr.null_count
+        or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
     ):
-        return bool(cats.is_monotonic_increasing)
-    return bool(pc.all(pc.greater_equal(arr.slice(1), arr.slice(0, len(arr) - 1))).as_py())
+        return None
+    return arr
 
 
 def _text_order(cats: pd.Index) -> np.ndarray:
@@ -473,19 +484,12 @@ def _text_order(cats: pd.Index) -> np.ndarray:
 
     Seller ids usually have one length ("S0001234", Amazon's 14-character merchant tokens). Text of equal length
     sorts in byte order exactly as its bytes read as a big-endian integer (1-8 bytes), or as a pair of them (9-16
-    bytes, zero-padded), and UTF-8 byte order is code point order, pandas' order: numpy's radix and merge sorts of
+    bytes, zero-padded), and UTF-8 byte order is code point order, pandas' order: numpy's stable sorts of
     integers take 0.13 s for 1M shuffled ids where the text sort took 0.45 s. Anything else (other lengths,
     nulls, not Arrow-backed text) is pandas' own ``argsort``.
     """
-    try:
-        arr = pa.array(cats.array) if len(cats) > 1 else None
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        arr = None
-    if (
-        arr is None
-        or arr.null_count
-        or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type))
-    ):
+    arr = _arrow_text(cats)
+    if arr is None:
         return cats.argsort()
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(
