@@ -84,15 +84,15 @@ def test_to_categorical_by_partitions_is_the_trimmed_values(monkeypatch, kind):
     np.testing.assert_array_equal(np.asarray(by_parts.codes), np.asarray(halves.codes))
 
 
-def test_partitions_only_for_ids_that_rarely_repeat_nearby(monkeypatch):
+def test_partitions_only_for_unsorted_ids_that_rarely_repeat(monkeypatch):
     monkeypatch.setattr(stream, "_PARTITION_SAMPLE_ROWS", 1_000)
     sellers = [f"S{k:05d}" for k in range(2_000)]
     by_seller = pa.chunked_array([pa.array([s for s in sellers for _ in range(12)])])  # repeats nearby
-    by_month = pa.chunked_array([pa.array(sellers * 12)])  # distinct within the sample (ascending)
+    by_month = pa.chunked_array([pa.array(sellers * 12)])  # distinct, ascending
     rng = np.random.default_rng(3)
     shuffled = pa.chunked_array([pa.array([sellers[i] for i in rng.integers(0, 2_000, 24_000)])])
     assert stream._hash_partitions(by_seller) == 1
-    assert stream._hash_partitions(by_month) == 16
+    assert stream._hash_partitions(by_month) == 1
     assert stream._hash_partitions(shuffled) == 16
     monkeypatch.setattr(stream, "_PARTITION_ROWS", 100)
     assert stream._hash_partitions(shuffled) == 64  # 24,000 rows / 100: capped

