@@ -301,7 +301,10 @@ def _hash_partitions(col: pa.ChunkedArray) -> int:
     months in any seller order), each lookup in a table of a million ids misses the cache three times; then the
     column is hashed by partitions, 16 for 1M sellers x 36 months and more for longer columns. Measured on 1M
     sellers x 36 months: shuffled 2.3 s by partitions against 3.6 s in two halves; sorted by month 1.7 s in
-    halves against 2.4 s by partitions.
+    halves against 2.4 s by partitions. Re-measured on 2026-12-03 on another host, the month-sorted file was
+    faster by partitions at 1M (whole process 0.92x, 6 pairs) but much slower at 5M (load 19.6 -> 33.6 s, two
+    single runs each: 64 passes over a byte a row, and text gathered from all over the column), so it stays in
+    halves.
     """
     sample = col.slice(0, _PARTITION_SAMPLE_ROWS).combine_chunks()
     if len(pc.unique(sample)) <= _PARTITION_DISTINCT_SHARE * len(sample):
