@@ -60,6 +60,7 @@ import pyarrow.compute as pc
 
 from seller_insurance import months as mo
 from seller_insurance import policy
+from seller_insurance.arrow_text import big_endian_words, common_byte_length
 from seller_insurance.policy import (
     DEFAULT_INCLUSIVE,
     DEFAULT_MARKETPLACE,
@@ -489,25 +490,12 @@ def _text_order(cats: pd.Index) -> np.ndarray:
     nulls, not Arrow-backed text) is pandas' own ``argsort``.
     """
     arr = _arrow_text(cats)
-    if arr is None:
+    size = common_byte_length(arr) if arr is not None else 0
+    if not size:
         return cats.argsort()
-    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    offsets = np.frombuffer(
-        arr.buffers()[1], dtype=width, count=len(arr) + 1, offset=arr.offset * np.dtype(width).itemsize
-    )
-    size = int(offsets[1] - offsets[0])
-    if (
-        not 1 <= size <= 16
-        or int(offsets[-1] - offsets[0]) != size * len(arr)
-        or np.any(np.diff(offsets) != size)
-    ):
-        return cats.argsort()
-    text = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=size * len(arr), offset=int(offsets[0]))
-    padded = np.zeros((len(arr), 16), dtype=np.uint8)
-    padded[:, :size] = text.reshape(len(arr), size)
-    words = padded.view(">u8").astype(np.uint64)  # two big-endian words per value
+    words = big_endian_words(arr, size)
     if size <= 8:
-        return np.argsort(words[:, 0], kind="stable")
+        return np.argsort(words, kind="stable")
     return np.lexsort((words[:, 1], words[:, 0]))
 
 

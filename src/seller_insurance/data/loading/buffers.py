@@ -125,17 +125,3 @@ def fast_dtype(cats: pd.Index) -> pd.CategoricalDtype:
         return pd.CategoricalDtype._from_fastpath(cats, False)
     except AttributeError:  # pragma: no cover - private pandas API gone
         return pd.CategoricalDtype(cats)
-
-
-def text_offsets(chunk: pa.Array) -> np.ndarray:
-    """The value offsets of a ``string`` or ``large_string`` array, as a numpy view (no copy; its own slice only).
-
-    ``len(chunk) + 1`` entries: value ``i`` is ``data[offsets[i]:offsets[i + 1]]`` of ``chunk.buffers()[2]``
-    (null values have equal offsets here, as pyarrow writes them).
-    """
-    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    if not len(chunk):
-        return np.zeros(1, dtype=width)
-    return np.frombuffer(
-        chunk.buffers()[1], dtype=width, count=len(chunk) + 1, offset=chunk.offset * np.dtype(width).itemsize
-    )

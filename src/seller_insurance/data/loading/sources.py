@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
-from seller_insurance.data.loading.buffers import text_offsets
+from seller_insurance.arrow_text import text_offsets
 from seller_insurance.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")

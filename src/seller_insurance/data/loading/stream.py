@@ -14,8 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from seller_insurance.arrow_text import text_offsets
 from seller_insurance.data.loading import parsing
-from seller_insurance.data.loading.buffers import Accumulator, fast_dtype, text_offsets
+from seller_insurance.data.loading.buffers import Accumulator, fast_dtype
 from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,

@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seller_insurance.arrow_text import text_offsets
 from seller_insurance.data.loading import parsing
-from seller_insurance.data.loading.buffers import text_offsets
 from seller_insurance.data.loading.columns import (
     ALIASES,
     CLAIM_AMOUNT_ALIASES,
