@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from seller_insurance.arrow_text import text_offsets
+from seller_insurance.arrow_text import big_endian_words, common_byte_length, text_of_words, text_offsets
 from seller_insurance.data.loading import parsing
 from seller_insurance.data.loading.buffers import Accumulator, fast_dtype
 from seller_insurance.data.loading.rejects import (
@@ -307,13 +307,29 @@ def _hash_partitions(col: pa.ChunkedArray) -> int:
     single runs each: 64 passes over a byte a row, and text gathered from all over the column), so it stays in
     halves.
     """
+    if _sample_layout(col) != "scattered":
+        return 1
+    return _partition_count(len(col))
+
+
+def _sample_layout(col: pa.ChunkedArray) -> str:
+    """How the first ``_PARTITION_SAMPLE_ROWS`` values of ``col`` are laid out (see :func:`_hash_partitions`).
+
+    "repeating": at most a quarter distinct (sorted by seller); "ascending": mostly in ascending order (sorted by
+    month, then seller); "scattered": neither (shuffled, or months in any seller order).
+    """
     sample = col.slice(0, _PARTITION_SAMPLE_ROWS).combine_chunks()
     if len(pc.unique(sample)) <= _PARTITION_DISTINCT_SHARE * len(sample):
-        return 1
+        return "repeating"
     ascending = pc.sum(pc.greater_equal(sample.slice(1), sample.slice(0, len(sample) - 1))).as_py() or 0
     if ascending >= _PARTITION_ASCENDING_SHARE * (len(sample) - 1):
-        return 1
-    return int(min(64, max(16, 1 << int(np.ceil(np.log2(max(len(col) / _PARTITION_ROWS, 1)))))))
+        return "ascending"
+    return "scattered"
+
+
+def _partition_count(n: int) -> int:
+    """Partitions for ``n`` scattered rows: about ``_PARTITION_ROWS`` each, at least 16 and at most 64."""
+    return int(min(64, max(16, 1 << int(np.ceil(np.log2(max(n / _PARTITION_ROWS, 1)))))))
 
 
 def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.ndarray]:
@@ -377,6 +393,143 @@ def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.
     return dictionary.take(pa.array(order)), codes
 
 
+_RUN_BREAKS_PER_CHUNK = (
+    16  # more descents than this in one chunk: not ascending runs (the caller hashes instead)
+)
+_PENDING_MIN = (
+    1 << 16
+)  # new ids wait in a small sorted table until it holds this many (or 1/8 of the main one)
+
+
+class _AscendingRunsDictionary:
+    """First-appearance codes of 1-8-byte ids given as big-endian words, a stretch of ascending rows at a time.
+
+    Two sorted tables map word -> code: the main one and a small pending one that new ids join (merging two
+    sorted arrays is linear; the pending table joins the main one when it reaches 1/8 of its size). Within an
+    ascending stretch the ids not seen before are themselves ascending, so numbering them in that order is their
+    order of first appearance, as ``pc.dictionary_encode`` numbers them.
+    """
+
+    def __init__(self) -> None:
+        empty_w, empty_c = np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int32)
+        self.words, self.codes = empty_w, empty_c  # main table, sorted by word
+        self.pending_words, self.pending_codes = empty_w, empty_c
+        self.by_code: list[np.ndarray] = []  # the new words of each stretch, in code order
+        self.size = 0
+
+    @staticmethod
+    def _lookup(words: np.ndarray, codes: np.ndarray, values: np.ndarray) -> np.ndarray:
+        if not len(words):
+            return np.full(len(values), -1, dtype=np.int32)
+        pos = np.searchsorted(words, values)
+        np.minimum(pos, len(words) - 1, out=pos)
+        return np.where(words[pos] == values, codes[pos], np.int32(-1))
+
+    @staticmethod
+    def _merge(wa, ca, wb, cb) -> tuple[np.ndarray, np.ndarray]:
+        words = np.concatenate([wa, wb])
+        order = np.argsort(words, kind="stable")  # two sorted runs: one linear merge
+        return words[order], np.concatenate([ca, cb])[order]
+
+    def lookup(self, values: np.ndarray) -> np.ndarray:
+        """Code of each word, -1 for words not seen yet."""
+        codes = self._lookup(self.words, self.codes, values)
+        miss = codes < 0
+        if len(self.pending_words) and miss.any():
+            codes[miss] = self._lookup(self.pending_words, self.pending_codes, values[miss])
+        return codes
+
+    def encode(self, values: np.ndarray) -> np.ndarray:
+        """int32 codes of ``values`` (ascending, repeats allowed), numbering unseen ones from ``size`` up."""
+        codes = self.lookup(values)
+        miss = np.flatnonzero(codes < 0)
+        if len(miss):
+            missed = values[miss]
+            first = np.empty(len(missed), dtype=bool)
+            first[0] = True
+            np.not_equal(missed[1:], missed[:-1], out=first[1:])
+            new = missed[first]
+            new_codes = np.arange(self.size, self.size + len(new), dtype=np.int32)
+            codes[miss] = new_codes[np.cumsum(first) - 1]
+            self.size += len(new)
+            self.by_code.append(new)
+            self.pending_words, self.pending_codes = self._merge(
+                self.pending_words, self.pending_codes, new, new_codes
+            )
+            if len(self.pending_words) >= max(_PENDING_MIN, len(self.words) // 8):
+                self.words, self.codes = self._merge(
+                    self.words, self.codes, self.pending_words, self.pending_codes
+                )
+                self.pending_words, self.pending_codes = self.pending_words[:0], self.pending_codes[:0]
+        return codes
+
+    def words_in_code_order(self) -> np.ndarray:
+        return np.concatenate(self.by_code) if self.by_code else np.empty(0, dtype=np.uint64)
+
+
+def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
+    """``dictionary_encode`` of ids that arrive in a few ascending runs (a file sorted by month, then seller id).
+
+    Applies to text ids without nulls that all have the same 1-8 UTF-8 bytes ("S0001234"), read as big-endian
+    integers (:mod:`seller_insurance.arrow_text`; equal integers, equal text). Each half of the rows is encoded on
+    its own thread by :class:`_AscendingRunsDictionary` (binary searches in sorted integer tables, which read
+    memory in order where a hash table of a million strings misses the cache on nearly every row); the second
+    half's dictionary is then mapped onto the first's. Returns what one ``pc.dictionary_encode`` pass gives (the
+    distinct values in order of first appearance, int32 codes), or None if the ids are not of that kind or a
+    chunk holds more than ``_RUN_BREAKS_PER_CHUNK`` descents (then at most that work is lost and the caller
+    hashes). Other id lengths go to the caller's hash tables.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [ch for ch in col.chunks if len(ch)]
+    if (
+        col.null_count
+        or not chunks
+        or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+    ):
+        return None
+    size = common_byte_length(chunks[0])
+    if not 1 <= size <= 8:
+        return None
+    n = len(col)
+    codes = np.empty(n, dtype=np.int32)
+    ends = np.cumsum([len(ch) for ch in chunks])
+    cut = int(np.searchsorted(ends, n // 2)) + 1  # chunks [0, cut) and [cut, ...)
+    starts = np.concatenate([[0], ends])
+
+    def encode(lo: int, hi: int) -> _AscendingRunsDictionary | None:
+        d = _AscendingRunsDictionary()
+        for j in range(lo, hi):
+            ch = chunks[j]
+            if common_byte_length(ch) != size:
+                return None
+            values = big_endian_words(ch, size)
+            breaks = np.flatnonzero(values[1:] < values[:-1]) + 1
+            if len(breaks) > _RUN_BREAKS_PER_CHUNK:
+                return None
+            at = int(starts[j])
+            for a, b in zip([0, *breaks], [*breaks, len(ch)], strict=True):
+                codes[at + a : at + b] = d.encode(values[a:b])
+        return d
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ascending-runs") as pool:
+        first, second = pool.map(lambda r: encode(*r), [(0, cut), (cut, len(chunks))])
+    if first is None or second is None:
+        return None
+    head, tail = first.words_in_code_order(), second.words_in_code_order()
+    first.words, first.codes = first._merge(
+        first.words, first.codes, first.pending_words, first.pending_codes
+    )
+    mapping = first._lookup(first.words, first.codes, tail)  # the second half's codes -> the first's
+    new = mapping < 0
+    mapping[new] = np.arange(len(head), len(head) + int(new.sum()), dtype=np.int32)
+    tail_rows = codes[int(starts[cut]) :]
+    block = 1 << 20
+    for at in range(0, len(tail_rows), block):
+        tail_rows[at : at + block] = mapping[tail_rows[at : at + block]]
+    return text_of_words(np.concatenate([head, tail[new]]), size), codes
+
+
 def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categorical:
     """Categorical of any chunked column through one hash table (values hashed once, never per chunk again).
 
@@ -410,9 +563,12 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
         if mappings is None:
             col = pa.chunked_array([ch.dictionary_decode() for ch in chunks], type=col.type.value_type)
     if mappings is None and split and len(col) >= _SPLIT_HASHING_ROWS:
-        parts = _hash_partitions(col)
-        if parts > 1:
-            return _categorical_of_codes(*_encode_partitioned(col, parts))
+        layout = _sample_layout(col)
+        if layout == "scattered":
+            return _categorical_of_codes(*_encode_partitioned(col, _partition_count(len(col))))
+        runs = _encode_ascending_runs(col) if layout == "ascending" else None
+        if runs is not None:
+            return _categorical_of_codes(*runs)
         dictionary, chunks, mappings = _encode_in_halves(col)
     elif mappings is None:
         enc = pc.dictionary_encode(col)
