@@ -395,18 +395,19 @@ def _prepare(sales: pd.DataFrame, threshold: Threshold, inclusive: bool, end: in
         return base, keys
 
     end_offset = None if end is None else end - month_lo
+    present = _present_sites(m_codes, n_mp)
     qualifying = partial(
         _qualifying,
         thr_by_code=thr_by_code,
         inclusive=inclusive,
         end_offset=end_offset,
-        present=_present_sites(m_codes, n_mp),
+        present=present,
     )
     # Rows in key order (the usual file, sorted by seller then month): one pass over blocks of rows, no row-sized
     # array (on a VM whose host backs memory lazily each fresh GB cost 3-5 s of kernel time at 112M rows).
     found = _sorted_pass(n, block_keys, values, m_codes, stride, qualifying)
     if found is None:  # rows in any other order, keys unique and dense enough for a table of cells
-        found = _unsorted_unique(n, block_keys, s_codes, m_codes, n_mp, stride, values, qualifying)
+        found = _unsorted_unique(n, block_keys, s_codes, m_codes, present, stride, values, qualifying)
     if found is None:  # a key repeats, or too sparse for the table: sort every row's key (reports duplicates)
         keys = np.empty(n, dtype=kt)
         for a in range(0, n, _BLOCK_ROWS):
@@ -530,7 +531,7 @@ def _unsorted_unique(
     block_keys,
     s_codes: np.ndarray,
     m_codes: np.ndarray,
-    n_mp: int,
+    present: np.ndarray,
     stride: int,
     values: np.ndarray,
     qualifying,
@@ -543,9 +544,9 @@ def _unsorted_unique(
     small share) are sorted. None when some key repeats (the caller's sort reports it) or the table would hold
     more than twice as many cells as rows (sparse keys). One block of rows at a time (``block_keys(a, b)``: their
     group bases and keys), so no row-sized array; cell indices are ``intp`` (numpy converts any other index type
-    on every fancy-indexing call).
+    on every fancy-indexing call). ``present``: whether any row has each marketplace code (``_present_sites``).
     """
-    present = _present_sites(m_codes, n_mp)
+    n_mp = len(present)
     present_codes = np.flatnonzero(present)
     n_present = len(present_codes)
     n_groups = (int(s_codes.max()) + 1) * n_present
