@@ -5,6 +5,7 @@ Categoricals without per-row Python strings, duplicate runs, line numbers. Inter
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -496,16 +497,21 @@ def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     ends = np.cumsum([len(ch) for ch in chunks])
     cut = int(np.searchsorted(ends, n // 2)) + 1  # chunks [0, cut) and [cut, ...)
     starts = np.concatenate([[0], ends])
+    give_up = threading.Event()  # one half found other ids: the other stops too
 
     def encode(lo: int, hi: int) -> _AscendingRunsDictionary | None:
         d = _AscendingRunsDictionary()
         for j in range(lo, hi):
             ch = chunks[j]
+            if give_up.is_set():
+                return None
             if common_byte_length(ch) != size:
+                give_up.set()
                 return None
             values = big_endian_words(ch, size)
             breaks = np.flatnonzero(values[1:] < values[:-1]) + 1
             if len(breaks) > _RUN_BREAKS_PER_CHUNK:
+                give_up.set()
                 return None
             at = int(starts[j])
             for a, b in zip([0, *breaks], [*breaks, len(ch)], strict=True):
@@ -697,7 +703,6 @@ def read_ahead(batches: Iterator, depth: int = 1) -> Iterator:
     stops the reader.
     """
     import queue
-    import threading
 
     box: queue.Queue = queue.Queue(maxsize=depth)
     done = object()
