@@ -192,3 +192,14 @@ def test_tiny_inputs(tmp_path, monkeypatch, n):
     p.write_text(_csv(ROWS[:n]), encoding="utf-8")
     exact, hashed = _load_both(monkeypatch, load_claims, p)
     _same(exact, hashed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5), max_size=60), small=st.booleans())
+def test_sort_on_two_threads_is_a_sort(values, small):
+    """The selection then two half sorts give numpy's sort, also with many values equal to the pivot."""
+    a = np.array(values, dtype=np.uint64)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(stream, "_TWO_THREAD_SORT_FROM", 0 if small else 1 << 17)
+        stream.sort_on_two_threads(a)
+    np.testing.assert_array_equal(a, np.sort(np.array(values, dtype=np.uint64)))
