@@ -59,7 +59,9 @@ def test_equals_pandas_factorize(width, pool, runs, cuts, large, pending, data):
             for _ in range(pool)
         }
     )
-    values = [ids[k % len(ids)] for run in runs for k in sorted(run)]  # each run ascending, repeats allowed
+    values = [
+        v for run in runs for v in sorted(ids[k % len(ids)] for k in run)
+    ]  # runs ascending, repeats allowed
     if not values:
         return
     col = _chunked(values, [c for c in cuts if c <= len(values)], pa.large_string() if large else pa.string())

@@ -66,10 +66,36 @@ def big_endian_words(chunk: pa.Array, size: int) -> np.ndarray:
     return words[:, 0] if wide == 8 else words
 
 
+def equality_words(chunk: pa.Array, size: int) -> np.ndarray:
+    """Each value of ``chunk`` (all ``size`` bytes long, 1-8) as one uint64 that is equal exactly when the text is.
+
+    Native byte order, so no order between values, only identity (for hashing). For 8-byte values whose text
+    starts on an 8-byte boundary, a view of the Arrow buffer (no copy); otherwise zero-padded on the right.
+    :func:`text_of_equality_words` turns them back into text.
+    """
+    n = len(chunk)
+    start = int(text_offsets(chunk)[0])
+    data = chunk.buffers()[2]
+    if size == 8 and (data.address + start) % 8 == 0:
+        return np.frombuffer(data, dtype=np.uint64, count=n, offset=start)
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :size] = np.frombuffer(data, dtype=np.uint8, count=size * n, offset=start).reshape(n, size)
+    return padded.view(np.uint64).ravel()
+
+
+def text_of_equality_words(words: np.ndarray, size: int) -> pa.Array:
+    """The ``string`` array whose values are ``words`` (as :func:`equality_words` made them)."""
+    return _text_of_bytes(np.ascontiguousarray(words, dtype=np.uint64).view(np.uint8), size)
+
+
 def text_of_words(words: np.ndarray, size: int) -> pa.Array:
     """The ``string`` array whose values are ``words`` (1-8-byte values, as :func:`big_endian_words` made them)."""
-    n = len(words)
-    raw = np.ascontiguousarray(words, dtype=">u8").view(np.uint8).reshape(n, 8)[:, :size]
-    data = pa.py_buffer(np.ascontiguousarray(raw))
+    return _text_of_bytes(np.ascontiguousarray(words, dtype=">u8").view(np.uint8), size)
+
+
+def _text_of_bytes(raw: np.ndarray, size: int) -> pa.Array:
+    """``string`` values from the first ``size`` of every 8 bytes of ``raw`` (uint8)."""
+    n = len(raw) // 8
+    data = pa.py_buffer(np.ascontiguousarray(raw.reshape(n, 8)[:, :size]))
     offsets = pa.py_buffer(np.arange(n + 1, dtype=np.int32) * size)
     return pa.Array.from_buffers(pa.string(), n, [None, offsets, data])

@@ -15,7 +15,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from seller_insurance.arrow_text import big_endian_words, common_byte_length, text_of_words, text_offsets
+from seller_insurance.arrow_text import (
+    big_endian_words,
+    common_byte_length,
+    equality_words,
+    text_of_equality_words,
+    text_of_words,
+    text_offsets,
+)
 from seller_insurance.data.loading import parsing
 from seller_insurance.data.loading.buffers import Accumulator, fast_dtype
 from seller_insurance.data.loading.rejects import (
@@ -536,6 +543,26 @@ def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     return text_of_words(np.concatenate([head, tail[new]]), size), codes
 
 
+def _encode_scattered(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """``dictionary_encode`` of ids in no useful order (a shuffled file), by hash partitions.
+
+    Text ids without nulls that all have one length of 1-8 UTF-8 bytes are partitioned and hashed as 64-bit
+    integers (``arrow_text.equality_words``: equal integers, equal text; 8-byte ids are a view of the Arrow
+    buffer, no copy), and the distinct integers are turned back into text at the end: gathering and hashing an
+    integer a row costs less than a string a row (1M sellers x 36 months shuffled: 1.1-1.2 s against 1.9-2.4 s
+    in one process). Anything else is partitioned as it is.
+    """
+    parts = _partition_count(len(col))
+    chunks = [ch for ch in col.chunks if len(ch)]
+    size = common_byte_length(chunks[0]) if chunks and not col.null_count else 0
+    if not 1 <= size <= 8 or any(common_byte_length(ch) != size for ch in chunks[1:]):
+        return _encode_partitioned(col, parts)
+    words = pa.chunked_array([pa.array(equality_words(ch, size)) for ch in chunks], type=pa.uint64())
+    dictionary, codes = _encode_partitioned(words, parts)
+    words = None
+    return text_of_equality_words(dictionary.to_numpy(zero_copy_only=False), size), codes
+
+
 def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categorical:
     """Categorical of any chunked column through one hash table (values hashed once, never per chunk again).
 
@@ -571,7 +598,7 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
     if mappings is None and split and len(col) >= _SPLIT_HASHING_ROWS:
         layout = _sample_layout(col)
         if layout == "scattered":
-            return _categorical_of_codes(*_encode_partitioned(col, _partition_count(len(col))))
+            return _categorical_of_codes(*_encode_scattered(col))
         runs = _encode_ascending_runs(col) if layout == "ascending" else None
         if runs is not None:
             return _categorical_of_codes(*runs)
