@@ -130,32 +130,3 @@ def test_load_of_a_shuffled_file_is_the_same_with_and_without_partitions(tmp_pat
     pd.testing.assert_frame_equal(with_parts.rejects, without.rejects)
     assert with_parts.rows_read == len(frame) == with_parts.rows_accepted + len(with_parts.rejects)
     assert set(with_parts.reject_counts()) == {"missing_seller_id", "bad_amount"}
-
-
-@pytest.mark.parametrize("typ", [pa.string(), pa.large_string()])
-@pytest.mark.parametrize("width", [1, 3, 8])
-def test_scattered_ids_of_one_length_are_hashed_as_integers(monkeypatch, typ, width):
-    """``_encode_scattered``: ids of one 1-8-byte length go through the partitions as integers, giving
-    ``pandas.factorize``'s values and codes; other ids go through as text."""
-    rng = np.random.default_rng(width)
-    alphabet = np.array(list("AZaz09"))
-    pool = ["".join(rng.choice(alphabet, width)) for _ in range(300)]
-    values = [pool[i] for i in rng.integers(0, len(pool), 5_000)]
-    unaligned = pa.array(["abc", *values[1_700:]], typ).slice(1)  # its text starts 3 bytes into the buffer
-    col = pa.chunked_array([pa.array(values[:1_700], typ), unaligned])
-    monkeypatch.setattr(stream, "_PARTITION_ROWS", 100)
-    seen = []
-    real = stream._encode_partitioned
-    monkeypatch.setattr(stream, "_encode_partitioned", lambda c, parts: seen.append(c.type) or real(c, parts))
-    dictionary, codes = stream._encode_scattered(col)
-    ref_codes, ref_uniques = pd.factorize(pd.Series(values, dtype=object))
-    assert dictionary.to_pylist() == list(ref_uniques)
-    np.testing.assert_array_equal(codes, ref_codes)
-    assert seen == [pa.uint64()]
-    mixed = values[:-1] + ["é" * width]  # one id a byte longer: as text
-    col = pa.chunked_array([pa.array(mixed[:1_700], typ), pa.array(mixed[1_700:], typ)])
-    dictionary, codes = stream._encode_scattered(col)
-    ref_codes, ref_uniques = pd.factorize(pd.Series(mixed, dtype=object))
-    assert dictionary.to_pylist() == list(ref_uniques)
-    np.testing.assert_array_equal(codes, ref_codes)
-    assert seen == [pa.uint64(), typ]

@@ -543,24 +543,29 @@ def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     return text_of_words(np.concatenate([head, tail[new]]), size), codes
 
 
-def _encode_scattered(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """``dictionary_encode`` of ids in no useful order (a shuffled file), by hash partitions.
+def _equality_words(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, int] | None:
+    """``col``'s text ids as uint64 (``arrow_text.equality_words``) when all have one length of 1-8 UTF-8 bytes.
 
-    Text ids without nulls that all have one length of 1-8 UTF-8 bytes are partitioned and hashed as 64-bit
-    integers (``arrow_text.equality_words``: equal integers, equal text; 8-byte ids are a view of the Arrow
-    buffer, no copy), and the distinct integers are turned back into text at the end: gathering and hashing an
-    integer a row costs less than a string a row (1M sellers x 36 months shuffled: 1.1-1.2 s against 1.9-2.4 s
-    in one process). Anything else is partitioned as it is.
+    None for anything else (other lengths, nulls, not text). Hashing, gathering and comparing an integer a row
+    costs less than a string a row, wherever the ids are hashed (one length is the usual case for seller ids);
+    8-byte ids are a view of the Arrow buffer, no copy. :func:`_text_dictionary` turns the integers back into text.
     """
-    parts = _partition_count(len(col))
     chunks = [ch for ch in col.chunks if len(ch)]
-    size = common_byte_length(chunks[0]) if chunks and not col.null_count else 0
+    if (
+        col.null_count
+        or not chunks
+        or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+    ):
+        return None
+    size = common_byte_length(chunks[0])
     if not 1 <= size <= 8 or any(common_byte_length(ch) != size for ch in chunks[1:]):
-        return _encode_partitioned(col, parts)
-    words = pa.chunked_array([pa.array(equality_words(ch, size)) for ch in chunks], type=pa.uint64())
-    dictionary, codes = _encode_partitioned(words, parts)
-    words = None
-    return text_of_equality_words(dictionary.to_numpy(zero_copy_only=False), size), codes
+        return None
+    return pa.chunked_array([pa.array(equality_words(ch, size)) for ch in chunks], type=pa.uint64()), size
+
+
+def _text_dictionary(dictionary: pa.Array, size: int) -> pa.Array:
+    """The distinct integers of :func:`_equality_words`, back as text."""
+    return text_of_equality_words(dictionary.to_numpy(zero_copy_only=False), size)
 
 
 def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categorical:
@@ -569,8 +574,13 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
     Plain columns (text or integer ids) are dictionary-encoded by pyarrow over all chunks at once; every output
     chunk then carries the same final dictionary, so no ``unify_dictionaries`` (which re-hashes every chunk's
     dictionary: 18-28 s for a million ids over 172 row groups). Integer ids are encoded as integers and only the
-    distinct values are cast to text. Dictionary columns whose per-chunk dictionaries together are smaller than
-    the column are unified by encoding those dictionaries once; otherwise they are decoded and encoded as plain.
+    distinct values are cast to text; so are text ids of one 1-8-byte length (:func:`_equality_words`). Dictionary
+    columns whose per-chunk dictionaries together are smaller than the column are unified by encoding those
+    dictionaries once; otherwise they are decoded and encoded as plain.
+
+    Long columns (``split``, from ``_SPLIT_HASHING_ROWS`` rows) are encoded by how their first rows are laid out
+    (:func:`_sample_layout`): ascending runs by binary search (:func:`_encode_ascending_runs`), scattered ids by
+    hash partitions (:func:`_encode_partitioned`), anything else in two halves (:func:`_encode_in_halves`).
     """
     chunks = col.chunks
     mappings = None
@@ -595,22 +605,31 @@ def _encoded_categorical(col: pa.ChunkedArray, split: bool = True) -> pd.Categor
                 mappings = [per_dict[w] if w >= 0 else empty for w in which]
         if mappings is None:
             col = pa.chunked_array([ch.dictionary_decode() for ch in chunks], type=col.type.value_type)
-    if mappings is None and split and len(col) >= _SPLIT_HASHING_ROWS:
-        layout = _sample_layout(col)
-        if layout == "scattered":
-            return _categorical_of_codes(*_encode_scattered(col))
-        runs = _encode_ascending_runs(col) if layout == "ascending" else None
+    if mappings is not None:
+        return _categorical_of_codes(dictionary, _codes_of(chunks, mappings))
+    layout = _sample_layout(col) if split and len(col) >= _SPLIT_HASHING_ROWS else "short"
+    if layout == "ascending":
+        runs = _encode_ascending_runs(col)
         if runs is not None:
             return _categorical_of_codes(*runs)
-        dictionary, chunks, mappings = _encode_in_halves(col)
-    elif mappings is None:
-        enc = pc.dictionary_encode(col)
+    as_words = _equality_words(col)
+    values, size = (col, 0) if as_words is None else as_words
+    if layout == "scattered":
+        dictionary, codes = _encode_partitioned(values, _partition_count(len(col)))
+    elif layout == "short":
+        enc = pc.dictionary_encode(values)
         dictionary = _shared_dictionary(enc)
         if dictionary is None:  # pragma: no cover - pyarrow always shares the memo table across chunks
             enc = enc.unify_dictionaries()
             dictionary = enc.chunk(0).dictionary
-        chunks = enc.chunks
-    return _categorical_of_codes(dictionary, _codes_of(chunks, mappings))
+        codes = _codes_of(enc.chunks)
+    else:
+        dictionary, chunks, mappings = _encode_in_halves(values)
+        codes = _codes_of(chunks, mappings)
+    if as_words is not None:
+        values = as_words = None  # the integers, before the text is built
+        dictionary = _text_dictionary(dictionary, size)
+    return _categorical_of_codes(dictionary, codes)
 
 
 def _categorical_of_codes(dictionary: pa.Array, codes: np.ndarray) -> pd.Categorical:
