@@ -475,6 +475,22 @@ class _AscendingRunsDictionary:
         return np.concatenate(self.by_code) if self.by_code else np.empty(0, dtype=np.uint64)
 
 
+def _first_id_length(col: pa.ChunkedArray) -> tuple[list[pa.Array], int]:
+    """The non-empty chunks of ``col`` and the byte length all values of the first share, if 1-8; else 0.
+
+    0 also when ``col`` is not text or has a null. The other chunks are for the caller to check.
+    """
+    chunks = [ch for ch in col.chunks if len(ch)]
+    if (
+        col.null_count
+        or not chunks
+        or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
+    ):
+        return chunks, 0
+    size = common_byte_length(chunks[0])
+    return chunks, size if size <= 8 else 0
+
+
 def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] | None:
     """``dictionary_encode`` of ids that arrive in a few ascending runs (a file sorted by month, then seller id).
 
@@ -484,20 +500,13 @@ def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     memory in order where a hash table of a million strings misses the cache on nearly every row); the second
     half's dictionary is then mapped onto the first's. Returns what one ``pc.dictionary_encode`` pass gives (the
     distinct values in order of first appearance, int32 codes), or None if the ids are not of that kind or a
-    chunk holds more than ``_RUN_BREAKS_PER_CHUNK`` descents (then at most that work is lost and the caller
-    hashes). Other id lengths go to the caller's hash tables.
+    chunk holds more than ``_RUN_BREAKS_PER_CHUNK`` descents (then both halves stop, so at most one pass is lost,
+    and the caller hashes).
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    chunks = [ch for ch in col.chunks if len(ch)]
-    if (
-        col.null_count
-        or not chunks
-        or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
-    ):
-        return None
-    size = common_byte_length(chunks[0])
-    if not 1 <= size <= 8:
+    chunks, size = _first_id_length(col)
+    if not size:
         return None
     n = len(col)
     codes = np.empty(n, dtype=np.int32)
@@ -550,15 +559,8 @@ def _equality_words(col: pa.ChunkedArray) -> tuple[pa.ChunkedArray, int] | None:
     costs less than a string a row, wherever the ids are hashed (one length is the usual case for seller ids);
     8-byte ids are a view of the Arrow buffer, no copy. :func:`_text_dictionary` turns the integers back into text.
     """
-    chunks = [ch for ch in col.chunks if len(ch)]
-    if (
-        col.null_count
-        or not chunks
-        or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
-    ):
-        return None
-    size = common_byte_length(chunks[0])
-    if not 1 <= size <= 8 or any(common_byte_length(ch) != size for ch in chunks[1:]):
+    chunks, size = _first_id_length(col)
+    if not size or any(common_byte_length(ch) != size for ch in chunks[1:]):
         return None
     return pa.chunked_array([pa.array(equality_words(ch, size)) for ch in chunks], type=pa.uint64()), size
 
