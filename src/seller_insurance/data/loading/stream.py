@@ -401,12 +401,10 @@ def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.
     return dictionary.take(pa.array(order)), codes
 
 
-_RUN_BREAKS_PER_CHUNK = (
-    16  # more descents than this in one chunk: not ascending runs (the caller hashes instead)
-)
-_PENDING_MIN = (
-    1 << 16
-)  # new ids wait in a small sorted table until it holds this many (or 1/8 of the main one)
+# more descents than this in one chunk: not ascending runs (the caller hashes instead)
+_RUN_BREAKS_PER_CHUNK = 16
+# new ids wait in a small sorted table until it holds this many (or 1/8 of the main one)
+_PENDING_MIN = 1 << 16
 
 
 class _AscendingRunsDictionary:
@@ -539,10 +537,7 @@ def _encode_ascending_runs(col: pa.ChunkedArray) -> tuple[pa.Array, np.ndarray] 
     if first is None or second is None:
         return None
     head, tail = first.words_in_code_order(), second.words_in_code_order()
-    first.words, first.codes = first._merge(
-        first.words, first.codes, first.pending_words, first.pending_codes
-    )
-    mapping = first._lookup(first.words, first.codes, tail)  # the second half's codes -> the first's
+    mapping = first.lookup(tail)  # the second half's codes -> the first's (-1: new in the second half)
     new = mapping < 0
     mapping[new] = np.arange(len(head), len(head) + int(new.sum()), dtype=np.int32)
     tail_rows = codes[int(starts[cut]) :]
@@ -1086,9 +1081,8 @@ def repeated_key_rows(columns: list, ok: np.ndarray) -> np.ndarray:
     h = key_hashes(columns)
     all_ok = bool(ok.all())
     s = h if all_ok else h[ok]
-    sort_on_two_threads(
-        s
-    )  # in place: no second 80 MB array for 10M rows (the hashes are recomputed if a key repeats)
+    # in place: no second 80 MB array for 10M rows (the hashes are recomputed if a key repeats)
+    sort_on_two_threads(s)
     repeated = s[1:][s[1:] == s[:-1]]
     if not len(repeated):
         return np.zeros(0, dtype=np.int64)
