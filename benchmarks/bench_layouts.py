@@ -13,6 +13,9 @@ writes, once, into ``$TMPDIR/seller_insurance_bench_layouts/``:
 - ``shuffled``: Parquet, string ids, rows in random order;
 - ``large_string``: Parquet, every column ``large_string`` (pandas 3 writing a CSV read as text);
 - ``csv``: the baseline as CSV text (``YYYY-MM`` months);
+- ``long_ids_by_month``, ``long_ids_shuffled``: as ``str_by_month`` and ``shuffled`` with 13-character ids
+  (``AMZN0000007US``, the length of Amazon's merchant tokens): ids longer than 8 bytes are hashed as text, not as
+  integers;
 - ``orders``: one row per order (20 per seller-month, a day of the month, an amount, a unique ``order_id``),
   shuffled, only up to 100k sellers (45M rows): ``evaluate`` sums them to calendar months; DuckDB's query sums them
   with ``GROUP BY`` before the rules.
@@ -42,7 +45,17 @@ from pathlib import Path
 
 CACHE = Path(tempfile.gettempdir()) / "seller_insurance_bench_layouts"
 N_MONTHS = 36
-LAYOUTS = ("str_by_seller", "int_by_seller_nomp", "str_by_month", "shuffled", "large_string", "csv", "orders")
+LAYOUTS = (
+    "str_by_seller",
+    "int_by_seller_nomp",
+    "str_by_month",
+    "shuffled",
+    "large_string",
+    "csv",
+    "long_ids_by_month",
+    "long_ids_shuffled",
+    "orders",
+)
 ORDERS_PER_MONTH = 20
 # one row per order is 20x the rows: 45M at 100k sellers; at 1M sellers (450M rows, about 9 GB of Parquet) it is
 # not written on this machine kind
@@ -117,9 +130,13 @@ def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
             )
         elif name == "str_by_month":
             pq.write_table(base.sort_by([("month", "ascending"), ("seller_id", "ascending")]), p)
-        elif name == "shuffled":
-            order = np.random.default_rng(1).permutation(base.num_rows)
-            pq.write_table(base.take(pa.array(order)), p)
+        elif name in ("shuffled", "long_ids_shuffled", "long_ids_by_month"):
+            table = base if name == "shuffled" else _long_ids(base)
+            if name == "long_ids_by_month":
+                table = table.sort_by([("month", "ascending"), ("seller_id", "ascending")])
+            else:
+                table = table.take(pa.array(np.random.default_rng(1).permutation(base.num_rows)))
+            pq.write_table(table, p)
         elif name == "large_string":
             text = {
                 "seller_id": base["seller_id"],
@@ -134,6 +151,14 @@ def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
             month_txt = pc.strftime(base["month"].cast(pa.timestamp("s")), "%Y-%m")
             pcsv.write_csv(base.set_column(2, "month", month_txt), p)
     return {name: paths[name] for name in layouts}
+
+
+def _long_ids(table):
+    """``table`` with its ids ``S0000007`` made ``AMZN0000007US`` (13 characters, as long as a merchant token)."""
+    import pyarrow.compute as pc
+
+    ids = pc.binary_join_element_wise("AMZN", pc.utf8_slice_codeunits(table["seller_id"], 1), "US", "")
+    return table.set_column(table.schema.get_field_index("seller_id"), "seller_id", ids)
 
 
 def orders_table(monthly, seed: int = 2):
