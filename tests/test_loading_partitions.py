@@ -71,14 +71,14 @@ def test_to_categorical_by_partitions_is_the_trimmed_values(monkeypatch, kind):
     col = _column(4_000, seed=7, chunks=5, kind=kind)
     monkeypatch.setattr(stream, "_SPLIT_HASHING_ROWS", 1)
     monkeypatch.setattr(stream, "_PARTITION_ROWS", 100)
-    assert stream._hash_partitions(col) >= 16
+    assert stream._sample_layout(col) == "scattered" and stream._partition_count(len(col)) >= 16
     by_parts, maybe_missing = stream.to_categorical(col, report_missing=True)
     expected = [None if v is None or not str(v).strip() else str(v).strip() for v in col.to_pylist()]
     got = [None if pd.isna(v) else v for v in np.asarray(by_parts, dtype=object)]
     assert got == expected
     assert maybe_missing
     monkeypatch.setattr(stream, "_PARTITION_DISTINCT_SHARE", 2.0)  # never partitions: two halves
-    assert stream._hash_partitions(col) == 1
+    assert stream._sample_layout(col) == "repeating"
     halves = stream.to_categorical(col)
     assert list(by_parts.categories) == list(halves.categories)
     np.testing.assert_array_equal(np.asarray(by_parts.codes), np.asarray(halves.codes))
@@ -91,11 +91,12 @@ def test_partitions_only_for_unsorted_ids_that_rarely_repeat(monkeypatch):
     by_month = pa.chunked_array([pa.array(sellers * 12)])  # distinct, ascending
     rng = np.random.default_rng(3)
     shuffled = pa.chunked_array([pa.array([sellers[i] for i in rng.integers(0, 2_000, 24_000)])])
-    assert stream._hash_partitions(by_seller) == 1
-    assert stream._hash_partitions(by_month) == 1
-    assert stream._hash_partitions(shuffled) == 16
+    assert stream._sample_layout(by_seller) == "repeating"
+    assert stream._sample_layout(by_month) == "ascending"
+    assert stream._sample_layout(shuffled) == "scattered"
+    assert stream._partition_count(len(shuffled)) == 16
     monkeypatch.setattr(stream, "_PARTITION_ROWS", 100)
-    assert stream._hash_partitions(shuffled) == 64  # 24,000 rows / 100: capped
+    assert stream._partition_count(len(shuffled)) == 64  # 24,000 rows / 100: capped
 
 
 def test_load_of_a_shuffled_file_is_the_same_with_and_without_partitions(tmp_path, monkeypatch):

@@ -300,8 +300,12 @@ _PARTITION_ASCENDING_SHARE = 0.9
 _PARTITION_ROWS = 1_500_000  # rows per partition (at least 16 partitions, at most 64)
 
 
-def _hash_partitions(col: pa.ChunkedArray) -> int:
-    """How many partitions :func:`_encode_partitioned` should use for ``col`` (1: hash it in one table).
+def _sample_layout(col: pa.ChunkedArray) -> str:
+    """How the first ``_PARTITION_SAMPLE_ROWS`` values of ``col`` are laid out, which picks how they are encoded.
+
+    "repeating": at most a quarter distinct (sorted by seller); "ascending": mostly in ascending order (sorted by
+    month, then seller); "scattered": neither (shuffled, or months in any seller order). Only "scattered" columns
+    are hashed by partitions (:func:`_encode_partitioned`, :func:`_partition_count` of them).
 
     A column whose values repeat within a stretch of rows (a file sorted by seller) hashes fast in one table: the
     next row usually finds the entry the last one touched, and so does a column in ascending order (a file sorted
@@ -312,19 +316,8 @@ def _hash_partitions(col: pa.ChunkedArray) -> int:
     sellers x 36 months: shuffled 2.3 s by partitions against 3.6 s in two halves; sorted by month 1.7 s in
     halves against 2.4 s by partitions. Re-measured on 2026-12-03 on another host, the month-sorted file was
     faster by partitions at 1M (whole process 0.92x, 6 pairs) but much slower at 5M (load 19.6 -> 33.6 s, two
-    single runs each: 64 passes over a byte a row, and text gathered from all over the column), so it stays in
-    halves.
-    """
-    if _sample_layout(col) != "scattered":
-        return 1
-    return _partition_count(len(col))
-
-
-def _sample_layout(col: pa.ChunkedArray) -> str:
-    """How the first ``_PARTITION_SAMPLE_ROWS`` values of ``col`` are laid out (see :func:`_hash_partitions`).
-
-    "repeating": at most a quarter distinct (sorted by seller); "ascending": mostly in ascending order (sorted by
-    month, then seller); "scattered": neither (shuffled, or months in any seller order).
+    single runs each: 64 passes over a byte a row, and text gathered from all over the column), so it is not
+    partitioned: ascending ids go to :func:`_encode_ascending_runs`, with two halves as its fallback.
     """
     sample = col.slice(0, _PARTITION_SAMPLE_ROWS).combine_chunks()
     if len(pc.unique(sample)) <= _PARTITION_DISTINCT_SHARE * len(sample):
@@ -476,16 +469,11 @@ class _AscendingRunsDictionary:
 def _first_id_length(col: pa.ChunkedArray) -> tuple[list[pa.Array], int]:
     """The non-empty chunks of ``col`` and the byte length all values of the first share, if 1-8; else 0.
 
-    0 also when ``col`` is not text or has a null. The other chunks are for the caller to check.
+    0 also when the first chunk is not text or has a null (``common_byte_length``, which the caller applies to the
+    other chunks too).
     """
     chunks = [ch for ch in col.chunks if len(ch)]
-    if (
-        col.null_count
-        or not chunks
-        or not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type))
-    ):
-        return chunks, 0
-    size = common_byte_length(chunks[0])
+    size = common_byte_length(chunks[0]) if chunks else 0
     return chunks, size if size <= 8 else 0
 
 
