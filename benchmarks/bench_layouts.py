@@ -24,7 +24,10 @@ Each layout is timed as a whole process, ``seller-insurance evaluate FILE --out 
 doing the same work on the same file: one query that scans it, applies both rules (first month over the threshold;
 first month ending three consecutive calendar months over it) and writes one row per seller-marketplace to CSV.
 Claims (``--claims``, 1M and 10M by default): a Parquet file not written by the generator, ``seller-insurance claims
-FILE --by filed_quarter`` against DuckDB computing the count and value shares under the cap per quarter.
+FILE --by filed_quarter`` against DuckDB computing the count and value shares under the cap per quarter, twice:
+``claims_by_quarter`` with the plain query (every row with status ``valid``; the same shares as ours only on a file
+with no bad or repeated row, as this one), ``claims_contract`` with the query that also applies the loader's checks
+and duplicate rule (:func:`duckdb_claims_contract_sql`; tested to give our numbers on messy files).
 
 Runs alternate (A B A B ...); the median wall time, the median of the pairwise ratios and the peak resident set of
 each (``ru_maxrss`` of the child, Linux) are printed and written to ``reports/benchmarks/layouts.json``.
@@ -237,6 +240,61 @@ FROM read_parquet('{path}') WHERE status = 'valid' GROUP BY 1 ORDER BY 1
 """
 
 
+def _enum_sql(column: str) -> str:
+    """SQL for the loader's enumeration spelling (``parsing.normalise_name``): lower case, trimmed, each run of
+    other characters one ``_``."""
+    return f"trim(regexp_replace(lower(trim({column})), '[^0-9a-z]+', '_', 'g'), '_')"
+
+
+def duckdb_claims_contract_sql(path: Path, out: Path) -> str:
+    """One DuckDB statement computing what ``seller-insurance claims FILE --by filed_quarter`` computes, contract
+    included: the shares of :func:`duckdb_claims_sql` over the claims the loader accepts, not over every row.
+
+    For a Parquet file with the bench's typed columns (claim_id, seller_id, marketplace, filed_date ``date32``,
+    claim_type, amount ``double``, status, category): a row is used only if its ids are not blank once trimmed, its
+    site is one of ``policy.KNOWN_MARKETPLACES`` (codes only: the loader's aliases such as ``GB`` are not spelled
+    out here), its date is present, its amount above zero and its claim type and status are allowed (compared as
+    the loader compares them). Among those rows, a claim id (trimmed) seen more than once keeps one row if every copy has the same
+    values once parsed (amounts to the cent, text trimmed, enumerations normalised) and none if they disagree
+    (docs/your-own-data.md, ``duplicate_copy`` / ``conflicting_duplicate``). Labels are ``2021Q3``, as ours.
+
+    ``tests/test_claims_duckdb_reference.py`` checks that it gives our counts and sums on a file with every kind
+    of bad and repeated row, so the ratio against it compares the same work.
+    """
+    from seller_insurance.policy import KNOWN_MARKETPLACES
+
+    site_list = ", ".join(f"'{s}'" for s in KNOWN_MARKETPLACES)
+    return f"""
+COPY (
+WITH c AS (
+  SELECT trim(claim_id) AS k, trim(seller_id) AS seller_id, upper(trim(marketplace)) AS marketplace, filed_date,
+         {_enum_sql("claim_type")} AS claim_type, round(amount, 2) AS amount, {_enum_sql("status")} AS status,
+         trim(category) AS category
+  FROM read_parquet('{path}')
+  WHERE coalesce(trim(claim_id), '') <> '' AND coalesce(trim(seller_id), '') <> ''
+    AND upper(trim(marketplace)) IN ({site_list}) AND filed_date IS NOT NULL AND amount > 0
+    AND {_enum_sql("claim_type")} IN ('property_damage', 'personal_injury')
+    AND {_enum_sql("status")} IN ('valid', 'rejected', 'pending')
+),
+repeated AS (SELECT k FROM c GROUP BY k HAVING count(*) > 1),
+copies AS (
+  SELECT any_value(filed_date) AS filed_date, any_value(amount) AS amount, any_value(status) AS status
+  FROM c SEMI JOIN repeated USING (k) GROUP BY k
+  HAVING count(DISTINCT (seller_id, marketplace, filed_date, claim_type, amount, status, category)) = 1
+),
+accepted AS (
+  SELECT filed_date, amount, status FROM c ANTI JOIN repeated USING (k) UNION ALL SELECT * FROM copies
+)
+SELECT year(filed_date) || 'Q' || quarter(filed_date) AS filed_quarter,
+       count(*) AS n_claims, count(*) FILTER (WHERE amount <= 1000) AS n_under_cap,
+       n_under_cap / n_claims AS count_share,
+       sum(amount) AS amount_total, coalesce(sum(amount) FILTER (WHERE amount <= 1000), 0) AS amount_under_cap,
+       amount_under_cap / amount_total AS amount_share
+FROM accepted WHERE status = 'valid' GROUP BY 1 ORDER BY 1
+) TO '{out}' (HEADER, DELIMITER ',')
+"""
+
+
 def duckdb_sql(path: Path, out: Path) -> str:
     """One DuckDB statement: scan ``path``, both rules per seller-marketplace, result to ``out`` (CSV)."""
     csv = path.suffix == ".csv"
@@ -280,8 +338,9 @@ def _run(cmd: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1e6
 
 
-def commands(path: Path, claims: bool = False) -> tuple[list[str], list[str]]:
-    """(our command, the paired DuckDB command) for one input file."""
+def commands(path: Path, claims: bool = False, contract: bool = False) -> tuple[list[str], list[str]]:
+    """(our command, the paired DuckDB command) for one input file; ``contract``: DuckDB's claims query with the
+    loader's contract (:func:`duckdb_claims_contract_sql`)."""
     out = CACHE / "out"
     out.mkdir(parents=True, exist_ok=True)
     exe = str(Path(sys.executable).parent / "seller-insurance")
@@ -289,18 +348,27 @@ def commands(path: Path, claims: bool = False) -> tuple[list[str], list[str]]:
         ours = [exe, "claims", str(path), "--by", "filed_quarter", "--out", str(out / "ours_claims.csv")]
     else:
         ours = [exe, "evaluate", str(path), "--out", str(out / "ours.csv")]
-    theirs = [sys.executable, str(Path(__file__).resolve()), "--duckdb", str(path)]
+    theirs = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--duckdb",
+        str(path),
+        *(["--contract"] * contract),
+    ]
     return ours, theirs
 
 
-def run_duckdb(path: Path) -> None:
-    """The DuckDB side of a pair (``--duckdb PATH``): the rules query for sales, the shares query for claims."""
+def run_duckdb(path: Path, contract: bool = False) -> None:
+    """The DuckDB side of a pair (``--duckdb PATH``): the rules query for sales, the shares query for claims
+    (``contract``: with the loader's checks and duplicate rule)."""
     import duckdb
 
     out = CACHE / "out"
     out.mkdir(parents=True, exist_ok=True)
     if path.name.startswith("claims_"):
-        duckdb.sql(duckdb_claims_sql(path, out / "duckdb_claims.csv"))
+        sql = duckdb_claims_contract_sql if contract else duckdb_claims_sql
+        duckdb.sql("SET enable_progress_bar = false")
+        duckdb.sql(sql(path, out / "duckdb_claims.csv"))
     else:
         duckdb.sql(duckdb_sql(path, out / "duckdb.csv"))
 
@@ -340,9 +408,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--make-only", action="store_true", help="write the input files and print their paths")
     ap.add_argument("--duckdb", metavar="PATH", help="run only the DuckDB side of the pair for PATH")
+    ap.add_argument(
+        "--contract", action="store_true", help="with --duckdb and a claims file: the query with the contract"
+    )
     args = ap.parse_args(argv)
     if args.duckdb:
-        run_duckdb(Path(args.duckdb))
+        run_duckdb(Path(args.duckdb), args.contract)
         return 0
     if (
         not args.make_only
@@ -365,9 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.make_only:
             print(f"{n}\tclaims\t{path}")
             continue
-        row = {"size": n, "layout": "claims_by_quarter", **_pair(*commands(path, claims=True), args.runs)}
-        results.append(row)
-        _print(row)
+        for layout, contract in (("claims_by_quarter", False), ("claims_contract", True)):
+            row = {"size": n, "layout": layout, **_pair(*commands(path, True, contract), args.runs)}
+            results.append(row)
+            _print(row)
     if results:
         from seller_insurance.paths import REPORTS_DIR
 
