@@ -16,7 +16,9 @@ import pytest
 from seller_insurance.data.loading import load_monthly_sales, stream
 
 
-def _orders(seed: int, months: list[str]) -> pd.DataFrame:
+def _orders(seed: int, months: list[str], shape: str = "mixed") -> pd.DataFrame:
+    """``mixed``: refunds, item lines, exact copies and blank ids; ``plain``: refunds only (every row usable);
+    ``items``: refunds and item lines, no copy; ``bad_row``: refunds and one row with an unreadable date."""
     rng = np.random.default_rng(seed)
     n = 400
     frame = pd.DataFrame(
@@ -30,6 +32,12 @@ def _orders(seed: int, months: list[str]) -> pd.DataFrame:
     )
     frame.loc[rng.choice(n, 12, replace=False), "amount"] *= -3  # refunds (some months go negative)
     items = frame.iloc[[5, 6]].assign(amount=[1.25, 2.5])  # more item lines of orders O5 and O6
+    if shape == "plain":
+        return frame
+    if shape == "items":
+        return pd.concat([frame, items], ignore_index=True)
+    if shape == "bad_row":
+        return pd.concat([frame, frame.iloc[[3]].assign(order_date="2021-13-40")], ignore_index=True)
     copies = frame.iloc[[7, 8, 8]]  # exact copies
     blanks = frame.iloc[[9, 10]].assign(order_id=["", " "])  # blank order ids (one value for the rule)
     return pd.concat([frame, items, copies, blanks, blanks.iloc[[0]]], ignore_index=True)
@@ -38,9 +46,12 @@ def _orders(seed: int, months: list[str]) -> pd.DataFrame:
 def _reference(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """Monthly totals and (line, reason) rejects computed directly with pandas."""
     df = frame.assign(line=np.arange(len(frame)) + 1, oid=frame.order_id.str.strip())
+    bad_date = pd.to_datetime(df.order_date, format="%Y-%m-%d", errors="coerce").isna()
+    rejects = [(int(x), "bad_order_date") for x in df.line[bad_date]]
+    df = df[~bad_date]
     value_cols = ["seller_id", "marketplace", "order_date", "amount", "oid"]
     copy = df.duplicated(subset=value_cols, keep="first")
-    rejects = [(int(x), "duplicate_copy") for x in df.line[copy]]
+    rejects += [(int(x), "duplicate_copy") for x in df.line[copy]]
     df = df[~copy]
     df = df.assign(month=df.order_date.str[:7])
     g = df.groupby(["seller_id", "marketplace", "month"])
@@ -70,10 +81,12 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize(
     "months", [["2021-01", "2021-02", "2021-03"], ["2001-06", "2024-11"]], ids=["dense", "sparse"]
 )
-def test_orders_match_a_pandas_reference(tmp_path, monkeypatch, hashed, months):
+@pytest.mark.parametrize("shape", ["mixed", "plain", "items", "bad_row"])
+def test_orders_match_a_pandas_reference(tmp_path, monkeypatch, hashed, months, shape):
+    """Every shape: the loader takes its path with every row usable (no row positions) or without."""
     if hashed:
         monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 0)
-    frame = _orders(seed=len(months), months=months)
+    frame = _orders(seed=len(months), months=months, shape=shape)
     path = tmp_path / "orders.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
     got = load_monthly_sales(path)
@@ -83,5 +96,10 @@ def test_orders_match_a_pandas_reference(tmp_path, monkeypatch, hashed, months):
         zip(got.rejects.source_line.astype(int), got.rejects.reason.str.split(":").str[0], strict=True)
     )
     assert reasons == expected_rejects
-    assert len(expected_rejects) > 3  # the premise: copies and negative months are there
+    # the premise: negative months are there (and copies, or the bad row, where the shape has them)
+    codes = {c for _, c in expected_rejects}
+    assert "negative_monthly_total" in codes
+    assert ("duplicate_copy" in codes) == (shape == "mixed") and ("bad_order_date" in codes) == (
+        shape == "bad_row"
+    )
     assert got.rows_accepted + len(got.rejects) == got.rows_read == len(frame)
