@@ -2,7 +2,9 @@
 
 The loader sums orders per seller-marketplace-month over a cell table (``sales._month_cells``) and compares rows
 only among repeated order ids found by hashing (``stream.repeated_key_rows``); the reference does it the obvious
-way, row by row with pandas. Both duplicate paths are run: exact (small table) and hashed (threshold forced to 0).
+way, row by row with pandas. Both duplicate paths are run: exact (small table) and hashed (threshold forced to 0);
+and both ways of grouping rows into seller-months: a table of every possible cell (dense months) and a sort of the
+cell keys (sparse months, with the table's slack set to 0).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from seller_insurance.data.loading import load_monthly_sales, stream
+from seller_insurance.data.loading import load_monthly_sales, sales, stream
 
 
 def _orders(seed: int, months: list[str], shape: str = "mixed") -> pd.DataFrame:
@@ -82,10 +84,17 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     "months", [["2021-01", "2021-02", "2021-03"], ["2001-06", "2024-11"]], ids=["dense", "sparse"]
 )
 @pytest.mark.parametrize("shape", ["mixed", "plain", "items", "bad_row"])
-def test_orders_match_a_pandas_reference(tmp_path, monkeypatch, hashed, months, shape):
-    """Every shape: the loader takes its path with every row usable (no row positions) or without."""
+@pytest.mark.parametrize("blocks", [False, True], ids=["one_block", "blocks_of_7"])
+def test_orders_match_a_pandas_reference(tmp_path, monkeypatch, hashed, months, shape, blocks):
+    """Every shape: the loader takes its path with every row usable (no row positions) or without; the cell keys
+    are built in one block of rows or in blocks of 7 (a block boundary inside most seller-months)."""
     if hashed:
         monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 0)
+    if blocks:
+        monkeypatch.setattr(sales, "_BLOCK_ROWS", 7)
+    # sparse months: more possible cells (25 sellers x 3 sites x 282 months) than 4 per row, so with no slack the
+    # keys are sorted instead of counted in a table
+    monkeypatch.setattr(sales, "_CELL_TABLE_SLACK", 0)
     frame = _orders(seed=len(months), months=months, shape=shape)
     path = tmp_path / "orders.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)

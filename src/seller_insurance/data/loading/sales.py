@@ -627,6 +627,8 @@ class _CellKeys:
 
 
 _BLOCK_ROWS = 1 << 20
+# a table of up to this many cells beyond 4 per row is cheaper than sorting the keys, however few the rows
+_CELL_TABLE_SLACK = 1 << 16
 
 
 @dataclass
@@ -651,7 +653,7 @@ def _month_cells(seller: np.ndarray, mp: np.ndarray, day: np.ndarray) -> _Cells:
         return _Cells(empty.astype(np.intp), empty, empty, empty.astype(np.int8), empty)
     cells = _CellKeys(seller, mp, day, per_day=1)
     key = cells.key
-    if cells.size <= 4 * len(key) + (1 << 16):
+    if cells.size <= 4 * len(key) + _CELL_TABLE_SLACK:
         counts = np.bincount(key, minlength=cells.size)
         cell = np.flatnonzero(counts)
         place = np.cumsum(counts > 0) - 1
