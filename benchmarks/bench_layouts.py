@@ -18,7 +18,8 @@ writes, once, into ``$TMPDIR/seller_insurance_bench_layouts/``:
   integers;
 - ``orders``: one row per order (20 per seller-month, a day of the month, an amount, a unique ``order_id``),
   shuffled, only up to 100k sellers (45M rows): ``evaluate`` sums them to calendar months; DuckDB's query sums them
-  with ``GROUP BY`` before the rules.
+  with ``GROUP BY`` before the rules. ``orders_contract`` pairs the same run with DuckDB's query that also applies
+  the loader's contract (copies of an order dropped, negative months left out: :func:`duckdb_orders_contract_sql`).
 
 Each layout is timed as a whole process, ``seller-insurance evaluate FILE --out OUT.csv``, against a DuckDB process
 doing the same work on the same file: one query that scans it, applies both rules (first month over the threshold;
@@ -258,7 +259,7 @@ def duckdb_claims_contract_sql(path: Path, out: Path) -> str:
     values once parsed (amounts to the cent, text trimmed, enumerations normalised) and none if they disagree
     (docs/your-own-data.md, ``duplicate_copy`` / ``conflicting_duplicate``). Labels are ``2021Q3``, as ours.
 
-    ``tests/test_claims_duckdb_reference.py`` checks that it gives our counts and sums on a file with every kind
+    ``tests/test_duckdb_reference.py`` checks that it gives our counts and sums on a file with every kind
     of bad and repeated row, so the ratio against it compares the same work.
     """
     from seller_insurance.policy import KNOWN_MARKETPLACES
@@ -304,6 +305,43 @@ def duckdb_sql(path: Path, out: Path) -> str:
             "(SELECT seller_id, strftime(order_date, '%Y-%m') AS month, sum(amount) AS gross_sales "
             f"FROM read_parquet('{path}') GROUP BY ALL)"
         )
+    return _rules_sql(scan, out)
+
+
+def duckdb_orders_contract_sql(path: Path, out: Path) -> str:
+    """:func:`duckdb_sql` for the order-level file with the loader's contract: what ``seller-insurance evaluate``
+    computes on it, on any such file, not only on a clean one.
+
+    For a Parquet file of one site (US; seller_id, marketplace, order_date ``date32``, amount ``double``,
+    order_id): a row is used only if its seller id is not blank once trimmed, its site is US and its date and
+    amount are present (negative amounts are refunds and count). Rows that share an order id (trimmed; blank and
+    missing ids are one value) and agree on every value are one order: one is kept (``duplicate_copy``); rows that
+    share an id and differ are item lines and all count. A seller-month whose orders sum below zero (to the cent)
+    is left out (``negative_monthly_total``). docs/your-own-data.md; checked against ``evaluate`` on messy files by
+    ``tests/test_duckdb_reference.py``.
+    """
+    scan = f"""(
+  WITH c AS (
+    SELECT trim(seller_id) AS seller_id, order_date, amount, coalesce(trim(order_id), '') AS o
+    FROM read_parquet('{path}')
+    WHERE coalesce(trim(seller_id), '') <> '' AND upper(trim(marketplace)) = 'US' AND order_date IS NOT NULL
+      AND isfinite(amount)
+  ),
+  repeated AS (SELECT o FROM c GROUP BY o HAVING count(*) > 1),
+  kept AS (
+    SELECT seller_id, order_date, amount FROM c ANTI JOIN repeated USING (o)
+    UNION ALL
+    SELECT seller_id, order_date, amount
+    FROM (SELECT DISTINCT seller_id, order_date, amount, o FROM c SEMI JOIN repeated USING (o))
+  )
+  SELECT seller_id, strftime(order_date, '%Y-%m') AS month, round(sum(amount), 2) AS gross_sales
+  FROM kept GROUP BY ALL HAVING round(sum(amount), 2) >= 0
+)"""
+    return _rules_sql(scan, out)
+
+
+def _rules_sql(scan: str, out: Path) -> str:
+    """Both rules per seller (one site, US) over ``scan``'s seller_id, month and gross_sales, to ``out`` (CSV)."""
     return f"""
 COPY (
 WITH src AS (SELECT * FROM {scan}),
@@ -365,12 +403,13 @@ def run_duckdb(path: Path, contract: bool = False) -> None:
 
     out = CACHE / "out"
     out.mkdir(parents=True, exist_ok=True)
+    duckdb.sql("SET enable_progress_bar = false")
     if path.name.startswith("claims_"):
         sql = duckdb_claims_contract_sql if contract else duckdb_claims_sql
-        duckdb.sql("SET enable_progress_bar = false")
         duckdb.sql(sql(path, out / "duckdb_claims.csv"))
     else:
-        duckdb.sql(duckdb_sql(path, out / "duckdb.csv"))
+        sql = duckdb_orders_contract_sql if contract else duckdb_sql
+        duckdb.sql(sql(path, out / "duckdb.csv"))
 
 
 def _pair(ours: list[str], theirs: list[str], runs: int) -> dict:
@@ -409,7 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--make-only", action="store_true", help="write the input files and print their paths")
     ap.add_argument("--duckdb", metavar="PATH", help="run only the DuckDB side of the pair for PATH")
     ap.add_argument(
-        "--contract", action="store_true", help="with --duckdb and a claims file: the query with the contract"
+        "--contract",
+        action="store_true",
+        help="with --duckdb and a claims or order-level file: the query with the loader's contract",
     )
     args = ap.parse_args(argv)
     if args.duckdb:
@@ -428,9 +469,13 @@ def main(argv: list[str] | None = None) -> int:
             if args.make_only:
                 print(f"{n}\t{name}\t{path}")
                 continue
-            row = {"size": n, "layout": name, **_pair(*commands(path), args.runs)}
-            results.append(row)
-            _print(row)
+            for layout, contract in (
+                (name, False),
+                *((("orders_contract", True),) if name == "orders" else ()),
+            ):
+                row = {"size": n, "layout": layout, **_pair(*commands(path, contract=contract), args.runs)}
+                results.append(row)
+                _print(row)
     for n in args.claims:
         path = claims_file(n)
         if args.make_only:

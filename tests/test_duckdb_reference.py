@@ -1,11 +1,12 @@
-"""``seller-insurance claims --by filed_quarter`` against a second implementation: one DuckDB statement.
+"""``seller-insurance claims`` and ``evaluate`` (order-level) against a second implementation: one DuckDB statement.
 
-The statement is the benchmark's contract reference (``benchmarks/bench_layouts.py``,
-``duckdb_claims_contract_sql``): it validates rows and applies the duplicate rule in SQL, written from
-docs/your-own-data.md, not from the loader's code. The benchmark's ratio against it is only a like-for-like
-comparison if it computes what ``claims`` computes; these tests check that, on a hand-made file whose totals are
-also worked out by hand, and on random files with every kind of bad and repeated row. They also check that the
-plain query (no contract) gives other numbers on such files, so the files do exercise the contract.
+The statements are the benchmark's contract references (``benchmarks/bench_layouts.py``,
+``duckdb_claims_contract_sql`` and ``duckdb_orders_contract_sql``): they validate rows and apply the duplicate
+rules in SQL, written from docs/your-own-data.md, not from the loader's code. The benchmark's ratio against them is
+only a like-for-like comparison if they compute what our commands compute; these tests check that, on a hand-made
+claims file whose totals are also worked out by hand, and on random files with every kind of bad and repeated row.
+They also check that the plain queries (no contract) give other numbers on such files, so the files do exercise
+the contract.
 """
 
 from __future__ import annotations
@@ -213,3 +214,99 @@ def test_random_files_same_as_duckdb(seed, tmp_path):
     _assert_same(ours, _duckdb(bench.duckdb_claims_contract_sql, path, tmp_path))
     plain = _duckdb(bench.duckdb_claims_sql, path, tmp_path)
     assert plain["n_claims"].sum() != ours["n_claims"].sum()
+
+
+def _random_orders(seed: int, n_sellers: int = 40) -> pd.DataFrame:
+    """Order rows of one site (US) around the US threshold (USD 10,000 a month): 2-8 orders of about USD 2,000 per
+    seller in 6-12 random months of 2021 (so streaks break), with refunds, item lines (an order id again with
+    another amount), exact copies (some with the id padded), blank ids, and about one row in ten broken. One seller
+    is planted so that counting a copy twice crosses the threshold (the plain query's mistake)."""
+    rng = np.random.default_rng(seed)
+    rows, k = [], 0
+    for s in range(n_sellers):
+        for month in rng.choice(12, int(rng.integers(6, 13)), replace=False):
+            for _ in range(int(rng.integers(2, 9))):
+                day = f"2021-{month + 1:02d}-{int(rng.integers(1, 29)):02d}"
+                amount = float(np.round(rng.lognormal(np.log(2000), 0.4), 2))
+                if rng.random() < 0.05:
+                    amount = -amount  # a refund
+                rows.append([f"S{s}", "US", day, amount, f"O{k}"])
+                k += 1
+    n = len(rows)
+    for i in rng.choice(n, n // 10, replace=False):  # copies, padded copies, item lines, blank ids
+        row = list(rows[i])
+        kind = int(rng.integers(0, 4))
+        if kind == 1:
+            row[4] = f"  {row[4]} "
+        elif kind == 2:
+            row[3] = float(np.round(row[3] / 3, 2))
+        elif kind == 3:
+            rows[i][4] = row[4] = ["", " ", None][int(rng.integers(0, 3))]
+        rows.append(row)
+    for i in rng.choice(len(rows), len(rows) // 10, replace=False):  # break one field
+        field, value = [(0, ""), (0, None), (1, "XX"), (2, None), (3, None), (3, float("nan"))][
+            int(rng.integers(0, 6))
+        ]
+        rows[i][field] = value
+    rows += [  # 7,000 + 2,000 = 9,000 (under); the copy of the 2,000 order would make it 11,000
+        ["SX", "US", "2021-03-05", 7000.0, "X1"],
+        ["SX", "US", "2021-03-06", 2000.0, "X2"],
+        ["SX", "US", "2021-03-06", 2000.0, "X2"],
+        ["SN", "US", "2021-05-01", -50.0, "N1"],  # a seller whose only month is a refund: not in the output
+    ]
+    order = rng.permutation(len(rows))
+    frame = pd.DataFrame(
+        [rows[i] for i in order], columns=["seller_id", "marketplace", "order_date", "amount", "order_id"]
+    )
+    return frame
+
+
+def _write_orders(frame: pd.DataFrame, path: Path) -> Path:
+    table = pa.table(
+        {
+            "seller_id": pa.array(frame["seller_id"], pa.string()),
+            "marketplace": pa.array(frame["marketplace"], pa.string()),
+            "order_date": pa.array(pd.to_datetime(frame["order_date"]).dt.date, pa.date32()),
+            "amount": pa.array(frame["amount"], pa.float64(), from_pandas=True),
+            "order_id": pa.array(frame["order_id"], pa.string()),
+        }
+    )
+    pq.write_table(table, path)
+    return path
+
+
+TRIGGERS = ["seller_id", "marketplace", "old_trigger", "new_trigger"]
+
+
+def _triggers(csv: Path) -> pd.DataFrame:
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)[TRIGGERS]
+    return frame.sort_values(TRIGGERS[:2]).reset_index(drop=True)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_order_level_evaluate_same_as_duckdb(seed, tmp_path):
+    path = _write_orders(_random_orders(seed), tmp_path / "orders.parquet")
+    ours_csv = tmp_path / "ours.csv"
+    assert main(["evaluate", str(path), "--out", str(ours_csv)]) == 0
+    ours = _triggers(ours_csv)
+    assert (ours["new_trigger"] != "").sum() > 10 and (ours["old_trigger"] != "").sum() > 3  # the premise
+
+    theirs_csv = tmp_path / "duckdb.csv"
+    plain_csv = tmp_path / "plain.csv"
+    con = duckdb.connect()
+    try:
+        con.execute(bench.duckdb_orders_contract_sql(path, theirs_csv))
+        con.execute(
+            bench._rules_sql(  # the plain query's sums, over the same file
+                f"(SELECT seller_id, strftime(order_date, '%Y-%m') AS month, sum(amount) AS gross_sales "
+                f"FROM read_parquet('{path}') GROUP BY ALL)",
+                plain_csv,
+            )
+        )
+    finally:
+        con.close()
+    pd.testing.assert_frame_equal(ours, _triggers(theirs_csv))
+    plain = _triggers(plain_csv)
+    assert plain.loc[plain.seller_id == "SX", "new_trigger"].item() == "2021-03"
+    assert ours.loc[ours.seller_id == "SX", "new_trigger"].item() == ""
+    assert "SN" not in set(ours.seller_id) and "SN" in set(plain.seller_id)
