@@ -255,9 +255,10 @@ def duckdb_claims_contract_sql(path: Path, out: Path) -> str:
     claim_type, amount ``double``, status, category): a row is used only if its ids are not blank once trimmed, its
     site is one of ``policy.KNOWN_MARKETPLACES`` (codes only: the loader's aliases such as ``GB`` are not spelled
     out here), its date is present, its amount above zero and its claim type and status are allowed (compared as
-    the loader compares them). Among those rows, a claim id (trimmed) seen more than once keeps one row if every copy has the same
-    values once parsed (amounts to the cent, text trimmed, enumerations normalised) and none if they disagree
-    (docs/your-own-data.md, ``duplicate_copy`` / ``conflicting_duplicate``). Labels are ``2021Q3``, as ours.
+    the loader compares them). Among those rows, a claim id (trimmed) seen more than once keeps one row if every
+    copy has the same values once parsed (amounts to the cent, text trimmed, enumerations normalised) and none if
+    they disagree (docs/your-own-data.md, ``duplicate_copy`` / ``conflicting_duplicate``). Labels are ``2021Q3``,
+    as ours.
 
     ``tests/test_duckdb_reference.py`` checks that it gives our counts and sums on a file with every kind
     of bad and repeated row, so the ratio against it compares the same work.
@@ -377,8 +378,8 @@ def _run(cmd: list[str]) -> tuple[float, float]:
 
 
 def commands(path: Path, claims: bool = False, contract: bool = False) -> tuple[list[str], list[str]]:
-    """(our command, the paired DuckDB command) for one input file; ``contract``: DuckDB's claims query with the
-    loader's contract (:func:`duckdb_claims_contract_sql`)."""
+    """(our command, the paired DuckDB command) for one input file; ``contract``: DuckDB's claims or order-level
+    query with the loader's contract (:func:`duckdb_claims_contract_sql`, :func:`duckdb_orders_contract_sql`)."""
     out = CACHE / "out"
     out.mkdir(parents=True, exist_ok=True)
     exe = str(Path(sys.executable).parent / "seller-insurance")
