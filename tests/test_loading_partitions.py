@@ -33,13 +33,27 @@ def _column(n: int, seed: int, chunks: int, kind: str, null_share: float = 0.02)
 
 @pytest.mark.parametrize("kind", ["string", "large", "int"])
 @pytest.mark.parametrize(("n", "chunks", "parts"), [(5_000, 1, 2), (5_001, 9, 16), (300, 4, 64), (3, 3, 4)])
-def test_partitioned_encoding_equals_pandas_factorize(kind, n, chunks, parts):
+@pytest.mark.parametrize("mask_block", [None, 7], ids=["one_mask", "masks_of_7"])
+def test_partitioned_encoding_equals_pandas_factorize(kind, n, chunks, parts, mask_block, monkeypatch):
+    if mask_block:  # each partition's rows found a block of rows at a time
+        monkeypatch.setattr(stream, "_MASK_BLOCK_ROWS", mask_block)
     col = _column(n, seed=n + parts, chunks=chunks, kind=kind)
     dictionary, codes = stream._encode_partitioned(col, parts)
     ref_codes, ref_uniques = pd.factorize(pd.Series(col.to_pylist(), dtype=object), use_na_sentinel=True)
     assert dictionary.to_pylist() == list(ref_uniques)
     assert codes.dtype == np.int32
     np.testing.assert_array_equal(codes, ref_codes)
+
+
+@pytest.mark.parametrize("block", [1, 3, 8, 1000])
+def test_positions_equal_is_flatnonzero(block, monkeypatch):
+    monkeypatch.setattr(stream, "_MASK_BLOCK_ROWS", block)
+    values = np.random.default_rng(block).integers(0, 4, 50).astype(np.uint8)
+    for v in range(5):  # 4 never occurs
+        got = stream._positions_equal(values, v)
+        assert got.dtype == np.int64
+        np.testing.assert_array_equal(got, np.flatnonzero(values == v))
+    assert len(stream._positions_equal(values[:0], 1)) == 0
 
 
 def test_partitioned_encoding_of_all_nulls_and_of_one_value():

@@ -333,6 +333,25 @@ def _partition_count(n: int) -> int:
     return int(min(64, max(16, 1 << int(np.ceil(np.log2(max(n / _PARTITION_ROWS, 1)))))))
 
 
+# Blocks of this many rows keep a temporary mask (a byte a row) under glibc's largest threshold for mapping fresh
+# memory (32 MB): freed, it is reused by the next block instead of being given back to the system and faulted in
+# again, which on this VM costs 2.5-5 s a GB (docs/loading.md, fourth and sixth rounds).
+_MASK_BLOCK_ROWS = 1 << 22
+
+
+def _positions_equal(values: np.ndarray, value: int) -> np.ndarray:
+    """``np.flatnonzero(values == value)`` (int64, ascending), without a mask as long as ``values``."""
+    n = len(values)
+    if n <= _MASK_BLOCK_ROWS:
+        return np.flatnonzero(values == value)
+    pieces = []
+    for at in range(0, n, _MASK_BLOCK_ROWS):
+        found = np.flatnonzero(values[at : at + _MASK_BLOCK_ROWS] == value)
+        found += at
+        pieces.append(found)
+    return np.concatenate(pieces)
+
+
 def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.ndarray]:
     """``dictionary_encode`` of a long column whose values rarely repeat nearby, by hash partitions, on two cores.
 
@@ -353,8 +372,9 @@ def _encode_partitioned(col: pa.ChunkedArray, parts: int) -> tuple[pa.Array, np.
     codes = np.empty(n, dtype=np.int32)  # first the code within the row's partition, then the final code
 
     def encode(p: int):
-        # its rows in read order: one pass over a byte a row (no row-sized index kept for every partition)
-        rows = np.flatnonzero(part == p)
+        # its rows in read order: one pass over a byte a row (no row-sized index kept for every partition), a
+        # block at a time, so that no row-sized mask is allocated for each partition either
+        rows = _positions_equal(part, p)
         cuts = np.searchsorted(rows, starts)
         pieces = [
             chunks[j].take(pa.array(rows[cuts[j] : cuts[j + 1]] - starts[j]))
