@@ -387,13 +387,9 @@ def commands(path: Path, claims: bool = False, contract: bool = False) -> tuple[
         ours = [exe, "claims", str(path), "--by", "filed_quarter", "--out", str(out / "ours_claims.csv")]
     else:
         ours = [exe, "evaluate", str(path), "--out", str(out / "ours.csv")]
-    theirs = [
-        sys.executable,
-        str(Path(__file__).resolve()),
-        "--duckdb",
-        str(path),
-        *(["--contract"] * contract),
-    ]
+    theirs = [sys.executable, str(Path(__file__).resolve()), "--duckdb", str(path)]
+    if contract:
+        theirs.append("--contract")
     return ours, theirs
 
 
@@ -439,6 +435,16 @@ def _print(row: dict) -> None:
     )
 
 
+def _measure(size: int, path: Path, pairs: list[tuple[str, bool]], claims: bool, runs: int) -> list[dict]:
+    """One printed row per ``(layout name, DuckDB query with the contract?)`` of ``pairs``, each timed on ``path``."""
+    rows = []
+    for layout, contract in pairs:
+        row = {"size": size, "layout": layout, **_pair(*commands(path, claims, contract), runs)}
+        rows.append(row)
+        _print(row)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the inputs, time each pair, print the table and write ``reports/benchmarks/layouts.json``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -470,22 +476,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.make_only:
                 print(f"{n}\t{name}\t{path}")
                 continue
-            for layout, contract in (
-                (name, False),
-                *((("orders_contract", True),) if name == "orders" else ()),
-            ):
-                row = {"size": n, "layout": layout, **_pair(*commands(path, contract=contract), args.runs)}
-                results.append(row)
-                _print(row)
+            pairs = [(name, False)] + ([("orders_contract", True)] if name == "orders" else [])
+            results += _measure(n, path, pairs, False, args.runs)
     for n in args.claims:
         path = claims_file(n)
         if args.make_only:
             print(f"{n}\tclaims\t{path}")
             continue
-        for layout, contract in (("claims_by_quarter", False), ("claims_contract", True)):
-            row = {"size": n, "layout": layout, **_pair(*commands(path, True, contract), args.runs)}
-            results.append(row)
-            _print(row)
+        pairs = [("claims_by_quarter", False), ("claims_contract", True)]
+        results += _measure(n, path, pairs, True, args.runs)
     if results:
         from seller_insurance.paths import REPORTS_DIR
 
