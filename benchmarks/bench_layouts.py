@@ -268,15 +268,17 @@ def duckdb_claims_contract_sql(path: Path, out: Path) -> str:
     site_list = ", ".join(f"'{s}'" for s in KNOWN_MARKETPLACES)
     return f"""
 COPY (
-WITH c AS (
+WITH parsed AS (
   SELECT trim(claim_id) AS k, trim(seller_id) AS seller_id, upper(trim(marketplace)) AS marketplace, filed_date,
-         {_enum_sql("claim_type")} AS claim_type, round(amount, 2) AS amount, {_enum_sql("status")} AS status,
-         trim(category) AS category
+         {_enum_sql("claim_type")} AS claim_type, amount AS amount_read, round(amount, 2) AS amount,
+         {_enum_sql("status")} AS status, trim(category) AS category
   FROM read_parquet('{path}')
-  WHERE coalesce(trim(claim_id), '') <> '' AND coalesce(trim(seller_id), '') <> ''
-    AND upper(trim(marketplace)) IN ({site_list}) AND filed_date IS NOT NULL AND amount > 0
-    AND {_enum_sql("claim_type")} IN ('property_damage', 'personal_injury')
-    AND {_enum_sql("status")} IN ('valid', 'rejected', 'pending')
+),
+c AS (
+  SELECT * EXCLUDE (amount_read) FROM parsed
+  WHERE coalesce(k, '') <> '' AND coalesce(seller_id, '') <> '' AND marketplace IN ({site_list})
+    AND filed_date IS NOT NULL AND amount_read > 0
+    AND claim_type IN ('property_damage', 'personal_injury') AND status IN ('valid', 'rejected', 'pending')
 ),
 repeated AS (SELECT k FROM c GROUP BY k HAVING count(*) > 1),
 copies AS (
