@@ -325,10 +325,12 @@ def duckdb_orders_contract_sql(path: Path, out: Path) -> str:
     """
     scan = f"""(
   WITH c AS (
-    SELECT trim(seller_id) AS seller_id, order_date, amount, coalesce(trim(order_id), '') AS o
-    FROM read_parquet('{path}')
-    WHERE coalesce(trim(seller_id), '') <> '' AND upper(trim(marketplace)) = 'US' AND order_date IS NOT NULL
-      AND isfinite(amount)
+    SELECT * EXCLUDE (marketplace) FROM (
+      SELECT trim(seller_id) AS seller_id, upper(trim(marketplace)) AS marketplace, order_date, amount,
+             coalesce(trim(order_id), '') AS o
+      FROM read_parquet('{path}')
+    )
+    WHERE coalesce(seller_id, '') <> '' AND marketplace = 'US' AND order_date IS NOT NULL AND isfinite(amount)
   ),
   repeated AS (SELECT o FROM c GROUP BY o HAVING count(*) > 1),
   kept AS (
