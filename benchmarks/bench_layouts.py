@@ -31,7 +31,16 @@ with no bad or repeated row, as this one), ``claims_contract`` with the query th
 and duplicate rule (:func:`duckdb_claims_contract_sql`; tested to give our numbers on messy files).
 
 Runs alternate (A B A B ...); the median wall time, the median of the pairwise ratios and the peak resident set of
-each (``ru_maxrss`` of the child, Linux) are printed and written to ``reports/benchmarks/layouts.json``.
+each (``ru_maxrss`` of the child, Linux) are printed and written to ``reports/benchmarks/layouts.json``, with the
+phases of each side's median run:
+
+- ours (``--timings``, :func:`our_phases`): ``start`` (process start and imports), the load's ``read`` (pyarrow on
+  the reading thread, overlapping ``parse``), ``wait`` (for the reader), ``parse`` (per batch: values, checks,
+  rejects), ``aggregate`` (ids to codes, duplicate checks, orders to seller-months, the frame), then ``compute``
+  (the rules or the shares) and ``write``;
+- DuckDB's (its JSON profile, :func:`duckdb_phases`): ``start`` (the process outside the query), ``query`` (wall),
+  and its operators' CPU seconds summed over its threads: ``scan`` (reading and decoding, with the filters pushed
+  into the scan), ``compute`` (grouping, windows, joins, sorting) and ``write``.
 ``--runs 1`` is enough on a shared machine for the order of magnitude; nothing is asserted.
 """
 
@@ -40,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -370,15 +380,69 @@ FROM keys LEFT JOIN trig USING (seller_id, mp) ORDER BY 1, 2
 """
 
 
-def _run(cmd: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (GB) of one child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, _, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t0
-    if proc.stderr is not None:
-        proc.stderr.close()
-    return wall, usage.ru_maxrss / 1e6
+def _run(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (GB) and stderr (text) of one child process."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        err.seek(0)
+        text = err.read().decode("utf-8", "replace")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{text[-2000:]}")
+    return wall, usage.ru_maxrss / 1e6, text
+
+
+_OUR_TIMINGS = re.compile(r"timings: load ([\d.]+) s, compute ([\d.]+) s, write ([\d.]+) s")
+_OUR_LOAD = re.compile(
+    r"timings of the load: read ([\d.]+) s .*?, wait ([\d.]+) s, parse ([\d.]+) s, aggregate ([\d.]+) s"
+)
+_DUCKDB_PHASES = "duckdb phases: "
+
+
+def our_phases(wall: float, stderr: str) -> dict[str, float]:
+    """Phases (seconds) of one of our runs from its ``--timings`` lines: ``start`` (process start, imports and
+    argument checks: the wall time outside the three timed steps), the load's ``read`` (reading thread; overlaps
+    ``parse``), ``wait``, ``parse``, ``aggregate``, then ``compute`` and ``write``."""
+    load, compute, write = (float(x) for x in _OUR_TIMINGS.search(stderr).groups())
+    read, wait, parse, aggregate = (float(x) for x in _OUR_LOAD.search(stderr).groups())
+    return {
+        "start": max(wall - load - compute - write, 0.0),
+        "read": read,
+        "wait": wait,
+        "parse": parse,
+        "aggregate": aggregate,
+        "compute": compute,
+        "write": write,
+    }
+
+
+def duckdb_phases(wall: float, stderr: str) -> dict[str, float]:
+    """Phases of a DuckDB run (the line :func:`run_duckdb` prints): ``start`` (the process outside the query),
+    ``query`` (its wall time), then the operators' CPU seconds summed over DuckDB's threads: ``scan`` (reading and
+    decoding the file, filters pushed into it), ``compute`` (every other operator: grouping, windows, joins,
+    sorting) and ``write`` (the CSV). CPU seconds over two threads may add up to more than ``query``."""
+    line = next(ln for ln in stderr.splitlines() if ln.startswith(_DUCKDB_PHASES))
+    ph = json.loads(line.removeprefix(_DUCKDB_PHASES))
+    return {"start": max(wall - ph["query"], 0.0), **ph}
+
+
+def _profile_phases(profile: dict) -> dict[str, float]:
+    """DuckDB's JSON profile (``enable_profiling = 'json'``, 1.x-2.x layout: ``query.total_time``, an ``operator``
+    tree of ``type`` and ``timing``) summed as :func:`duckdb_phases` reports it."""
+    cpu = {"scan": 0.0, "compute": 0.0, "write": 0.0}
+
+    def walk(node: dict) -> None:
+        kind = node.get("type", "")
+        phase = "scan" if kind == "TABLE_SCAN" else "write" if "COPY_TO_FILE" in kind else "compute"
+        cpu[phase] += float(node.get("timing", 0.0))
+        for child in node.get("children", []):
+            walk(child)
+
+    for op in profile.get("operator", []):
+        walk(op)
+    return {"query": float(profile["query"]["total_time"]), **cpu}
 
 
 def commands(path: Path, claims: bool = False, contract: bool = False) -> tuple[list[str], list[str]]:
@@ -391,6 +455,7 @@ def commands(path: Path, claims: bool = False, contract: bool = False) -> tuple[
         ours = [exe, "claims", str(path), "--by", "filed_quarter", "--out", str(out / "ours_claims.csv")]
     else:
         ours = [exe, "evaluate", str(path), "--out", str(out / "ours.csv")]
+    ours.append("--timings")
     theirs = [sys.executable, str(Path(__file__).resolve()), "--duckdb", str(path)]
     if contract:
         theirs.append("--contract")
@@ -404,37 +469,59 @@ def run_duckdb(path: Path, contract: bool = False) -> None:
 
     out = CACHE / "out"
     out.mkdir(parents=True, exist_ok=True)
-    duckdb.sql("SET enable_progress_bar = false")
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     if path.name.startswith("claims_"):
         sql = duckdb_claims_contract_sql if contract else duckdb_claims_sql
-        duckdb.sql(sql(path, out / "duckdb_claims.csv"))
+        target = out / "duckdb_claims.csv"
     else:
         sql = duckdb_orders_contract_sql if contract else duckdb_sql
-        duckdb.sql(sql(path, out / "duckdb.csv"))
+        target = out / "duckdb.csv"
+    with tempfile.TemporaryDirectory() as tmp:  # the profile: this query's phases, printed for the pair
+        profile = Path(tmp) / "profile.json"
+        con.execute("SET enable_profiling = 'json'")
+        con.execute(f"SET profiling_output = '{profile}'")
+        con.execute(sql(path, target))
+        con.execute("SET enable_profiling = 'no_output'")
+        phases = _profile_phases(json.loads(profile.read_text()))
+    con.close()
+    print(_DUCKDB_PHASES + json.dumps(phases), file=sys.stderr)
 
 
 def _pair(ours: list[str], theirs: list[str], runs: int) -> dict:
-    walls, rss, dwalls, drss = [], [], [], []
+    """Alternate runs of ``ours`` and ``theirs``: median walls and ratio, peaks, and the phases of the run whose
+    wall time is the median (the lower middle one of an even count)."""
+    walls, rss, dwalls, drss, phases, dphases = [], [], [], [], [], []
     for _ in range(runs):
-        w, r = _run(ours)
+        w, r, err = _run(ours)
         walls.append(w)
         rss.append(r)
-        w, r = _run(theirs)
+        phases.append(our_phases(w, err))
+        w, r, err = _run(theirs)
         dwalls.append(w)
         drss.append(r)
+        dphases.append(duckdb_phases(w, err))
     return {
         "ours_s": statistics.median(walls),
         "duckdb_s": statistics.median(dwalls),
         "ratio": statistics.median(a / b for a, b in zip(walls, dwalls, strict=True)),
         "ours_peak_gb": max(rss),
         "duckdb_peak_gb": max(drss),
+        "ours_phases_s": phases[walls.index(statistics.median_low(walls))],
+        "duckdb_phases_s": dphases[dwalls.index(statistics.median_low(dwalls))],
     }
+
+
+def _phase_text(phases: dict[str, float]) -> str:
+    return " ".join(f"{k} {v:.2f}" for k, v in phases.items())
 
 
 def _print(row: dict) -> None:
     print(
         f"{row['size']:>11,} {row['layout']:<20} ours {row['ours_s']:6.2f} s {row['ours_peak_gb']:5.2f} GB | "
-        f"duckdb {row['duckdb_s']:6.2f} s {row['duckdb_peak_gb']:5.2f} GB | ratio {row['ratio']:5.2f}x",
+        f"duckdb {row['duckdb_s']:6.2f} s {row['duckdb_peak_gb']:5.2f} GB | ratio {row['ratio']:5.2f}x\n"
+        f"{'':>12} ours s: {_phase_text(row['ours_phases_s'])}\n"
+        f"{'':>12} duckdb s: {_phase_text(row['duckdb_phases_s'])} (scan, compute, write: CPU over threads)",
         flush=True,
     )
 

@@ -201,6 +201,7 @@ def test_command_runs_as_a_subprocess(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "timings: load" in proc.stderr
+    assert "timings of the load: read " in proc.stderr  # the load's phases (tests/test_load_timings.py)
     assert len(pd.read_csv(tmp_path / "o.csv")) == 4
 
 

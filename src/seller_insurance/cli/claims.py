@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from functools import partial
 from pathlib import Path
 
-from seller_insurance.cli.options import add_scheduler_argument, calendar_option
+from seller_insurance.cli.options import TIMINGS_HELP, add_scheduler_argument, calendar_option, print_timings
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     BOOTSTRAP_BELOW,
@@ -133,6 +134,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and of the non-compliance draw")
     add_scheduler_argument(p)
+    p.add_argument(
+        "--timings", action="store_true", help=TIMINGS_HELP + " (of the claims file; not with --scheduler)"
+    )
     p.set_defaults(func=_run)
 
 
@@ -219,8 +223,11 @@ def _run(args: argparse.Namespace) -> int:
         claims_start = CLAIMS_START  # not used: each site's start comes from the calendar
     statuses = None if args.all_statuses else VALID_CLAIM_STATUSES
     if args.scheduler:
+        if args.timings:
+            raise InputError("--timings is not available with --scheduler (the work runs on the cluster)")
         return _run_dask(args, out, by, statuses, claims_start)
 
+    t0 = time.perf_counter()
     loaded = _load(
         partial(loading.load_claims, columns=_claim_columns(args, by, calendar)), args.claims, out, "claims"
     )
@@ -241,7 +248,7 @@ def _run(args: argparse.Namespace) -> int:
             print("rule engine: each site under its own rules (policy calendar)", file=sys.stderr)
             comparison = rules.evaluate_calendar(sales.frame, calendar)
     cap = CLAIM_CAP_USD if calendar is not None else args.cap
-
+    t1 = time.perf_counter()
     try:
         shares = cl.claim_shares(
             loaded.frame,
@@ -274,7 +281,11 @@ def _run(args: argparse.Namespace) -> int:
             )
     except ValueError as exc:  # a bad --by, --confidence, duplicate sellers rows, ...
         raise InputError(str(exc)) from exc
-    return _write_outputs(shares, split, out)
+    t2 = time.perf_counter()
+    code = _write_outputs(shares, split, out)
+    if args.timings:  # load: every input (claims, sellers, sales); its phases: the claims file's
+        print_timings(t1 - t0, t2 - t1, time.perf_counter() - t2, loaded.timings)
+    return code
 
 
 def _write_outputs(shares, split, out: Path) -> int:

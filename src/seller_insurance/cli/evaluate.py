@@ -30,7 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-from seller_insurance.cli.options import add_scheduler_argument, calendar_option, column_map
+from seller_insurance.cli.options import (
+    TIMINGS_HELP,
+    add_scheduler_argument,
+    calendar_option,
+    column_map,
+    print_timings,
+)
 from seller_insurance.cli.validate import add_export_arguments, export_sales, uses_exports
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
@@ -141,7 +147,7 @@ def register(subparsers) -> None:
         "seller-site counts from its first row on the site. Third-party reports only, see docs/policy-calendar.md. "
         "Default: off",
     )
-    p.add_argument("--timings", action="store_true", help="print load/compute/write seconds to stderr")
+    p.add_argument("--timings", action="store_true", help=TIMINGS_HELP)
     add_scheduler_argument(p)
     add_export_arguments(
         p
@@ -263,9 +269,7 @@ def run(args: argparse.Namespace) -> int:
         + f" -> {out}"
     )
     if args.timings:
-        print(
-            f"timings: load {t1 - t0:.3f} s, compute {t2 - t1:.3f} s, write {t3 - t2:.3f} s", file=sys.stderr
-        )
+        print_timings(t1 - t0, t2 - t1, t3 - t2, result.timings)
     return 0
 
 

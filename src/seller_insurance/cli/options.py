@@ -65,3 +65,22 @@ def calendar_option(calendar: str | None, clashes: dict[str, object], holds: str
         raise InputError("--calendar: file not found", path=path) from None
     except CalendarError as exc:
         raise InputError(str(exc)) from None
+
+
+TIMINGS_HELP = (
+    "print to stderr the seconds of the load, the computation and the writing, then the load's own phases: "
+    "read (pyarrow on the reading thread; overlaps parse), wait, parse, aggregate"
+)
+
+
+def print_timings(load: float, compute: float, write: float, phases=None) -> None:
+    """``--timings``: ``timings: load L s, compute C s, write W s`` on stderr (seconds).
+
+    Then, when the load was measured (a ``LoadTimings``; None for Seller Central exports), a second line:
+    ``timings of the load: read R s (reading thread, overlaps parse), wait W s, parse P s, aggregate A s``.
+    """
+    import sys
+
+    print(f"timings: load {load:.3f} s, compute {compute:.3f} s, write {write:.3f} s", file=sys.stderr)
+    if phases is not None:
+        print(f"timings of the load: {phases.summary()}", file=sys.stderr)

@@ -11,6 +11,7 @@ import pandas as pd
 from seller_insurance.data.loading.rejects import (
     empty_rejects,
 )
+from seller_insurance.data.loading.timings import LoadTimings
 from seller_insurance.errors import InputError
 from seller_insurance.safe_export import to_spreadsheet_csv
 
@@ -32,6 +33,7 @@ class LoadResult:
     rows_accepted: int = -1
     kind: str = ""
     counts: dict[str, int] | None = None  # rejects per reason code (computed from ``rejects`` when None)
+    timings: LoadTimings | None = None  # seconds by phase of a single file's load (None: not measured)
 
     def __post_init__(self):
         if self.rows_accepted < 0:

@@ -26,6 +26,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 
 from seller_insurance.arrow_text import text_offsets
+from seller_insurance.data.loading.timings import LoadTimings
 from seller_insurance.errors import InputError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -67,6 +68,7 @@ class Source:
     # Parquet: high-cardinality columns (ids) of ``dictionary_columns``, read as dictionary only where the row
     # groups are sorted by them (see ``sorted_row_groups``); elsewhere plain text hashed once by the loader.
     id_columns: list[str] = field(default_factory=list)
+    timings: LoadTimings = field(default_factory=LoadTimings)  # filled in by the load (``stream.run_load``)
 
     def batches(self) -> Iterator[Batch]:
         """Stream the rows in batches (malformed CSV lines are collected in ``malformed`` as they are met)."""

@@ -6,6 +6,7 @@ Categoricals without per-row Python strings, duplicate runs, line numbers. Inter
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,6 +31,7 @@ from seller_insurance.data.loading.rejects import (
     reasons_from_table,
 )
 from seller_insurance.data.loading.sources import NotUtf8, Source, open_bytes, open_source
+from seller_insurance.data.loading.timings import timed_items
 from seller_insurance.errors import InputError
 from seller_insurance.policy import (
     KNOWN_MARKETPLACES,
@@ -702,21 +704,37 @@ def _line_of(lines: np.ndarray | None, idx, first_row: int = 0):
 
 
 def run_load(path, dictionary_of, load_fn):
-    """Open ``path`` and run ``load_fn(src)``, restarting once with Latin-1 if the CSV is not UTF-8."""
+    """Open ``path`` and run ``load_fn(src)``, restarting once with Latin-1 if the CSV is not UTF-8.
+
+    The result's ``timings`` (:class:`~seller_insurance.data.loading.timings.LoadTimings`) cover the whole load, a
+    restart included (its time goes to ``aggregate``).
+    """
+    started = time.perf_counter()
     src = open_source(path)
     src.dictionary_columns = dictionary_of(src.columns)
     try:
-        return load_fn(src)
+        return _timed_result(load_fn(src), src, started)
     except NotUtf8:
         pass
+    clock = src.timings
     src = open_source(path)
+    src.timings = clock
     src.encoding = "latin1"
     src.columns = _reheader(src)
     src.dictionary_columns = dictionary_of(src.columns)
     try:
-        return load_fn(src)
+        return _timed_result(load_fn(src), src, started)
     except NotUtf8 as exc:  # pragma: no cover - Latin-1 decodes any byte
         raise InputError(f"cannot decode text ({exc})", path=path) from None
+
+
+def _timed_result(result, src: Source, started: float):
+    """``result`` with ``src``'s timings, completed: ``total`` since ``started``, ``aggregate`` the rest."""
+    clock = src.timings
+    clock.total = time.perf_counter() - started
+    clock.aggregate = max(clock.total - clock.wait - clock.parse, 0.0)
+    result.timings = clock
+    return result
 
 
 def _reheader(src: Source) -> list[str]:
@@ -803,7 +821,15 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
     parts, oks, metas = [], [], []
     acc = None
     pos = 0
-    for batch in read_ahead(src.batches()):
+    clock = src.timings
+    batches = read_ahead(timed_items(src.batches(), clock))
+    while True:
+        t0 = time.perf_counter()
+        batch = next(batches, None)
+        t1 = time.perf_counter()
+        clock.wait += t1 - t0
+        if batch is None:
+            break
         table = batch.table
         n = table.num_rows
         parsed, checks = per_batch(table, n)
@@ -831,6 +857,7 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
         )  # rows re-read if late rejects need them
         pos += n
         del table, parsed, checks, bad, which
+        clock.parse += time.perf_counter() - t1
     if acc is not None:
         merged = acc.finish()
         parts, oks = [merged["parsed"]], [merged["ok"]]
