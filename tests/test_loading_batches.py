@@ -59,3 +59,67 @@ def test_batch_size_changes_nothing_in_the_result(tmp_path, monkeypatch):
         out[rows] = (r.frame, r.rejects.sort_values("source_line").reset_index(drop=True))
     pd.testing.assert_frame_equal(out[5][0], out[1 << 20][0])
     pd.testing.assert_frame_equal(out[5][1], out[1 << 20][1])
+
+
+class _Meta:
+    """What ``_row_group_runs`` reads of Parquet metadata: the row groups and their row counts."""
+
+    def __init__(self, sizes):
+        self.num_row_groups = len(sizes)
+        self._sizes = sizes
+
+    def row_group(self, g):
+        return type("RowGroup", (), {"num_rows": self._sizes[g]})()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "rows", "runs"),
+    [
+        ([5, 5, 5, 12, 3, 1], 10, [[0, 1], [2, 3], [4, 5]]),  # a run closes once it reaches 10 rows
+        ([5, 5, 5, 12, 3, 1], 1, [[0], [1], [2], [3], [4], [5]]),
+        ([5, 5, 5, 12, 3, 1], 100, [[0, 1, 2, 3, 4, 5]]),
+        ([10, 10], 10, [[0], [1]]),  # exactly 10: no empty run after
+        ([], 10, [[]]),  # no row group: one empty run (the reader still yields the columns)
+    ],
+)
+def test_row_group_runs_by_hand(sizes, rows, runs):
+    assert sources._row_group_runs(_Meta(sizes), rows) == runs
+
+
+@pytest.mark.parametrize(("batch_rows", "prebuffer_rows"), [(7, 1), (7, 20), (5, 1 << 22), (1 << 20, 20)])
+def test_rows_read_in_runs_of_row_groups_keep_their_row_numbers(
+    tmp_path, monkeypatch, batch_rows, prebuffer_rows
+):
+    monkeypatch.setattr(sources, "PARQUET_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(sources, "PREBUFFER_ROWS", prebuffer_rows)
+    calls = []
+    real = pq.ParquetFile.iter_batches
+
+    def spy(self, *args, **kwargs):
+        calls.append(kwargs.get("row_groups"))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    path = tmp_path / "sales.parquet"
+    pq.write_table(pa.Table.from_pandas(_frame(), preserve_index=False), path, row_group_size=11)  # 11 x4 + 7
+    got = load_monthly_sales(path)
+    expected_runs = {1: [[0], [1], [2], [3], [4]], 20: [[0, 1], [2, 3], [4]], 1 << 22: [[0, 1, 2, 3, 4]]}
+    runs = expected_runs[prebuffer_rows]
+    passes, at = [], 0  # the loader may read the file more than once (the copy's kept row is read again)
+    while at < len(calls):
+        k = 0
+        while at < len(calls) and k < len(runs) and calls[at] == runs[k]:
+            at, k = at + 1, k + 1
+        assert k > 0, f"a pass must start with the first run: {calls}"
+        passes.append(k)
+    assert len(runs) in passes  # one pass read every run, in order
+    rej = got.rejects.sort_values("source_line")
+    assert list(rej["source_line"]) == [4, 21, 31, 39, 45, 51]
+    monkeypatch.setattr(sources, "PREBUFFER_ROWS", 1 << 22)
+    monkeypatch.setattr(sources, "PARQUET_BATCH_ROWS", 1 << 20)
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", real)
+    whole = load_monthly_sales(path)
+    pd.testing.assert_frame_equal(got.frame, whole.frame)
+    pd.testing.assert_frame_equal(
+        rej.reset_index(drop=True), whole.rejects.sort_values("source_line").reset_index(drop=True)
+    )
