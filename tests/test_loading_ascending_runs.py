@@ -17,6 +17,13 @@ from seller_insurance.data.loading import stream
 from seller_insurance.data.loading.sales import load_monthly_sales
 
 
+@pytest.fixture(autouse=True)
+def _tables_by_layout_only(monkeypatch):
+    """These columns are small, so their few distinct ids would be hashed in one table whatever their layout
+    (``_ONE_TABLE_DISTINCT``, tested in test_loading_partitions.py): off here, to reach each layout's path."""
+    monkeypatch.setattr(stream, "_ONE_TABLE_DISTINCT", 0)
+
+
 def _chunked(values: list, cuts: list[int], typ: pa.DataType | None = None) -> pa.ChunkedArray:
     typ = typ or pa.string()
     bounds = [0, *sorted(cuts), len(values)]

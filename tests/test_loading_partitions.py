@@ -15,6 +15,13 @@ from seller_insurance.data.loading import stream
 from seller_insurance.data.loading.sales import load_monthly_sales
 
 
+@pytest.fixture(autouse=True)
+def _tables_by_layout_only(monkeypatch):
+    """These columns are small, so their few distinct ids would be hashed in one table whatever their layout
+    (``_ONE_TABLE_DISTINCT``, tested in test_loading_partitions.py): off here, to reach each layout's path."""
+    monkeypatch.setattr(stream, "_ONE_TABLE_DISTINCT", 0)
+
+
 def _column(n: int, seed: int, chunks: int, kind: str, null_share: float = 0.02) -> pa.ChunkedArray:
     rng = np.random.default_rng(seed)
     pool = [f"S{k:05d}" for k in range(max(n // 3, 1))] + ["", "  ", " S00001 "]
@@ -145,3 +152,40 @@ def test_load_of_a_shuffled_file_is_the_same_with_and_without_partitions(tmp_pat
     pd.testing.assert_frame_equal(with_parts.rejects, without.rejects)
     assert with_parts.rows_read == len(frame) == with_parts.rows_accepted + len(with_parts.rejects)
     assert set(with_parts.reject_counts()) == {"missing_seller_id", "bad_amount"}
+
+
+def test_few_distinct_ids_in_any_order_are_hashed_in_one_table(monkeypatch):
+    """Order rows: many rows per id, shuffled. The sample's distinct count says the column has few ids, so they
+    are hashed in halves (one table each), not by partitions; the codes are the same either way."""
+    monkeypatch.setattr(stream, "_ONE_TABLE_DISTINCT", 500)
+    monkeypatch.setattr(stream, "_PARTITION_SAMPLE_ROWS", 1_000)
+    monkeypatch.setattr(stream, "_SPLIT_HASHING_ROWS", 1)
+    monkeypatch.setattr(stream, "_PARTITION_ROWS", 100)
+    # by hand: 500 ids, 1,000 rows drawn: 500 * (1 - e^-2) = 432.33 distinct expected
+    assert stream._distinct_in_sample(500, 1_000) == pytest.approx(432.332358, abs=1e-6)
+    assert stream._distinct_in_sample(0, 1_000) == 0.0
+    rng = np.random.default_rng(11)
+    few = [f"S{k:04d}" for k in rng.integers(0, 300, 20_000)]  # 300 ids: about 287 distinct in the sample
+    many = [f"S{k:05d}" for k in rng.integers(0, 5_000, 20_000)]  # 5,000 ids: about 905 distinct
+    few_col, many_col = pa.chunked_array([pa.array(few)]), pa.chunked_array([pa.array(many)])
+    assert stream._sample_layout(few_col) == "repeating"
+    assert stream._sample_layout(many_col) == "scattered"
+    halves = stream.to_categorical(few_col)
+    monkeypatch.setattr(stream, "_ONE_TABLE_DISTINCT", 0)  # the rule off: partitions
+    assert stream._sample_layout(few_col) == "scattered"
+    parts = stream.to_categorical(few_col)
+    assert list(halves.categories) == list(parts.categories)
+    np.testing.assert_array_equal(np.asarray(halves.codes), np.asarray(parts.codes))
+    assert list(np.asarray(halves, dtype=object)) == few
+
+
+def test_sample_layout_threshold_is_the_expected_distinct_count(monkeypatch):
+    """Exactly at the expected count of a column of ``_ONE_TABLE_DISTINCT`` ids: one table; one more: partitions."""
+    monkeypatch.setattr(stream, "_ONE_TABLE_DISTINCT", 500)
+    monkeypatch.setattr(stream, "_PARTITION_SAMPLE_ROWS", 1_000)
+    # 1,000 sampled rows, neither mostly repeating (> 250 distinct) nor ascending; 432 or 433 distinct values
+    for distinct, layout in ((432, "repeating"), (433, "scattered")):
+        values = [f"V{k:04d}" for k in range(distinct)]
+        values += [values[k] for k in np.random.default_rng(distinct).integers(0, distinct, 1_000 - distinct)]
+        values = [values[k] for k in np.random.default_rng(1).permutation(1_000)]
+        assert stream._sample_layout(pa.chunked_array([pa.array(values)])) == layout

@@ -20,6 +20,13 @@ from seller_insurance.data.loading import stream
 _UNITS = {1: "aZ9 \x00", 2: "é", 3: "€", 4: "\U0001f600"}  # characters by their UTF-8 byte length
 
 
+@pytest.fixture(autouse=True)
+def _tables_by_layout_only(monkeypatch):
+    """These columns are small, so their few distinct ids would be hashed in one table whatever their layout
+    (``_ONE_TABLE_DISTINCT``, tested in test_loading_partitions.py): off here, to reach each layout's path."""
+    monkeypatch.setattr(stream, "_ONE_TABLE_DISTINCT", 0)
+
+
 @st.composite
 def _text_of_bytes(draw, width: int) -> str:
     out, left = "", width
