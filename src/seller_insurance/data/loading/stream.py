@@ -340,7 +340,8 @@ def _sample_layout(col: pa.ChunkedArray) -> str:
 def _distinct_in_sample(n_distinct: int, rows: int) -> float:
     """Distinct values expected among ``rows`` rows drawn at random from a column of ``n_distinct`` values.
 
-    ``n_distinct * (1 - exp(-rows / n_distinct))``; 0 when ``n_distinct`` is 0 (the test is off). It grows with ``n_distinct``, so a sample with at most this many distinct values comes from a column of at most
+    ``n_distinct * (1 - exp(-rows / n_distinct))``; 0 when ``n_distinct`` is 0 (the test is off). It grows with
+    ``n_distinct``, so a sample with at most this many distinct values comes from a column of at most
     ``n_distinct`` (read as: shuffled rows). Partitions pay for a table of a million ids, which misses the cache at
     every lookup; a table of ``_ONE_TABLE_DISTINCT`` = 262,144 ids is hashed in two halves on two cores instead:
     the 45M order rows' seller ids (100k sellers; 89,140 distinct among the 262,144 sampled rows, against the
