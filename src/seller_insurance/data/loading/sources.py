@@ -282,9 +282,9 @@ def _row_group_runs(meta, rows: int) -> list[list[int]]:
     Read run by run, not with one ``iter_batches`` over the file: pyarrow pre-buffers the column chunks of every
     row group it is given and holds them until its last batch, so over the whole file it held the whole file's
     compressed bytes (the 1.5 GB shuffled 5M-seller file: reading alone peaked at 1.69 GB, 0.22 GB run by run).
-    Whole ``evaluate`` (farm-bench, this machine kind): 5M shuffled peak 5.73 -> 4.27 GB, wall 0.95x; 1M peaks
-    0.10-0.23 GB lower, wall 1.00-1.02x. Runs of one row group (no pre-buffering across row groups) were 0.83x at
-    5M but 1.06-1.16x at 1M, where reading ahead pays: ``PREBUFFER_ROWS`` is 4 batches.
+    Whole ``evaluate`` (farm-bench, this machine kind): 5M shuffled peak 5,730 -> 4,274 MiB, wall 0.95x; 1M
+    peaks 127-226 MiB lower, wall 1.00-1.02x. Runs of one row group (no pre-buffering across row groups) were
+    0.83x at 5M but 1.06-1.16x at 1M, where reading ahead pays: ``PREBUFFER_ROWS`` is 4 batches.
     """
     runs: list[list[int]] = []
     run: list[int] = []
