@@ -11,7 +11,6 @@ the contract.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -19,15 +18,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from benchmark_modules import bench_layouts as bench
 
 from seller_insurance.cli import main
 
 duckdb = pytest.importorskip("duckdb")
 
-_BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_layouts.py"
-_spec = importlib.util.spec_from_file_location("bench_layouts", _BENCH)
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
 
 COUNTS = ["n_claims", "n_under_cap"]
 SUMS = ["amount_total", "amount_under_cap"]

@@ -6,6 +6,7 @@ Imports stay light: ``seller-insurance --help`` must not pay for pandas or Dask.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from seller_insurance.errors import InputError
 
@@ -79,8 +80,6 @@ def print_timings(load: float, compute: float, write: float, phases=None) -> Non
     Then, when the load was measured (a ``LoadTimings``; None for Seller Central exports), a second line:
     ``timings of the load: read R s (reading thread, overlaps parse), wait W s, parse P s, aggregate A s``.
     """
-    import sys
-
     print(f"timings: load {load:.3f} s, compute {compute:.3f} s, write {write:.3f} s", file=sys.stderr)
     if phases is not None:
         print(f"timings of the load: {phases.summary()}", file=sys.stderr)

@@ -729,7 +729,7 @@ def run_load(path, dictionary_of, load_fn):
     """Open ``path`` and run ``load_fn(src)``, restarting once with Latin-1 if the CSV is not UTF-8.
 
     The result's ``timings`` (:class:`~seller_insurance.data.loading.timings.LoadTimings`) cover the whole load, a
-    restart included (its time goes to ``aggregate``).
+    restart included (the first attempt's time goes to ``aggregate``).
     """
     started = time.perf_counter()
     src = open_source(path)
@@ -738,9 +738,7 @@ def run_load(path, dictionary_of, load_fn):
         return _timed_result(load_fn(src), src, started)
     except NotUtf8:
         pass
-    clock = src.timings
     src = open_source(path)
-    src.timings = clock
     src.encoding = "latin1"
     src.columns = _reheader(src)
     src.dictionary_columns = dictionary_of(src.columns)
@@ -751,11 +749,9 @@ def run_load(path, dictionary_of, load_fn):
 
 
 def _timed_result(result, src: Source, started: float):
-    """``result`` with ``src``'s timings, completed: ``total`` since ``started``, ``aggregate`` the rest."""
-    clock = src.timings
-    clock.total = time.perf_counter() - started
-    clock.aggregate = max(clock.total - clock.wait - clock.parse, 0.0)
-    result.timings = clock
+    """``result`` with ``src``'s timings, their ``total`` the seconds since ``started``."""
+    src.timings.total = time.perf_counter() - started
+    result.timings = src.timings
     return result
 
 

@@ -20,16 +20,21 @@ class LoadTimings:
       it delays the load.
     - ``wait``: the main thread waiting for the next batch (reading the main thread could not hide).
     - ``parse``: the main thread on each batch: text to months, money and codes, the row checks, the rejects.
-    - ``aggregate``: the rest of the load after the last batch: ids to codes, the duplicate checks, orders summed to
-      seller-months, the frame built (and opening the file: its footer or first CSV block).
-    - ``total``: the whole load, = ``wait + parse + aggregate``.
+    - ``total``: the whole load.
+    - ``aggregate`` (derived: ``total - wait - parse``): the rest of the load after the last batch: ids to codes,
+      the duplicate checks, orders summed to seller-months, the frame built (and opening the file: its footer or
+      first CSV block).
     """
 
     read: float = 0.0
     wait: float = 0.0
     parse: float = 0.0
-    aggregate: float = 0.0
     total: float = 0.0
+
+    @property
+    def aggregate(self) -> float:
+        """Seconds of the load outside ``wait`` and ``parse`` (never below 0)."""
+        return max(self.total - self.wait - self.parse, 0.0)
 
     def summary(self) -> str:
         """``read R s (reading thread, overlaps parse), wait W s, parse P s, aggregate A s`` (3 decimals)."""
@@ -44,12 +49,11 @@ def timed_items(items: Iterator, timings: LoadTimings) -> Iterator:
 
     Meant to wrap the batch reader on the reading thread (``stream.read_ahead``): each ``next`` is pyarrow reading.
     """
+    end = object()
     while True:
         t0 = time.perf_counter()
-        try:
-            item = next(items)
-        except StopIteration:
-            timings.read += time.perf_counter() - t0
-            return
+        item = next(items, end)
         timings.read += time.perf_counter() - t0
+        if item is end:
+            return
         yield item
