@@ -6,15 +6,17 @@ formats, marketplaces, duplicates, refunds) are documented in ``docs/your-own-da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from pandas.api.types import union_categoricals
 
-from seller_insurance.data.loading import parsing
+from seller_insurance.data.loading import order_spill, parsing
 from seller_insurance.data.loading.columns import ALIASES, require_columns, resolve_columns
+from seller_insurance.data.loading.order_spill import OrderRows
 from seller_insurance.data.loading.rejects import (
     Rejects,
     reasons_from_table,
@@ -404,10 +406,17 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     distinct order ids). Without an order_id column no row is treated as a duplicate (identical orders happen).
     Amounts are summed per seller-marketplace-month in float64 (``np.bincount`` with weights, in read order), then
     rounded to cents; no sort of the rows (``_month_cells``).
+
+    A file of more than ``order_spill.ORDER_ROWS_IN_MEMORY`` rows is split by a hash of the seller id into
+    partitions spilled to disk and summed one at a time (:mod:`order_spill`): the same totals, counts and rejects
+    in bounded memory; sellers then come partition by partition (each partition's in first appearance).
     """
     rejects = Rejects(
         list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
     )
+    bits = order_spill.partition_bits(order_spill.estimated_rows(src.fmt, src.files))
+    if bits:
+        return _load_orders_partitioned(src, use, rejects, bits)
 
     ids: list = []
     order_ids: list = []  # hashed once after the read, like the seller ids (per-batch hashing must be unified)
@@ -424,23 +433,136 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     if not ok.flags.writeable:
         ok = ok.copy()
     n = len(ok)
-    seller = _seller_codes(src, ids, ok, metas, rejects)
-    ids = None
-    codes = np.asarray(seller.codes)
-    mp = (
-        concat_parts([p["mp"] for p in parts])
-        if "marketplace" in use and parts
-        else np.full(n, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
+    rows = OrderRows(
+        ids=join_chunks(ids),
+        ok=ok,
+        mp=(
+            concat_parts([p["mp"] for p in parts])
+            if "marketplace" in use and parts
+            else np.full(n, KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE), dtype=np.int8)
+        ),
+        day=concat_parts([p["time"] for p in parts]) if parts else np.zeros(0, np.int64),
+        amount=concat_parts([p["amount"] for p in parts]) if parts else np.zeros(0),
+        units=concat_parts([p["counts"]["units"] for p in parts]) if "units" in use and parts else None,
+        cur=concat_parts([p["cur"] for p in parts]) if "currency" in use and parts else None,
+        order_ids=join_chunks(order_ids) if "order_id" in use and parts else None,
     )
-    day = concat_parts([p["time"] for p in parts]) if parts else np.zeros(0, np.int64)
-    amount = concat_parts([p["amount"] for p in parts]) if parts else np.zeros(0)
-    units = concat_parts([p["counts"]["units"] for p in parts]) if "units" in use and parts else None
-    cur = concat_parts([p["cur"] for p in parts]) if "currency" in use and parts else None
+    ids = order_ids = parts = oks = None
+    late = _LateRejects()
+    frame, n_accepted = _order_months(rows, metas, late)
+    rows = None
+    late.apply(src, metas, rejects)
+    return _orders_result(src, frame, rejects, rows_read, n_accepted)
+
+
+def _load_orders_partitioned(src: Source, use: dict[str, str], rejects: Rejects, bits: int) -> LoadResult:
+    """``_load_orders`` for a file too large to hold: rows spilled by seller hash, summed partition by partition."""
+
+    def per_batch(table, n):
+        ids: list = []
+        parsed, checks = _sales_checks(table, use, n, "amount", allow_negative=True, ids=ids)
+        parsed["ids"] = ids[0]
+        parsed["order_ids"] = column_or_none(table, use["order_id"], []) if "order_id" in use else None
+        return parsed, checks
+
+    with order_spill.SellerPartitions(
+        bits,
+        has_mp="marketplace" in use,
+        has_units="units" in use,
+        has_cur="currency" in use,
+        has_order_id="order_id" in use,
+    ) as spill:
+        _parts, _oks, metas, rows_read = iterate_batches(src, rejects, per_batch, sink=spill.write)
+        rows_read += rejects.add_malformed(src.malformed, src.delimiter)
+        late = _LateRejects()
+        frames, n_accepted = [], 0
+        for rows in spill.partitions():
+            frame, accepted = _order_months(rows, metas, late)
+            frames.append(frame)
+            n_accepted += accepted
+            rows = None
+    if not frames:  # no usable row: the empty frame of the in-memory path
+        empty = OrderRows(
+            ids=pa.chunked_array([], pa.string()),
+            ok=np.zeros(0, dtype=bool),
+            mp=np.zeros(0, np.int8),
+            day=np.zeros(0, np.int64),
+            amount=np.zeros(0),
+            units=np.zeros(0) if "units" in use else None,
+            cur=np.zeros(0, np.int8) if "currency" in use else None,
+            order_ids=pa.chunked_array([], pa.string()) if "order_id" in use else None,
+        )
+        frames = [_order_months(empty, metas, late)[0]]
+    late.apply(src, metas, rejects)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    if len(frames) > 1:  # disjoint sellers per partition: their categories side by side, in partition order
+        frame["seller_id"] = union_categoricals([f["seller_id"] for f in frames])
+    return _orders_result(src, frame, rejects, rows_read, n_accepted)
+
+
+def _orders_result(src: Source, frame: pd.DataFrame, rejects: Rejects, rows_read: int, n_accepted: int):
+    return LoadResult(
+        frame,
+        rejects.frame(),
+        rows_read,
+        str(src.path),
+        rows_accepted=n_accepted,
+        kind="orders",
+        counts=dict(rejects.counts),
+    )
+
+
+@dataclass
+class _LateRejects:
+    """Rows found unusable after the read (blank ids, copies, negative months), added in one more pass."""
+
+    pos: list = field(default_factory=list)
+    codes: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)
+
+    def add(self, pos: np.ndarray, code: str, reasons: pa.Array) -> None:
+        """Rows at read positions ``pos``, with one code and a reason text each."""
+        self.pos.append(np.asarray(pos, dtype=np.int64))
+        self.codes.append(np.full(len(pos), code, dtype=object))
+        self.reasons.append(reasons)
+
+    def apply(self, src: Source, metas, rejects: Rejects) -> None:
+        """Re-read those rows from the source into ``rejects`` (nothing to do when there are none)."""
+        if self.pos:
+            reject_rows_at(
+                src,
+                metas,
+                np.concatenate(self.pos),
+                rejects,
+                np.concatenate(self.codes),
+                pa.concat_arrays(self.reasons),
+            )
+
+
+def _order_months(rows: OrderRows, metas, late: _LateRejects) -> tuple[pd.DataFrame, int]:
+    """Sum usable order rows to seller-marketplace-months; returns the monthly frame and the rows accepted.
+
+    Rows found unusable here (blank seller ids, exact copies, a negative month) go to ``late`` by read position.
+    """
+    ok = rows.ok
+    n = len(ok)
+    seller = to_categorical(rows.ids)
+    codes = np.asarray(seller.codes)
+    if len(codes) and int(codes.min()) < 0:  # ids of only spaces: found by the hashing, which trims them
+        blank = np.flatnonzero(ok & (codes < 0))
+        if len(blank):
+            ok[blank] = False
+            late.add(
+                rows.positions(blank),
+                "missing_seller_id",
+                reasons_from_table(np.zeros(len(blank), dtype=np.int32), [_MISSING_ID]),
+            )
+    mp, day, amount, units, cur = rows.mp, rows.day, rows.amount, rows.units, rows.cur
     oid, repeated = None, False
-    if "order_id" in use and parts:
+    if rows.order_ids is not None and n:
         # An exact copy shares its order_id. Order reports give each order once: find the rows whose id may repeat
         # from 64-bit hashes (``repeated_key_rows``), and encode exactly only those (trimmed, blank = one value).
-        col = join_chunks(order_ids)
+        col = rows.order_ids
         maybe = repeated_key_rows([col], ok)
         exact = (
             np.asarray(to_categorical(col.take(pa.array(maybe)), split=False).codes, dtype=np.int64)
@@ -453,11 +575,9 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         repeated = bool(repeated_id.any())
         if repeated:  # (+1: blank ids, code -1, are one value too)
             oid[maybe[~repeated_id[exact + 1]]] = -2
-    order_ids = parts = None
-    # Read positions of the usable rows; None when every row is usable (the usual case), so that no column is
+    # Indices of the usable rows; None when every row is usable (the usual case), so that no column is
     # copied through them: at 45M rows those copies were 1 GB of fresh pages, which this VM charges for (docs).
     pos = None if ok.all() else np.flatnonzero(ok)
-    late_pos, late_codes, late_reasons = [], [], []
     if repeated:
         # only rows of a repeated id can be copies
         cand = np.flatnonzero(oid > -2) if pos is None else pos[oid[pos] > -2]
@@ -473,22 +593,22 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         if dup.any():
             first = sub.groupby(value_cols, sort=False)["pos"].transform("min")[dup].to_numpy()
             copies = sub.loc[dup, "pos"].to_numpy()
-            late_pos.append(copies)
-            late_codes.append(np.full(len(first), "duplicate_copy", dtype=object))
-            late_reasons.append(
+            late.add(
+                rows.positions(copies),
+                "duplicate_copy",
                 reasons_with_number(
                     "duplicate_copy: exact copy of the order row on line ",
-                    lines_at(metas, first),
+                    lines_at(metas, rows.positions(first)),
                     "; that row is kept",
-                )
+                ),
             )
             pos = np.setdiff1d(np.flatnonzero(ok) if pos is None else pos, copies, assume_unique=True)
-    rows = slice(None) if pos is None else pos
-    cells = _month_cells(codes[rows], mp[rows], day[rows])
+    sel = slice(None) if pos is None else pos
+    cells = _month_cells(codes[sel], mp[sel], day[sel])
     group, n_groups = cells.group, len(cells.cell)
-    total = round_cents(np.bincount(group, weights=amount[rows], minlength=n_groups))
+    total = round_cents(np.bincount(group, weights=amount[sel], minlength=n_groups))
     if repeated:  # distinct order ids per seller-month: one per row of an id seen once, plus the repeated ids
-        o = oid[rows]
+        o = oid[sel]
         single = o == -2
         orders = np.bincount(group[single], minlength=n_groups)
         width = int(o.max()) + 2
@@ -498,7 +618,7 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
         orders = np.bincount(group, minlength=n_groups)
     unit_sum = None
     if units is not None:
-        u = units[rows]
+        u = units[sel]
         has = ~np.isnan(u)
         unit_sum = np.bincount(group, weights=np.where(has, u, 0.0), minlength=n_groups)
         unit_sum[np.bincount(group, weights=has, minlength=n_groups) == 0] = np.nan  # sum(min_count=1)
@@ -507,25 +627,16 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     if negative.any():
         bad_rows = np.flatnonzero(negative[group]) if pos is None else pos[negative[group]]
         n_accepted -= len(bad_rows)
-        late_pos.append(bad_rows)
-        late_codes.append(np.full(len(bad_rows), "negative_monthly_total", dtype=object))
-        late_reasons.append(
+        late.add(
+            rows.positions(bad_rows),
+            "negative_monthly_total",
             reasons_from_table(
                 np.zeros(len(bad_rows), dtype=np.int32),
                 [
                     "negative_monthly_total: the seller's order amounts in this month sum to less than zero (refunds "
                     "exceed sales)"
                 ],
-            )
-        )
-    if late_pos:
-        reject_rows_at(
-            src,
-            metas,
-            np.concatenate(late_pos),
-            rejects,
-            np.concatenate(late_codes),
-            pa.concat_arrays(late_reasons),
+            ),
         )
     keep = ~negative
     mp_out = cells.mp[keep]
@@ -544,16 +655,7 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     data["orders"] = orders[keep].astype(np.int64)
     if unit_sum is not None:
         data["units"] = counts_column(unit_sum[keep])
-    frame = pd.DataFrame(data, copy=False)
-    return LoadResult(
-        frame,
-        rejects.frame(),
-        rows_read,
-        str(src.path),
-        rows_accepted=n_accepted,
-        kind="orders",
-        counts=dict(rejects.counts),
-    )
+    return pd.DataFrame(data, copy=False), n_accepted
 
 
 class _CellKeys:

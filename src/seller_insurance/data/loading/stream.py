@@ -829,12 +829,14 @@ def read_ahead(batches: Iterator, depth: int = 1) -> Iterator:
                 worker.join(timeout=0.1)
 
 
-def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool = False):
+def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool = False, sink=None):
     """Stream batches, collecting row-level rejects; returns (parsed parts, ok masks, batch meta, rows read).
 
     With ``accumulate`` the per-batch arrays are appended into growable buffers as they come (``parts`` and
     ``oks`` then hold one merged entry): the columns are never held twice, which is what bounds the peak memory
-    of a large CSV.
+    of a large CSV. With ``sink`` nothing is kept: each batch's ``sink(parsed, ok, first_position)`` takes the
+    parsed arrays (``first_position``: the read position of the batch's first row), and ``parts``/``oks`` are
+    empty unless the source has no row.
     """
     parts, oks, metas = [], [], []
     acc = None
@@ -863,7 +865,9 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
                 reasons_from_table(w, [f"{code}: {text}" for _, code, text in checks]),
                 np.array([c for _, c, _ in checks], dtype=object)[w],
             )
-        if accumulate:
+        if sink is not None:
+            sink(parsed, ~bad, pos)
+        elif accumulate:
             if acc is None:
                 acc = Accumulator(_row_estimate(src, n))
             acc.add({"parsed": parsed, "ok": ~bad})
@@ -879,7 +883,7 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
     if acc is not None:
         merged = acc.finish()
         parts, oks = [merged["parsed"]], [merged["ok"]]
-    if not parts:  # a header without rows: parse an empty table so every array exists (length 0)
+    if not parts and not pos:  # a header without rows: parse an empty table so every array exists (length 0)
         table = pa.table({c: pa.array([], pa.string()) for c in dict.fromkeys(src.columns)})
         parsed, _ = per_batch(table, 0)
         parts.append(parsed)

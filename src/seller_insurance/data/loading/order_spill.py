@@ -1,0 +1,257 @@
+"""Order rows spilled to disk by a hash of their seller id, so that an order file of any size loads in bounded memory.
+
+Every rule the order loader applies is local to one seller: an exact copy of an order row has the same seller,
+a seller-month's orders and total are the seller's, and so is a negative month. So the usable rows can be split
+by a hash of the (trimmed) seller id into ``2**bits`` partitions as they stream in, each partition written to a
+temporary Arrow IPC stream file (LZ4-compressed), and then summed to seller-months one partition at a time with
+the same code as a file that fits in memory (``sales._order_months``). Memory then follows the largest partition,
+not the file: about 8M rows a partition (``ROWS_PER_PARTITION``), about 0.5 GB at the peak.
+
+Used when a file holds more than ``ORDER_ROWS_IN_MEMORY`` rows (``partition_bits``); below that the rows are held
+in memory, which is faster (no spill written and read back). The spill goes to a fresh folder in the system's
+temporary folder (``TMPDIR``), removed when the load ends, even on an error; it needs about 30 bytes a row.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from seller_insurance.data.loading import parsing
+from seller_insurance.policy import DEFAULT_MARKETPLACE, KNOWN_MARKETPLACES
+
+_DEFAULT_SITE = KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)
+
+# More order rows than this (2**26, about 67M) are summed partition by partition. The 45M order rows of 100k
+# sellers x 20 orders a month peak at 2.9 GB in memory (docs/loading.md); 67M rows would be about 4.3 GB.
+ORDER_ROWS_IN_MEMORY = 1 << 26
+# Rows a partition is sized for (2**23, about 8.4M): its arrays, keys and hashes take about 0.5 GB.
+ROWS_PER_PARTITION = 1 << 23
+# A CSV's rows are estimated from its size before it is read: an order row takes at least this many bytes (an
+# id, a date, an amount and separators), so the estimate errs towards more rows, that is towards the spill.
+CSV_BYTES_PER_ORDER_ROW = 24
+# gzip shrinks such text about this much (a .csv.gz is estimated as this many times its size).
+GZIP_RATIO = 5
+
+
+@dataclass
+class OrderRows:
+    """Order rows that passed the per-row checks, in read order: what ``sales._order_months`` sums to months.
+
+    ``ids`` are the seller ids (text or integer; trimmed later), ``ok`` which rows are usable (a writable copy:
+    blank ids are marked later), ``mp`` int8 site codes (``policy.KNOWN_MARKETPLACES``), ``day`` day numbers
+    (days since 1970-01-01), ``amount`` in the site's currency, ``units`` (float, NaN when blank) and ``cur`` int8
+    currency codes when those columns exist, ``order_ids`` when an order id column exists. ``pos`` is each row's
+    read position in the whole source (0-based over all batches), None when row ``i`` is read position ``i``.
+    """
+
+    ids: pa.ChunkedArray
+    ok: np.ndarray
+    mp: np.ndarray
+    day: np.ndarray
+    amount: np.ndarray
+    units: np.ndarray | None
+    cur: np.ndarray | None
+    order_ids: pa.ChunkedArray | None
+    pos: np.ndarray | None = None
+
+    def positions(self, local: np.ndarray) -> np.ndarray:
+        """Read positions in the source of the rows at ``local`` indices of these arrays."""
+        return np.asarray(local, dtype=np.int64) if self.pos is None else self.pos[local]
+
+
+def estimated_rows(fmt: str, files: list[Path]) -> int:
+    """Rows in the source, before reading it: exact for Parquet (its footer), an upper estimate for CSV."""
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    total = 0
+    for f in files:
+        size = f.stat().st_size
+        total += size * (GZIP_RATIO if f.name.lower().endswith(".gz") else 1) // CSV_BYTES_PER_ORDER_ROW
+    return total
+
+
+def partition_bits(rows: int) -> int:
+    """0 (hold the rows in memory) up to ``ORDER_ROWS_IN_MEMORY`` rows; else the bits of the partition count.
+
+    ``2**bits`` partitions of about ``ROWS_PER_PARTITION`` rows each, at least 2 and at most 256.
+    """
+    if rows <= ORDER_ROWS_IN_MEMORY:
+        return 0
+    return min(max(math.ceil(math.log2(rows / ROWS_PER_PARTITION)), 1), 8)
+
+
+def _trimmed_text(ids) -> pa.Array:
+    """The ids as plain text with surrounding whitespace removed (what ``stream.to_categorical`` compares)."""
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    if pa.types.is_dictionary(ids.type):
+        ids = ids.dictionary_decode()
+    if not parsing.is_text(ids):
+        ids = pc.cast(ids, pa.string())
+    return pc.cast(pc.utf8_trim_whitespace(ids), pa.large_string())
+
+
+def _numpy(table: pa.Table, name: str, dtype) -> np.ndarray:
+    """A spilled column as one numpy array of ``dtype``."""
+    return table.column(name).to_numpy().astype(dtype, copy=False)
+
+
+def _text_or_none(col) -> pa.Array | None:
+    """An order id column as plain large text (nulls kept), or None."""
+    if col is None:
+        return None
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    return pc.cast(col, pa.large_string())
+
+
+class SellerPartitions:
+    """Writes usable order rows to ``2**bits`` spill files by a hash of the seller id, and reads them back.
+
+    Use as a context manager: the spill folder is removed on exit. ``write`` takes one batch's parsed arrays;
+    ``partitions`` yields each non-empty partition as :class:`OrderRows` (its rows in read order), deleting
+    each file once read. The hash is DuckDB's 64-bit ``hash`` of the trimmed id (fixed, so the same file always
+    splits the same way); only which rows share a partition depends on it, never a result.
+    """
+
+    def __init__(self, bits: int, *, has_mp: bool, has_units: bool, has_cur: bool, has_order_id: bool):
+        import duckdb
+
+        if not 1 <= bits <= 8:
+            raise ValueError(f"bits must be 1..8, not {bits}")
+        self.bits = bits
+        self.count = 1 << bits
+        self._fields = [("seller_id", pa.large_string())]
+        if has_mp:
+            self._fields.append(("mp", pa.int8()))
+        self._fields += [("day", pa.int64()), ("amount", pa.float64())]
+        if has_units:
+            self._fields.append(("units", pa.float64()))
+        if has_cur:
+            self._fields.append(("cur", pa.int8()))
+        if has_order_id:
+            self._fields.append(("order_id", pa.large_string()))
+        self._fields.append(("pos", pa.int64()))
+        self.schema = pa.schema(self._fields)
+        self.rows = np.zeros(self.count, dtype=np.int64)
+        self._folder = Path(tempfile.mkdtemp(prefix="seller-insurance-orders-"))
+        self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+        self._sinks: dict[int, pa.NativeFile] = {}
+        self._options = pa.ipc.IpcWriteOptions(compression="lz4")
+        self._con = duckdb.connect()
+        self._con.execute("SET preserve_insertion_order = true")
+
+    def __enter__(self) -> SellerPartitions:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every file and the DuckDB connection, and remove the spill folder."""
+        for w in self._writers.values():
+            w.close()
+        for f in self._sinks.values():
+            f.close()
+        self._writers, self._sinks = {}, {}
+        self._con.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _path(self, p: int) -> Path:
+        return self._folder / f"part-{p:03d}.arrows"
+
+    def partition_of(self, ids: pa.Array) -> np.ndarray:
+        """The partition (uint8) of each trimmed id: the top ``bits`` of DuckDB's hash."""
+        self._con.register("keys", pa.table({"k": ids}))
+        try:
+            h = self._con.sql(f"SELECT (hash(k) >> {64 - self.bits})::UTINYINT AS h FROM keys").fetchnumpy()[
+                "h"
+            ]
+        finally:
+            self._con.unregister("keys")
+        return np.asarray(h, dtype=np.uint8)
+
+    def write(self, parsed: dict, ok: np.ndarray, first_position: int) -> None:
+        """Spill the usable rows (``ok``) of one batch's parsed arrays (``sales._sales_checks`` plus ids)."""
+        keep = None if ok.all() else np.flatnonzero(ok)
+        n = len(ok) if keep is None else len(keep)
+        if not n:
+            return
+
+        def rows(v):
+            return v if keep is None else v[keep]
+
+        ids = _trimmed_text(parsed["ids"])
+        cols = {"seller_id": ids if keep is None else ids.take(pa.array(keep))}
+        if "mp" in self.schema.names:
+            cols["mp"] = rows(parsed["mp"])
+        cols["day"] = rows(parsed["time"]).astype(np.int64, copy=False)
+        cols["amount"] = rows(parsed["amount"])
+        if "units" in self.schema.names:
+            cols["units"] = rows(parsed["counts"]["units"]).astype(np.float64, copy=False)
+        if "cur" in self.schema.names:
+            cols["cur"] = rows(parsed["cur"])
+        if "order_id" in self.schema.names:
+            oid = _text_or_none(parsed["order_ids"])
+            cols["order_id"] = oid if keep is None else oid.take(pa.array(keep))
+        where = np.arange(first_position, first_position + len(ok), dtype=np.int64)
+        cols["pos"] = rows(where)
+        table = pa.table(cols, schema=self.schema)
+        part = self.partition_of(table.column("seller_id"))
+        counts = np.bincount(part, minlength=self.count)
+        order = np.argsort(part, kind="stable")  # read order kept within each partition
+        table = table.take(pa.array(order))
+        at = 0
+        for p in np.flatnonzero(counts):
+            c = int(counts[p])
+            self._writer(int(p)).write_table(table.slice(at, c))
+            self.rows[p] += c
+            at += c
+
+    def _writer(self, p: int) -> pa.ipc.RecordBatchStreamWriter:
+        if p not in self._writers:
+            self._sinks[p] = pa.OSFile(str(self._path(p)), "wb")
+            self._writers[p] = pa.ipc.new_stream(self._sinks[p], self.schema, options=self._options)
+        return self._writers[p]
+
+    def partitions(self) -> Iterator[OrderRows]:
+        """Each non-empty partition's rows, one at a time (the file is deleted once read)."""
+        for w in self._writers.values():
+            w.close()
+        for f in self._sinks.values():
+            f.close()
+        done = sorted(self._writers)
+        self._writers, self._sinks = {}, {}
+        for p in done:
+            with pa.OSFile(str(self._path(p)), "rb") as f, pa.ipc.open_stream(f) as reader:
+                t = reader.read_all()
+            self._path(p).unlink()
+            n = t.num_rows
+
+            yield OrderRows(
+                ids=t.column("seller_id"),
+                ok=np.ones(n, dtype=bool),
+                mp=_numpy(t, "mp", np.int8)
+                if "mp" in t.column_names
+                else np.full(n, _DEFAULT_SITE, dtype=np.int8),
+                day=_numpy(t, "day", np.int64),
+                amount=_numpy(t, "amount", np.float64),
+                units=_numpy(t, "units", np.float64) if "units" in t.column_names else None,
+                cur=_numpy(t, "cur", np.int8) if "cur" in t.column_names else None,
+                order_ids=t.column("order_id") if "order_id" in t.column_names else None,
+                pos=_numpy(t, "pos", np.int64),
+            )
+            del t
