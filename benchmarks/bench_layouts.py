@@ -73,9 +73,11 @@ LAYOUTS = (
     "orders",
 )
 ORDERS_PER_MONTH = 20
-# one row per order is 20x the rows: 45M at 100k sellers; at 1M sellers (450M rows, about 6 GB of Parquet) it is
-# not written on this machine kind
-ORDERS_MAX_SELLERS = 100_000
+# one row per order is 20x the rows: 45M at 100k sellers, 450M (about 6 GB of Parquet) at 1M sellers; above
+# ORDERS_IN_ONE_TABLE sellers the file is written in ORDERS_PER_MONTH slices (``write_orders_in_slices``: the
+# whole table would need about 25 GB); at 5M sellers (2.2G rows) it is not written on this machine kind
+ORDERS_MAX_SELLERS = 1_000_000
+ORDERS_IN_ONE_TABLE = 100_000
 US_THRESHOLD = 10_000.0
 
 
@@ -161,6 +163,8 @@ def layout_files(n_sellers: int, layouts: list[str]) -> dict[str, Path]:
                 "gross_sales": base["gross_sales"].cast(pa.string()),
             }
             pq.write_table(pa.table({k: v.cast(pa.large_string()) for k, v in text.items()}), p)
+        elif name == "orders" and n_sellers > ORDERS_IN_ONE_TABLE:
+            write_orders_in_slices(base, p)
         elif name == "orders":
             pq.write_table(orders_table(base), p)
         elif name == "csv":
@@ -202,6 +206,46 @@ def orders_table(monthly, seed: int = 2):
             "order_id": ids,
         }
     )
+
+
+def write_orders_in_slices(monthly, path: Path, seed: int = 2) -> None:
+    """:func:`orders_table`'s rows for a table too large to build at once, written slice by slice.
+
+    Slice ``k`` (of ``ORDERS_PER_MONTH``) holds one order of every seller-month, in a random order of its own, so
+    every row group holds most sellers (as in a shuffled file) while only one slice is in memory. Order ids
+    ``O<k>-<row>`` are unique; days and amounts are drawn as in :func:`orders_table`.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    m = monthly.num_rows
+    first_day = monthly["month"].to_numpy().astype("datetime64[D]")
+    writer = None
+    try:
+        for k in range(ORDERS_PER_MONTH):
+            row = rng.permutation(m)
+            table = pa.table(
+                {
+                    "seller_id": monthly["seller_id"].take(pa.array(row)),
+                    "marketplace": monthly["marketplace"].take(pa.array(row)),
+                    "order_date": pa.array(first_day[row] + rng.integers(0, 28, m), pa.date32()),
+                    "amount": np.round(rng.lognormal(8.3 - np.log(ORDERS_PER_MONTH), 0.9, m), 2),
+                    "order_id": pc.binary_join_element_wise(
+                        f"O{k}-", pc.cast(pa.array(np.arange(m)), pa.string()), ""
+                    ),
+                }
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(path.with_suffix(".part"), table.schema)
+            writer.write_table(table)
+            del table, row
+    finally:
+        if writer is not None:
+            writer.close()
+    path.with_suffix(".part").rename(path)
 
 
 def claims_file(n_claims: int, seed: int = 0) -> Path:

@@ -148,3 +148,25 @@ def test_partition_bits_and_row_estimates(tmp_path):
     assert order_spill.estimated_rows("csv", [csv, gz]) == 100 + 50
     pq.write_table(pa.table({"a": list(range(7))}), tmp_path / "p.parquet")
     assert order_spill.estimated_rows("parquet", [tmp_path / "p.parquet"] * 2) == 14
+
+
+def test_rows_in_memory_from_the_environment(tmp_path, monkeypatch):
+    """The variable lowers the limit (0 spills every file, so the CLI's output is the held load's); a bad value is
+    an InputError that names it (exit 2 in the CLI), not a traceback."""
+    from seller_insurance.errors import InputError
+
+    monkeypatch.delenv(order_spill.ROWS_IN_MEMORY_VARIABLE, raising=False)
+    assert order_spill.rows_in_memory() == order_spill.ORDER_ROWS_IN_MEMORY
+    monkeypatch.setenv(order_spill.ROWS_IN_MEMORY_VARIABLE, "1_000")
+    assert order_spill.rows_in_memory() == 1000 and order_spill.partition_bits(1001) == 1
+    for bad in ("-1", "many", "1.5"):
+        monkeypatch.setenv(order_spill.ROWS_IN_MEMORY_VARIABLE, bad)
+        with pytest.raises(InputError, match=order_spill.ROWS_IN_MEMORY_VARIABLE):
+            order_spill.rows_in_memory()
+    frame = _orders(seed=4, months=["2021-01", "2021-02"], shape="mixed")
+    path = tmp_path / "orders.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    monkeypatch.delenv(order_spill.ROWS_IN_MEMORY_VARIABLE)
+    held = load_monthly_sales(path)
+    monkeypatch.setenv(order_spill.ROWS_IN_MEMORY_VARIABLE, "0")
+    _assert_same(held, load_monthly_sales(path))

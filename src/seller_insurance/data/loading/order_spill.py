@@ -7,7 +7,8 @@ temporary Arrow IPC stream file (LZ4-compressed), and then summed to seller-mont
 the same code as a file that fits in memory (``sales._order_months``). Memory then follows the largest partition,
 not the file: about 8M rows a partition (``ROWS_PER_PARTITION``), about 0.5 GB at the peak.
 
-Used when a file holds more than ``ORDER_ROWS_IN_MEMORY`` rows (``partition_bits``); below that the rows are held
+Used when a file holds more than ``ORDER_ROWS_IN_MEMORY`` rows (``partition_bits``; the environment variable
+``SELLER_INSURANCE_ORDER_ROWS_IN_MEMORY`` sets another limit, :func:`rows_in_memory`); below that the rows are held
 in memory, which is faster (no spill written and read back). The spill goes to a fresh folder in the system's
 temporary folder (``TMPDIR``), removed when the load ends, even on an error; it needs about 30 bytes a row.
 """
@@ -15,6 +16,7 @@ temporary folder (``TMPDIR``), removed when the load ends, even on an error; it 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -26,6 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seller_insurance.data.loading import parsing
+from seller_insurance.errors import InputError
 from seller_insurance.policy import DEFAULT_MARKETPLACE, KNOWN_MARKETPLACES
 
 _DEFAULT_SITE = KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)
@@ -81,12 +84,33 @@ def estimated_rows(fmt: str, files: list[Path]) -> int:
     return total
 
 
+ROWS_IN_MEMORY_VARIABLE = "SELLER_INSURANCE_ORDER_ROWS_IN_MEMORY"
+
+
+def rows_in_memory() -> int:
+    """The most order rows held in memory (``ORDER_ROWS_IN_MEMORY`` unless the environment says otherwise).
+
+    The environment variable ``SELLER_INSURANCE_ORDER_ROWS_IN_MEMORY`` (a whole number >= 0; 0 spills every order
+    file), when set, replaces it: for a machine with less memory, or to check the spill on a small file.
+    """
+    text = os.environ.get(ROWS_IN_MEMORY_VARIABLE, "").strip()
+    if not text:
+        return ORDER_ROWS_IN_MEMORY
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise InputError(f"{ROWS_IN_MEMORY_VARIABLE}={text!r} is not a whole number of rows >= 0")
+    return value
+
+
 def partition_bits(rows: int) -> int:
-    """0 (hold the rows in memory) up to ``ORDER_ROWS_IN_MEMORY`` rows; else the bits of the partition count.
+    """0 (hold the rows in memory) up to :func:`rows_in_memory` rows; else the bits of the partition count.
 
     ``2**bits`` partitions of about ``ROWS_PER_PARTITION`` rows each, at least 2 and at most 256.
     """
-    if rows <= ORDER_ROWS_IN_MEMORY:
+    if rows <= rows_in_memory():
         return 0
     return min(max(math.ceil(math.log2(rows / ROWS_PER_PARTITION)), 1), 8)
 
