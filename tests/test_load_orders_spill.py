@@ -170,3 +170,22 @@ def test_rows_in_memory_from_the_environment(tmp_path, monkeypatch):
     held = load_monthly_sales(path)
     monkeypatch.setenv(order_spill.ROWS_IN_MEMORY_VARIABLE, "0")
     _assert_same(held, load_monthly_sales(path))
+
+
+def test_evaluate_gives_the_same_bytes_with_and_without_the_spill(tmp_path, monkeypatch):
+    """The whole command: the spilled frame (sellers partition by partition, categories joined from the parts)
+    through the rule engine to the output and rejects files, byte for byte those of the held load."""
+    from seller_insurance.cli import main
+
+    frame = _orders(seed=6, months=["2021-06", "2021-07", "2021-08", "2021-09", "2021-10"], shape="mixed")
+    frame["amount"] *= 40  # some sellers over the US$10,000 threshold
+    path = tmp_path / "orders.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    monkeypatch.delenv(order_spill.ROWS_IN_MEMORY_VARIABLE, raising=False)
+    assert main(["evaluate", str(path), "--out", str(tmp_path / "held.csv")]) == 0
+    monkeypatch.setenv(order_spill.ROWS_IN_MEMORY_VARIABLE, "0")
+    assert main(["evaluate", str(path), "--out", str(tmp_path / "spilled.csv")]) == 0
+    held = (tmp_path / "held.csv").read_bytes()
+    assert held == (tmp_path / "spilled.csv").read_bytes()
+    assert (tmp_path / "held.rejects.csv").read_bytes() == (tmp_path / "spilled.rejects.csv").read_bytes()
+    assert b"newly_affected" in held and len((tmp_path / "held.rejects.csv").read_bytes().splitlines()) > 5

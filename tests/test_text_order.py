@@ -76,3 +76,16 @@ def test_ids_sharing_a_long_prefix(prefix_len, digits, numbers):
         return
     cats = pd.Index(values, dtype="str")
     assert list(rules._text_order(cats)) == list(pd.Index(values, dtype=object).argsort(kind="stable"))
+
+
+def test_categories_joined_from_parts_keep_their_chunks_and_still_sort():
+    """``union_categoricals`` of string categoricals (the spilled order rows, one per partition) gives categories
+    backed by an Arrow array of several chunks; both paths (one length, mixed lengths) sort them."""
+    from pandas.api.types import union_categoricals
+
+    for parts in (["S0000300", "S0000010"], ["S0000200"]), (["S30", "S1"], ["S200", "S4"]):
+        joined = union_categoricals([pd.Categorical(p, categories=pd.Index(p, dtype="str")) for p in parts])
+        cats = joined.categories
+        values = [v for p in parts for v in p]
+        assert list(cats) == values
+        assert list(rules._text_order(cats)) == list(pd.Index(values, dtype=object).argsort(kind="stable"))
