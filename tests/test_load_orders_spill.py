@@ -136,10 +136,10 @@ def test_spill_of_a_file_without_usable_rows(tmp_path, monkeypatch):
 
 
 def test_partition_bits_and_row_estimates(tmp_path):
-    """By hand: 2**26 rows stay in memory; one more is split into 2**ceil(log2(rows / 2**23)) partitions."""
+    """By hand: 2**26 rows stay in memory; one more is split into 2**ceil(log2(rows / 2**22)) partitions."""
     assert order_spill.partition_bits(order_spill.ORDER_ROWS_IN_MEMORY) == 0
-    assert order_spill.partition_bits(order_spill.ORDER_ROWS_IN_MEMORY + 1) == 4  # 8.0000001 -> 16 partitions
-    assert order_spill.partition_bits(450_000_000) == 6  # 53.6 -> 64 partitions of about 7M rows
+    assert order_spill.partition_bits(order_spill.ORDER_ROWS_IN_MEMORY + 1) == 5  # 16.0000002 -> 32 partitions
+    assert order_spill.partition_bits(450_000_000) == 7  # 107.3 -> 128 partitions of about 3.5M rows
     assert order_spill.partition_bits(10**12) == 8  # at most 256
     csv = tmp_path / "a.csv"
     csv.write_bytes(b"x" * 2400)

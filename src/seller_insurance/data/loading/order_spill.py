@@ -3,14 +3,14 @@
 Every rule the order loader applies is local to one seller: an exact copy of an order row has the same seller,
 a seller-month's orders and total are the seller's, and so is a negative month. So the usable rows can be split
 by a hash of the (trimmed) seller id into ``2**bits`` partitions as they stream in, each partition written to a
-temporary Arrow IPC stream file (LZ4-compressed), and then summed to seller-months one partition at a time with
+temporary Arrow IPC stream file (zstd-compressed), and then summed to seller-months one partition at a time with
 the same code as a file that fits in memory (``sales._order_months``). Memory then follows the largest partition,
-not the file: about 8M rows a partition (``ROWS_PER_PARTITION``), about 0.5 GB at the peak.
+not the file: about 4M rows a partition (``ROWS_PER_PARTITION``), about 0.4 GB at the peak.
 
 Used when a file holds more than ``ORDER_ROWS_IN_MEMORY`` rows (``partition_bits``; the environment variable
 ``SELLER_INSURANCE_ORDER_ROWS_IN_MEMORY`` sets another limit, :func:`rows_in_memory`); below that the rows are held
 in memory, which is faster (no spill written and read back). The spill goes to a fresh folder in the system's
-temporary folder (``TMPDIR``), removed when the load ends, even on an error; it needs about 30 bytes a row.
+temporary folder (``TMPDIR``), removed when the load ends, even on an error; it needs about 15 bytes a row (seller and order ids, day, amount, site, read position; zstd).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seller_insurance.data.loading import parsing
+from seller_insurance.data.loading.tables import _may_need_trim
 from seller_insurance.errors import InputError
 from seller_insurance.policy import DEFAULT_MARKETPLACE, KNOWN_MARKETPLACES
 
@@ -36,8 +36,12 @@ _DEFAULT_SITE = KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)
 # More order rows than this (2**26, about 67M) are summed partition by partition. The 45M order rows of 100k
 # sellers x 20 orders a month peak at 2.9 GB in memory (docs/loading.md); 67M rows would be about 4.3 GB.
 ORDER_ROWS_IN_MEMORY = 1 << 26
-# Rows a partition is sized for (2**23, about 8.4M): its arrays, keys and hashes take about 0.5 GB.
-ROWS_PER_PARTITION = 1 << 23
+# Rows a partition is sized for (2**22, about 4.2M): its arrays, keys and hashes take about 0.4 GB (45M rows in
+# 16 partitions: peak 0.59 GB and 20.2 s, against 0.83 GB and 20.2 s in 8 partitions of 5.6M).
+ROWS_PER_PARTITION = 1 << 22
+# The partitions' seller-months are appended to buffers sized for rows / this many (grown when exceeded; pages
+# never written cost nothing): 20 orders per seller-month is the benchmark's, Seller Central's is often fewer.
+ORDERS_PER_CELL_HINT = 8
 # A CSV's rows are estimated from its size before it is read: an order row takes at least this many bytes (an
 # id, a date, an amount and separators), so the estimate errs towards more rows, that is towards the spill.
 CSV_BYTES_PER_ORDER_ROW = 24
@@ -116,14 +120,14 @@ def partition_bits(rows: int) -> int:
 
 
 def _trimmed_text(ids) -> pa.Array:
-    """The ids as plain text with surrounding whitespace removed (what ``stream.to_categorical`` compares)."""
+    """The ids as ``string`` with surrounding whitespace removed (what ``stream.to_categorical`` compares)."""
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     if pa.types.is_dictionary(ids.type):
         ids = ids.dictionary_decode()
-    if not parsing.is_text(ids):
+    if not pa.types.is_string(ids.type):
         ids = pc.cast(ids, pa.string())
-    return pc.cast(pc.utf8_trim_whitespace(ids), pa.large_string())
+    return pc.utf8_trim_whitespace(ids) if _may_need_trim(ids) else ids
 
 
 def _numpy(table: pa.Table, name: str, dtype) -> np.ndarray:
@@ -132,14 +136,14 @@ def _numpy(table: pa.Table, name: str, dtype) -> np.ndarray:
 
 
 def _text_or_none(col) -> pa.Array | None:
-    """An order id column as plain large text (nulls kept), or None."""
+    """An order id column as ``string`` (nulls kept), or None."""
     if col is None:
         return None
     if isinstance(col, pa.ChunkedArray):
         col = col.combine_chunks()
     if pa.types.is_dictionary(col.type):
         col = col.dictionary_decode()
-    return pc.cast(col, pa.large_string())
+    return col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
 
 
 class SellerPartitions:
@@ -158,23 +162,26 @@ class SellerPartitions:
             raise ValueError(f"bits must be 1..8, not {bits}")
         self.bits = bits
         self.count = 1 << bits
-        self._fields = [("seller_id", pa.large_string())]
+        self._fields = [("seller_id", pa.string())]
         if has_mp:
             self._fields.append(("mp", pa.int8()))
-        self._fields += [("day", pa.int64()), ("amount", pa.float64())]
+        self._fields += [("day", pa.int32()), ("amount", pa.float64())]
         if has_units:
             self._fields.append(("units", pa.float64()))
         if has_cur:
             self._fields.append(("cur", pa.int8()))
         if has_order_id:
-            self._fields.append(("order_id", pa.large_string()))
+            self._fields.append(("order_id", pa.string()))
         self._fields.append(("pos", pa.int64()))
         self.schema = pa.schema(self._fields)
         self.rows = np.zeros(self.count, dtype=np.int64)
         self._folder = Path(tempfile.mkdtemp(prefix="seller-insurance-orders-"))
         self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         self._sinks: dict[int, pa.NativeFile] = {}
-        self._options = pa.ipc.IpcWriteOptions(compression="lz4")
+        # zstd: 15 bytes a row against 46 uncompressed (29 with LZ4), for about 0.14 s of CPU per 1M rows. At 1M
+        # sellers (450M rows) the uncompressed spill was 21 GB, more than the page cache holds, and reading it back
+        # from disk was most of the run (docs/loading.md, "Eighth round")
+        self._options = pa.ipc.IpcWriteOptions(compression="zstd")
         self._con = duckdb.connect()
         self._con.execute("SET preserve_insertion_order = true")
 
@@ -222,7 +229,7 @@ class SellerPartitions:
         cols = {"seller_id": ids if keep is None else ids.take(pa.array(keep))}
         if "mp" in self.schema.names:
             cols["mp"] = rows(parsed["mp"])
-        cols["day"] = rows(parsed["time"]).astype(np.int64, copy=False)
+        cols["day"] = rows(parsed["time"]).astype(np.int32)  # days since 1970: +-5.8M years
         cols["amount"] = rows(parsed["amount"])
         if "units" in self.schema.names:
             cols["units"] = rows(parsed["counts"]["units"]).astype(np.float64, copy=False)
