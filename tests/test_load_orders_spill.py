@@ -138,7 +138,9 @@ def test_spill_of_a_file_without_usable_rows(tmp_path, monkeypatch):
 def test_partition_bits_and_row_estimates(tmp_path):
     """By hand: 2**26 rows stay in memory; one more is split into 2**ceil(log2(rows / 2**22)) partitions."""
     assert order_spill.partition_bits(order_spill.ORDER_ROWS_IN_MEMORY) == 0
-    assert order_spill.partition_bits(order_spill.ORDER_ROWS_IN_MEMORY + 1) == 5  # 16.0000002 -> 32 partitions
+    assert (
+        order_spill.partition_bits(order_spill.ORDER_ROWS_IN_MEMORY + 1) == 5
+    )  # 16.0000002 -> 32 partitions
     assert order_spill.partition_bits(450_000_000) == 7  # 107.3 -> 128 partitions of about 3.5M rows
     assert order_spill.partition_bits(10**12) == 8  # at most 256
     csv = tmp_path / "a.csv"
@@ -189,3 +191,27 @@ def test_evaluate_gives_the_same_bytes_with_and_without_the_spill(tmp_path, monk
     assert held == (tmp_path / "spilled.csv").read_bytes()
     assert (tmp_path / "held.rejects.csv").read_bytes() == (tmp_path / "spilled.rejects.csv").read_bytes()
     assert b"newly_affected" in held and len((tmp_path / "held.rejects.csv").read_bytes().splitlines()) > 5
+
+
+def test_a_failed_spill_is_a_run_error_that_says_what_to_do_and_the_folder_is_removed(tmp_path, monkeypatch):
+    """An OSError of the spill (a full disk) is raised as a RunError (the CLI prints it without a traceback,
+    exit 1) that names the spill folder and what to do."""
+    from seller_insurance.errors import RunError
+
+    frame = _orders(seed=9, months=["2021-01"], shape="plain")
+    path = tmp_path / "orders.parquet"
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(spill_root))
+    _spill(monkeypatch, 100)
+
+    def broken(self, ids):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(order_spill.SellerPartitions, "partition_of", broken)
+    with pytest.raises(
+        RunError, match="No space left on device. It needs about 15 bytes a row on disk: set TMPDIR"
+    ):
+        load_monthly_sales(path)
+    assert os.listdir(spill_root) == []

@@ -472,7 +472,8 @@ def _arrow_text(cats: pd.Index) -> pa.Array | None:
         arr = pa.array(cats.array) if len(cats) > 1 else None
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         return None
-    if isinstance(arr, pa.ChunkedArray):  # categories joined from parts (``union_categoricals``) keep their chunks
+    # categories joined from parts (``union_categoricals``, or buffers of partitions) keep their chunks
+    if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if (
         arr is None

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from seller_insurance.data.loading.tables import _may_need_trim
-from seller_insurance.errors import InputError
+from seller_insurance.errors import InputError, RunError
 from seller_insurance.policy import DEFAULT_MARKETPLACE, KNOWN_MARKETPLACES
 
 _DEFAULT_SITE = KNOWN_MARKETPLACES.index(DEFAULT_MARKETPLACE)
@@ -241,6 +241,23 @@ class SellerPartitions:
         where = np.arange(first_position, first_position + len(ok), dtype=np.int64)
         cols["pos"] = rows(where)
         table = pa.table(cols, schema=self.schema)
+        self._spill(table)
+
+    def _failed(self, exc: OSError) -> RunError:
+        return RunError(
+            f"the spill of the order rows to {self._folder} failed: {exc}. It needs about 15 bytes a row on disk: "
+            f"set TMPDIR to a folder with more room, or {ROWS_IN_MEMORY_VARIABLE} above the file's rows to hold "
+            "them in memory instead"
+        )
+
+    def _spill(self, table: pa.Table) -> None:
+        """Split one batch's table by partition and append each part to its file."""
+        try:
+            self._split_and_write(table)
+        except OSError as exc:
+            raise self._failed(exc) from exc
+
+    def _split_and_write(self, table: pa.Table) -> None:
         part = self.partition_of(table.column("seller_id"))
         counts = np.bincount(part, minlength=self.count)
         order = np.argsort(part, kind="stable")  # read order kept within each partition
@@ -267,9 +284,12 @@ class SellerPartitions:
         done = sorted(self._writers)
         self._writers, self._sinks = {}, {}
         for p in done:
-            with pa.OSFile(str(self._path(p)), "rb") as f, pa.ipc.open_stream(f) as reader:
-                t = reader.read_all()
-            self._path(p).unlink()
+            try:
+                with pa.OSFile(str(self._path(p)), "rb") as f, pa.ipc.open_stream(f) as reader:
+                    t = reader.read_all()
+                self._path(p).unlink()
+            except OSError as exc:
+                raise self._failed(exc) from exc
             n = t.num_rows
 
             yield OrderRows(
