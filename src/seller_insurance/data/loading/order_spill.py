@@ -10,7 +10,8 @@ not the file: about 4M rows a partition (``ROWS_PER_PARTITION``), about 0.4 GB a
 Used when a file holds more than ``ORDER_ROWS_IN_MEMORY`` rows (``partition_bits``; the environment variable
 ``SELLER_INSURANCE_ORDER_ROWS_IN_MEMORY`` sets another limit, :func:`rows_in_memory`); below that the rows are held
 in memory, which is faster (no spill written and read back). The spill goes to a fresh folder in the system's
-temporary folder (``TMPDIR``), removed when the load ends, even on an error; it needs about 15 bytes a row (seller and order ids, day, amount, site, read position; zstd).
+temporary folder (``TMPDIR``), removed when the load ends, even on an error; it needs about 15 bytes a row (seller
+and order ids, day, amount, site and read position, zstd-compressed).
 """
 
 from __future__ import annotations

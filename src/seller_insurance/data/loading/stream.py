@@ -874,9 +874,7 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
         else:
             parts.append(parsed)
             oks.append(~bad)
-        metas.append(
-            (batch.file, pos, n, batch.lines, batch.first_row)
-        )  # rows re-read if late rejects need them
+        metas.append((batch.file, pos, n, *_compact_lines(batch.lines, batch.first_row)))  # for late rejects
         pos += n
         del table, parsed, checks, bad, which
         clock.parse += time.perf_counter() - t1
@@ -890,6 +888,19 @@ def iterate_batches(src: Source, rejects: Rejects, per_batch, accumulate: bool =
         oks.append(np.zeros(0, dtype=bool))
         metas.append((str(src.files[0]), 0, 0, np.zeros(0, np.int64), 0))
     return parts, oks, metas, pos
+
+
+def _compact_lines(lines: np.ndarray | None, first_row: int) -> tuple[np.ndarray | None, int]:
+    """A batch's ``(lines, first_row)`` as kept in the batch meta, without a row-sized array when it can.
+
+    CSV lines that follow one another (no line break inside a value, no skipped line in the batch: the usual case)
+    become ``first_row`` alone, as for Parquet (:func:`_line_of` gives the same numbers). A row-sized int64 array
+    per batch kept to the end of the load was 8 bytes a row: 3.6 GB for a CSV of 450M order rows.
+    """
+    n = 0 if lines is None else len(lines)
+    if n and int(lines[-1]) - int(lines[0]) == n - 1:  # strictly increasing, so consecutive
+        return None, int(lines[0]) - 1
+    return lines, first_row
 
 
 def reject_rows_at(
