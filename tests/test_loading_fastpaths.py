@@ -80,16 +80,16 @@ def test_text_values_skip_the_trim_only_when_it_changes_nothing(values, cut):
         got = tables._text_values(col, len(col))
         expected = pc.fill_null(pc.utf8_trim_whitespace(col), "").to_pylist()
         assert list(got) == expected
-        if not tables._may_need_trim(col):
+        if not tables.may_need_trim(col):
             assert pc.fill_null(col, "").to_pylist() == expected
 
 
 def test_ids_without_edge_whitespace_are_not_trimmed():
     ids = pa.array(["C1", "S22", "", None, "x y"], pa.string())
-    assert not tables._may_need_trim(ids)
-    assert tables._may_need_trim(pa.array(["C1", "S22 "]))
-    assert tables._may_need_trim(pa.array(["\u00a0C1"]))
-    assert tables._may_need_trim(pa.array(["Café"]))  # a non-ASCII last byte: checked by the real trim
+    assert not tables.may_need_trim(ids)
+    assert tables.may_need_trim(pa.array(["C1", "S22 "]))
+    assert tables.may_need_trim(pa.array(["\u00a0C1"]))
+    assert tables.may_need_trim(pa.array(["Café"]))  # a non-ASCII last byte: checked by the real trim
 
 
 def test_load_claims_columns_builds_a_cut_of_the_same_frame(tmp_path):

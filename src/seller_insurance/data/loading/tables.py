@@ -59,12 +59,12 @@ def _trimmed_text(col) -> pa.ChunkedArray | pa.Array:
         return pc.fill_null(_trimmed_decode(col), "")
     if not pa.types.is_string(col.type):
         col = pc.cast(col, pa.string())
-    if _may_need_trim(col):
+    if may_need_trim(col):
         col = pc.utf8_trim_whitespace(col)
     return pc.fill_null(col, "") if col.null_count else col
 
 
-def _may_need_trim(col: pa.ChunkedArray | pa.Array) -> bool:
+def may_need_trim(col: pa.ChunkedArray | pa.Array) -> bool:
     """False only if no value of the ``string`` column starts or ends with whitespace (then trimming is a no-op).
 
     Looks at the first and last byte of each non-empty value in the Arrow buffers: whitespace, ASCII or not, starts
