@@ -51,18 +51,16 @@ def _assert_same(held, spilled) -> None:
 @pytest.mark.parametrize("rows_per_partition", [200, 30, 1], ids=["2_parts", "16_parts", "256_parts"])
 @pytest.mark.parametrize("hashed", [False, True], ids=["exact", "hashed"])
 @pytest.mark.parametrize("shape", ["mixed", "plain", "items", "bad_row"])
-@pytest.mark.parametrize("split_rows", [37, 1 << 22], ids=["split_every_37", "split_at_end"])
 def test_spilled_orders_match_the_reference_and_the_held_load(
-    tmp_path, monkeypatch, rows_per_partition, hashed, shape, split_rows
+    tmp_path, monkeypatch, rows_per_partition, hashed, shape
 ):
-    """Batches of 64 rows (``sources.PARQUET_BATCH_ROWS``), split and written every 37 rows or more (a split
-    across batch boundaries, many writes per partition) or all at the end."""
+    """Batches of 64 rows (``sources.PARQUET_BATCH_ROWS``): each split and written on its own, many writes per
+    partition, read positions counted across batches."""
     from seller_insurance.data.loading import sources
 
     if hashed:
         monkeypatch.setattr(stream, "HASHED_KEYS_FROM", 0)
     monkeypatch.setattr(sources, "PARQUET_BATCH_ROWS", 64)
-    monkeypatch.setattr(order_spill, "SPLIT_ROWS", split_rows)
     frame = _orders(seed=3, months=["2021-01", "2021-02", "2021-03"], shape=shape)
     path = tmp_path / "orders.parquet"
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path, row_group_size=100)

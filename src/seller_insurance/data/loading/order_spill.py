@@ -46,10 +46,6 @@ ORDERS_PER_CELL_HINT = 8
 # A CSV's rows are estimated from its size before it is read: an order row takes at least this many bytes (an
 # id, a date, an amount and separators), so the estimate errs towards more rows, that is towards the spill.
 CSV_BYTES_PER_ORDER_ROW = 24
-# Parsed batches are held until they have this many rows (2**22), then split and written together: a slice per
-# partition and write of about 32k rows at 128 partitions, not 8k (each slice is one IPC message, compressed
-# buffer by buffer). About 0.2 GB held at most.
-SPLIT_ROWS = 1 << 22
 # gzip shrinks such text about this much (a .csv.gz is estimated as this many times its size).
 GZIP_RATIO = 5
 
@@ -188,8 +184,6 @@ class SellerPartitions:
         # from disk was most of the run (docs/loading.md, "Eighth round")
         self._options = pa.ipc.IpcWriteOptions(compression="zstd")
         self._con = duckdb.connect()
-        self._held: list[pa.Table] = []  # parsed batches not yet split (``SPLIT_ROWS``)
-        self._held_rows = 0
         self._con.execute("SET preserve_insertion_order = true")
 
     def __enter__(self) -> SellerPartitions:
@@ -247,17 +241,7 @@ class SellerPartitions:
             cols["order_id"] = oid if keep is None else oid.take(pa.array(keep))
         where = np.arange(first_position, first_position + len(ok), dtype=np.int64)
         cols["pos"] = rows(where)
-        self._held.append(pa.table(cols, schema=self.schema))
-        self._held_rows += n
-        if self._held_rows >= SPLIT_ROWS:
-            self._spill_held()
-
-    def _spill_held(self) -> None:
-        """Split the batches held so far (one table) and write them."""
-        if self._held:
-            table = pa.concat_tables(self._held).combine_chunks() if len(self._held) > 1 else self._held[0]
-            self._held, self._held_rows = [], 0
-            self._spill(table)
+        self._spill(pa.table(cols, schema=self.schema))
 
     def _failed(self, exc: OSError) -> RunError:
         return RunError(
@@ -293,7 +277,6 @@ class SellerPartitions:
 
     def partitions(self) -> Iterator[OrderRows]:
         """Each non-empty partition's rows, one at a time (the file is deleted once read)."""
-        self._spill_held()
         for w in self._writers.values():
             w.close()
         for f in self._sinks.values():
