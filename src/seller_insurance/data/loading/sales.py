@@ -88,7 +88,8 @@ def load_monthly_sales(
     ``policy.KNOWN_MARKETPLACES``; a missing column means ``policy.DEFAULT_MARKETPLACE``), ``month``
     (``datetime64[s]``, first of the month), ``gross_sales`` (float64, site currency, rounded to cents, >= 0), and
     ``currency``/``orders``/``units`` when present (counts int64, or Int64 when some are blank). One row per
-    (seller_id, marketplace, month), ordered by seller (first appearance), marketplace, month (with ``sort``).
+    (seller_id, marketplace, month), ordered by seller (first appearance), marketplace, month (with ``sort``; an
+    order file too large to hold, summed by ``order_spill``, has its sellers partition by partition instead).
     """
     if kind not in ("auto", "monthly", "orders"):
         raise ValueError(f"kind must be 'auto', 'monthly' or 'orders', not {kind!r}")
