@@ -324,15 +324,7 @@ def _load_monthly(src: Source, use: dict[str, str], sort: bool = True) -> LoadRe
     for f, v in counts_g.items():
         data[f] = counts_column(fin(v))
     frame = pd.DataFrame(data, copy=False)
-    return LoadResult(
-        frame,
-        rejects.frame(),
-        rows_read,
-        str(src.path),
-        rows_accepted=n_out,
-        kind="monthly",
-        counts=dict(rejects.counts),
-    )
+    return _sales_result(src, frame, rejects, rows_read, n_out, "monthly")
 
 
 def _dense_order(cells: _CellKeys, want_order: bool) -> tuple[bool, np.ndarray | None]:
@@ -453,7 +445,9 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     months, n_accepted = _order_months(rows, metas, late)
     rows = None
     late.apply(src, metas, rejects)
-    return _orders_result(src, _orders_frame(months, "currency" in use), rejects, rows_read, n_accepted)
+    return _sales_result(
+        src, _orders_frame(months, "currency" in use), rejects, rows_read, n_accepted, "orders"
+    )
 
 
 def _load_orders_partitioned(src: Source, use: dict[str, str], rejects: Rejects, bits: int) -> LoadResult:
@@ -502,17 +496,20 @@ def _load_orders_partitioned(src: Source, use: dict[str, str], rejects: Rejects,
         months = _order_months(empty, metas, late)[0]
     late.apply(src, metas, rejects)
     frame = _orders_frame(months, "currency" in use)
-    return _orders_result(src, frame, rejects, rows_read, n_accepted)
+    return _sales_result(src, frame, rejects, rows_read, n_accepted, "orders")
 
 
-def _orders_result(src: Source, frame: pd.DataFrame, rejects: Rejects, rows_read: int, n_accepted: int):
+def _sales_result(
+    src: Source, frame: pd.DataFrame, rejects: Rejects, rows_read: int, n_accepted: int, kind: str
+) -> LoadResult:
+    """The LoadResult of a sales load (``kind``: ``"monthly"`` or ``"orders"``) with its rejects and counts."""
     return LoadResult(
         frame,
         rejects.frame(),
         rows_read,
         str(src.path),
         rows_accepted=n_accepted,
-        kind="orders",
+        kind=kind,
         counts=dict(rejects.counts),
     )
 
