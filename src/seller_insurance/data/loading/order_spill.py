@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from seller_insurance.data.loading.stream import hash_bits, ordered_duckdb
 from seller_insurance.data.loading.tables import may_need_trim
 from seller_insurance.errors import InputError, RunError
 from seller_insurance.policy import DEFAULT_MARKETPLACE, KNOWN_MARKETPLACES
@@ -120,31 +121,24 @@ def partition_bits(rows: int) -> int:
     return min(max(math.ceil(math.log2(rows / ROWS_PER_PARTITION)), 1), 8)
 
 
+def _plain_text(col) -> pa.Array:
+    """A column (one array or chunks; text, dictionary or integer) as one ``string`` array, nulls kept."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    if pa.types.is_dictionary(col.type):
+        col = col.dictionary_decode()
+    return col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
+
+
 def _trimmed_text(ids) -> pa.Array:
     """The ids as ``string`` with surrounding whitespace removed (what ``stream.to_categorical`` compares)."""
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    if pa.types.is_dictionary(ids.type):
-        ids = ids.dictionary_decode()
-    if not pa.types.is_string(ids.type):
-        ids = pc.cast(ids, pa.string())
+    ids = _plain_text(ids)
     return pc.utf8_trim_whitespace(ids) if may_need_trim(ids) else ids
 
 
 def _numpy(table: pa.Table, name: str, dtype) -> np.ndarray:
     """A spilled column as one numpy array of ``dtype``."""
     return table.column(name).to_numpy().astype(dtype, copy=False)
-
-
-def _text_or_none(col) -> pa.Array | None:
-    """An order id column as ``string`` (nulls kept), or None."""
-    if col is None:
-        return None
-    if isinstance(col, pa.ChunkedArray):
-        col = col.combine_chunks()
-    if pa.types.is_dictionary(col.type):
-        col = col.dictionary_decode()
-    return col if pa.types.is_string(col.type) else pc.cast(col, pa.string())
 
 
 class SellerPartitions:
@@ -157,25 +151,22 @@ class SellerPartitions:
     """
 
     def __init__(self, bits: int, *, has_mp: bool, has_units: bool, has_cur: bool, has_order_id: bool):
-        import duckdb
-
         if not 1 <= bits <= 8:
             raise ValueError(f"bits must be 1..8, not {bits}")
         self.bits = bits
         self.count = 1 << bits
-        self._fields = [("seller_id", pa.string())]
+        fields = [("seller_id", pa.string())]
         if has_mp:
-            self._fields.append(("mp", pa.int8()))
-        self._fields += [("day", pa.int32()), ("amount", pa.float64())]
+            fields.append(("mp", pa.int8()))
+        fields += [("day", pa.int32()), ("amount", pa.float64())]
         if has_units:
-            self._fields.append(("units", pa.float64()))
+            fields.append(("units", pa.float64()))
         if has_cur:
-            self._fields.append(("cur", pa.int8()))
+            fields.append(("cur", pa.int8()))
         if has_order_id:
-            self._fields.append(("order_id", pa.string()))
-        self._fields.append(("pos", pa.int64()))
-        self.schema = pa.schema(self._fields)
-        self.rows = np.zeros(self.count, dtype=np.int64)
+            fields.append(("order_id", pa.string()))
+        fields.append(("pos", pa.int64()))
+        self.schema = pa.schema(fields)
         self._folder = Path(tempfile.mkdtemp(prefix="seller-insurance-orders-"))
         self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
         self._sinks: dict[int, pa.NativeFile] = {}
@@ -183,8 +174,7 @@ class SellerPartitions:
         # sellers (450M rows) the uncompressed spill was 21 GB, more than the page cache holds, and reading it back
         # from disk was most of the run (docs/loading.md, "Eighth round")
         self._options = pa.ipc.IpcWriteOptions(compression="zstd")
-        self._con = duckdb.connect()
-        self._con.execute("SET preserve_insertion_order = true")
+        self._con = ordered_duckdb()  # one connection for every batch's hash
 
     def __enter__(self) -> SellerPartitions:
         return self
@@ -194,27 +184,26 @@ class SellerPartitions:
 
     def close(self) -> None:
         """Close every file and the DuckDB connection, and remove the spill folder."""
+        self._close_files()
+        self._con.close()
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def _close_files(self) -> list[int]:
+        """Close the open spill files (flushing them); returns their partitions, in order."""
         for w in self._writers.values():
             w.close()
         for f in self._sinks.values():
             f.close()
+        done = sorted(self._writers)
         self._writers, self._sinks = {}, {}
-        self._con.close()
-        shutil.rmtree(self._folder, ignore_errors=True)
+        return done
 
     def _path(self, p: int) -> Path:
         return self._folder / f"part-{p:03d}.arrows"
 
     def partition_of(self, ids: pa.Array) -> np.ndarray:
-        """The partition (uint8) of each trimmed id: the top ``bits`` of DuckDB's hash."""
-        self._con.register("keys", pa.table({"k": ids}))
-        try:
-            h = self._con.sql(f"SELECT (hash(k) >> {64 - self.bits})::UTINYINT AS h FROM keys").fetchnumpy()[
-                "h"
-            ]
-        finally:
-            self._con.unregister("keys")
-        return np.asarray(h, dtype=np.uint8)
+        """The partition (uint8) of each trimmed id: the top ``bits`` of DuckDB's hash (``stream.hash_bits``)."""
+        return hash_bits(ids, self.bits, self._con)
 
     def write(self, parsed: dict, ok: np.ndarray, first_position: int) -> None:
         """Spill the usable rows (``ok``) of one batch's parsed arrays (``sales._sales_checks`` plus ids)."""
@@ -237,7 +226,7 @@ class SellerPartitions:
         if "cur" in self.schema.names:
             cols["cur"] = rows(parsed["cur"])
         if "order_id" in self.schema.names:
-            oid = _text_or_none(parsed["order_ids"])
+            oid = _plain_text(parsed["order_ids"])
             cols["order_id"] = oid if keep is None else oid.take(pa.array(keep))
         where = np.arange(first_position, first_position + len(ok), dtype=np.int64)
         cols["pos"] = rows(where)
@@ -266,7 +255,6 @@ class SellerPartitions:
         for p in np.flatnonzero(counts):
             c = int(counts[p])
             self._writer(int(p)).write_table(table.slice(at, c))
-            self.rows[p] += c
             at += c
 
     def _writer(self, p: int) -> pa.ipc.RecordBatchStreamWriter:
@@ -277,13 +265,7 @@ class SellerPartitions:
 
     def partitions(self) -> Iterator[OrderRows]:
         """Each non-empty partition's rows, one at a time (the file is deleted once read)."""
-        for w in self._writers.values():
-            w.close()
-        for f in self._sinks.values():
-            f.close()
-        done = sorted(self._writers)
-        self._writers, self._sinks = {}, {}
-        for p in done:
+        for p in self._close_files():
             try:
                 with pa.OSFile(str(self._path(p)), "rb") as f, pa.ipc.open_stream(f) as reader:
                     t = reader.read_all()

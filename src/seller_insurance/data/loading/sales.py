@@ -407,9 +407,10 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     rejects = Rejects(
         list(src.columns) if src.fmt == "csv" else [c for c in src.columns if c in use.values()]
     )
-    bits = order_spill.partition_bits(order_spill.estimated_rows(src.fmt, src.files))
+    rows_estimate = order_spill.estimated_rows(src.fmt, src.files)
+    bits = order_spill.partition_bits(rows_estimate)
     if bits:
-        return _load_orders_partitioned(src, use, rejects, bits)
+        return _load_orders_partitioned(src, use, rejects, bits, rows_estimate)
 
     ids: list = []
     order_ids: list = []  # hashed once after the read, like the seller ids (per-batch hashing must be unified)
@@ -450,8 +451,13 @@ def _load_orders(src: Source, use: dict[str, str]) -> LoadResult:
     )
 
 
-def _load_orders_partitioned(src: Source, use: dict[str, str], rejects: Rejects, bits: int) -> LoadResult:
-    """``_load_orders`` for a file too large to hold: rows spilled by seller hash, summed partition by partition."""
+def _load_orders_partitioned(
+    src: Source, use: dict[str, str], rejects: Rejects, bits: int, rows_estimate: int
+) -> LoadResult:
+    """``_load_orders`` for a file too large to hold: rows spilled by seller hash, summed partition by partition.
+
+    ``rows_estimate`` is ``order_spill.estimated_rows`` of the source (it sized the partitions and the buffers).
+    """
 
     def per_batch(table, n):
         ids: list = []
@@ -472,9 +478,7 @@ def _load_orders_partitioned(src: Source, use: dict[str, str], rejects: Rejects,
         late = _LateRejects()
         # each partition's seller-months appended in place (no list of frames joined at the end: at 1M sellers
         # that join held the 22M seller-months twice, 0.65 GB more at the peak)
-        joined = Accumulator(
-            order_spill.estimated_rows(src.fmt, src.files) // order_spill.ORDERS_PER_CELL_HINT
-        )
+        joined = Accumulator(rows_estimate // order_spill.ORDERS_PER_CELL_HINT)
         n_accepted = 0
         for rows in spill.partitions():
             months, accepted = _order_months(rows, metas, late)

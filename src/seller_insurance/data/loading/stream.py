@@ -1103,30 +1103,45 @@ def key_hashes(columns: list) -> np.ndarray:
         return h if h.flags.writeable else h.copy()
 
 
-@contextmanager
-def _keys_in_duckdb(keys: pa.Table):
-    """A DuckDB connection with ``keys`` registered as the view ``keys`` (no copy) and row order preserved."""
+def ordered_duckdb():
+    """A new DuckDB connection that keeps the row order of a plain projection (``preserve_insertion_order``)."""
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+@contextmanager
+def _keys_in_duckdb(keys: pa.Table, con=None):
+    """A DuckDB connection with ``keys`` registered as the view ``keys`` (no copy) and row order preserved.
+
+    ``con``: an :func:`ordered_duckdb` connection to use (kept open; only the view is dropped after); by default a
+    new one, closed after.
+    """
+    own = con is None
+    con = ordered_duckdb() if own else con
     try:
-        con.execute("SET preserve_insertion_order = true")
         con.register("keys", keys)
         yield con
     finally:
-        con.close()
+        if own:
+            con.close()
+        else:
+            con.unregister("keys")
 
 
-def hash_bits(col, bits: int) -> np.ndarray:
+def hash_bits(col, bits: int, con=None) -> np.ndarray:
     """The top ``bits`` (at most 8) of DuckDB's 64-bit hash of each value of ``col``, as uint8 (equal values, equal bits).
 
-    Streamed from DuckDB a million rows at a time: one byte a row is all that is kept.
+    Streamed from DuckDB a million rows at a time: one byte a row is all that is kept. ``con``: a connection of
+    :func:`ordered_duckdb` to reuse (a caller hashing batch after batch saves a connection per call, about 13 ms).
     """
     out = np.empty(len(col), dtype=np.uint8)
     query = f"SELECT (hash(k) >> {64 - bits})::UTINYINT AS h FROM keys"
     at = 0
-    with _keys_in_duckdb(pa.table({"k": col})) as con:
-        for batch in con.sql(query).to_arrow_reader(1 << 20):
+    with _keys_in_duckdb(pa.table({"k": col}), con) as c:
+        for batch in c.sql(query).to_arrow_reader(1 << 20):
             h = batch.column(0).to_numpy(zero_copy_only=False)
             out[at : at + len(h)] = h
             at += len(h)
